@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of berth from Debian's packages.
+# Idempotent: a package is installed only when the command or file it provides is missing, so a second run
+# does nothing and takes well under a second. Needs root (apt-get) when something is missing.
+#
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --build  only what the build needs
+set -euo pipefail
+
+want_tests=1
+[ "${1:-}" = --build ] && want_tests=
+
+missing=()
+need_cmd() {  # COMMAND PACKAGE
+        command -v "$1" >/dev/null 2>&1 || missing+=("$2")
+}
+need_file() {  # FILE PACKAGE (libraries and headers have no command to look for)
+        [ -e "$1" ] || missing+=("$2")
+}
+multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+inc=/usr/include
+lib=/usr/lib/$multiarch
+
+# Build: compiler, meson + ninja, and the libraries berth links (see README "Dependencies").
+need_cmd gcc gcc
+need_cmd meson meson
+need_cmd ninja ninja-build
+need_cmd pkg-config pkg-config
+need_file "$inc/seccomp.h" libseccomp-dev
+need_file "$inc/sys/capability.h" libcap-dev
+need_file "$inc/jansson.h" libjansson-dev
+need_file "$inc/archive.h" libarchive-dev
+need_file "$inc/$multiarch/curl/curl.h" libcurl4-openssl-dev
+need_file "$inc/sqlite3.h" libsqlite3-dev
+need_file "$inc/libmnl/libmnl.h" libmnl-dev
+need_file "$inc/zstd.h" libzstd-dev
+
+if [ -n "$want_tests" ]; then
+        # Unit and system tests.
+        need_file "$inc/cmocka.h" libcmocka-dev
+        need_cmd bats bats
+        need_cmd jq jq
+        need_cmd ip iproute2
+        need_cmd unshare util-linux
+        need_cmd setfattr attr
+        need_cmd setcap libcap2-bin
+        need_cmd python3 python3
+        need_cmd strace strace
+        need_file /bin/busybox busybox-static
+        need_file "$lib/libasan.so.8" libgcc-12-dev
+        # The anchors berth is compared with, and the real clients that drive it.
+        need_cmd runc runc
+        need_cmd crun crun
+        need_cmd podman podman
+        need_cmd skopeo skopeo
+        need_cmd umoci umoci
+        need_cmd containerd containerd
+        need_cmd hyperfine hyperfine
+        need_cmd docker-registry docker-registry
+        need_file /usr/lib/cni/bridge containernetworking-plugins
+        need_cmd slirp4netns slirp4netns
+        need_cmd zstd zstd
+        need_cmd debootstrap debootstrap
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+        exit 0
+fi
+# busybox-static conflicts with Debian's dynamic busybox; the tests need the static one in bundles.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+echo "install-deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" != 0 ]; then
+        echo "install-deps: missing packages and not root: run as root, or: apt-get install -y ${missing[*]}" >&2
+        exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

@@ -1,0 +1,240 @@
+#include "json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "util.h"
+
+json_t *json_load_path(const char *path, berth_error *err)
+{
+        json_error_t jerr;
+        json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+
+        if (j == NULL) {
+                FILE *f = fopen(path, "re");
+                if (f == NULL) {
+                        berth_fail(err, errno, "open %s", path);
+                        return NULL;
+                }
+                fclose(f);
+                berth_failf(err, EINVAL, "%s:%d:%d: invalid JSON: %s", path, jerr.line, jerr.column, jerr.text);
+        }
+        return j;
+}
+
+json_t *json_load_text(const char *what, const char *text, size_t len, berth_error *err)
+{
+        json_error_t jerr;
+        json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+
+        if (j == NULL)
+                berth_failf(err, EINVAL, "%s:%d:%d: invalid JSON: %s", what, jerr.line, jerr.column, jerr.text);
+        return j;
+}
+
+const char *json_type_name(const json_t *v)
+{
+        switch (json_typeof(v)) {
+        case JSON_OBJECT:
+                return "object";
+        case JSON_ARRAY:
+                return "array";
+        case JSON_STRING:
+                return "string";
+        case JSON_INTEGER:
+                return "integer";
+        case JSON_REAL:
+                return "number";
+        case JSON_TRUE:
+        case JSON_FALSE:
+                return "boolean";
+        case JSON_NULL:
+                return "null";
+        }
+        return "value";
+}
+
+static int field_lookup(json_t *obj, const char *where, const char *key, bool required, json_t **out,
+                        berth_error *err)
+{
+        json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+
+        if (v == NULL || json_is_null(v)) {
+                *out = NULL;
+                if (required)
+                        return berth_failf(err, EINVAL, "%s%s%s: required field is missing", where,
+                                           where[0] ? "." : "", key);
+                return 0;
+        }
+        *out = v;
+        return 1;
+}
+
+static int wrong_type(const char *where, const char *key, const char *expected, json_t *v, berth_error *err)
+{
+        return berth_failf(err, EINVAL, "%s%s%s: expected %s, got %s", where, where[0] ? "." : "", key, expected,
+                           json_type_name(v));
+}
+
+int json_field_string(json_t *obj, const char *where, const char *key, bool required, const char **out,
+                      berth_error *err)
+{
+        json_t *v;
+        int r = field_lookup(obj, where, key, required, &v, err);
+
+        if (r <= 0)
+                return r;
+        if (!json_is_string(v))
+                return wrong_type(where, key, "a string", v, err);
+        *out = json_string_value(v);
+        return 0;
+}
+
+int json_field_bool(json_t *obj, const char *where, const char *key, bool required, bool *out, berth_error *err)
+{
+        json_t *v;
+        int r = field_lookup(obj, where, key, required, &v, err);
+
+        if (r <= 0)
+                return r;
+        if (!json_is_boolean(v))
+                return wrong_type(where, key, "a boolean", v, err);
+        *out = json_is_true(v);
+        return 0;
+}
+
+int json_field_i64(json_t *obj, const char *where, const char *key, bool required, int64_t *out,
+                   berth_error *err)
+{
+        json_t *v;
+        int r = field_lookup(obj, where, key, required, &v, err);
+
+        if (r <= 0)
+                return r;
+        if (!json_is_integer(v))
+                return wrong_type(where, key, "an integer", v, err);
+        *out = (int64_t) json_integer_value(v);
+        return 0;
+}
+
+int json_field_u64(json_t *obj, const char *where, const char *key, bool required, uint64_t *out,
+                   berth_error *err)
+{
+        json_t *v;
+        int r = field_lookup(obj, where, key, required, &v, err);
+
+        if (r <= 0)
+                return r;
+        if (json_is_real(v)) {
+                /* jansson keeps integers above INT64_MAX (Go's uint64 max) as reals. */
+                double d = json_real_value(v);
+                if (d < 0 || d > 18446744073709551615.0 || d != (double) (uint64_t) d)
+                        return wrong_type(where, key, "an unsigned integer", v, err);
+                *out = (uint64_t) d;
+                return 0;
+        }
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+                return wrong_type(where, key, "an unsigned integer", v, err);
+        *out = (uint64_t) json_integer_value(v);
+        return 0;
+}
+
+int json_field_u32(json_t *obj, const char *where, const char *key, bool required, uint32_t *out,
+                   berth_error *err)
+{
+        uint64_t v = 0;
+        int r = json_field_u64(obj, where, key, required, &v, err);
+        json_t *present = json_object_get(obj, key);
+
+        if (r < 0 || present == NULL || json_is_null(present))
+                return r;
+        if (v > UINT32_MAX)
+                return berth_failf(err, ERANGE, "%s%s%s: %llu is out of range", where, where[0] ? "." : "", key,
+                                   (unsigned long long) v);
+        *out = (uint32_t) v;
+        return 0;
+}
+
+int json_field_int(json_t *obj, const char *where, const char *key, bool required, int *out, berth_error *err)
+{
+        int64_t v = 0;
+        int r = json_field_i64(obj, where, key, required, &v, err);
+        json_t *present = json_object_get(obj, key);
+
+        if (r < 0 || present == NULL || json_is_null(present))
+                return r;
+        if (v < INT32_MIN || v > INT32_MAX)
+                return berth_failf(err, ERANGE, "%s%s%s: %lld is out of range", where, where[0] ? "." : "", key,
+                                   (long long) v);
+        *out = (int) v;
+        return 0;
+}
+
+int json_field_object(json_t *obj, const char *where, const char *key, bool required, json_t **out,
+                      berth_error *err)
+{
+        json_t *v;
+        int r = field_lookup(obj, where, key, required, &v, err);
+
+        if (r <= 0)
+                return r;
+        if (!json_is_object(v))
+                return wrong_type(where, key, "an object", v, err);
+        *out = v;
+        return 0;
+}
+
+int json_field_array(json_t *obj, const char *where, const char *key, bool required, json_t **out,
+                     berth_error *err)
+{
+        json_t *v;
+        int r = field_lookup(obj, where, key, required, &v, err);
+
+        if (r <= 0)
+                return r;
+        if (!json_is_array(v))
+                return wrong_type(where, key, "an array", v, err);
+        *out = v;
+        return 0;
+}
+
+int json_field_strv(json_t *obj, const char *where, const char *key, bool required, char ***out,
+                    berth_error *err)
+{
+        json_t *array = NULL, *item;
+        size_t i;
+        char **v;
+        int r = json_field_array(obj, where, key, required, &array, err);
+
+        if (r < 0 || array == NULL)
+                return r;
+        v = xzalloc((json_array_size(array) + 1) * sizeof(char *));
+        json_array_foreach (array, i, item) {
+                if (!json_is_string(item)) {
+                        strv_free(v);
+                        return berth_failf(err, EINVAL, "%s%s%s[%zu]: expected a string, got %s", where,
+                                           where[0] ? "." : "", key, i, json_type_name(item));
+                }
+                v[i] = xstrdup(json_string_value(item));
+        }
+        *out = v;
+        return 0;
+}
+
+int json_expect_object(json_t *v, const char *where, berth_error *err)
+{
+        if (!json_is_object(v))
+                return berth_failf(err, EINVAL, "%s: expected an object, got %s", where, json_type_name(v));
+        return 0;
+}
+
+char *json_to_string(const json_t *v)
+{
+        char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        if (s == NULL)
+                abort(); /* only on out of memory */
+        return s;
+}

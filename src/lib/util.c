@@ -1,0 +1,401 @@
+#include "util.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+static void __attribute__((noreturn)) out_of_memory(void)
+{
+        static const char msg[] = "berth: out of memory\n";
+        (void) !write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        abort();
+}
+
+void *xmalloc(size_t size)
+{
+        void *p = malloc(size ? size : 1);
+        if (p == NULL)
+                out_of_memory();
+        return p;
+}
+
+void *xzalloc(size_t size)
+{
+        void *p = calloc(1, size ? size : 1);
+        if (p == NULL)
+                out_of_memory();
+        return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+        void *n = realloc(p, size ? size : 1);
+        if (n == NULL)
+                out_of_memory();
+        return n;
+}
+
+char *xstrdup(const char *s)
+{
+        char *d;
+        if (s == NULL)
+                return NULL;
+        d = strdup(s);
+        if (d == NULL)
+                out_of_memory();
+        return d;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+        char *d = strndup(s, n);
+        if (d == NULL)
+                out_of_memory();
+        return d;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+        char *s = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                out_of_memory();
+        return s;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+ssize_t read_all(int fd, void *buf, size_t len)
+{
+        char *p = buf;
+        size_t done = 0;
+
+        while (done < len) {
+                ssize_t n = read(fd, p + done, len - done);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                done += (size_t) n;
+        }
+        return (ssize_t) done;
+}
+
+int read_fd(int fd, const char *what, char **out, size_t *len, berth_error *err)
+{
+        size_t size = 0, cap = 4096;
+        cleanup_free char *buf = xmalloc(cap);
+
+        for (;;) {
+                ssize_t n;
+                if (size + 1 >= cap) {
+                        cap *= 2;
+                        buf = xrealloc(buf, cap);
+                }
+                n = read(fd, buf + size, cap - size - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return berth_fail(err, errno, "read %s", what);
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+        }
+        buf[size] = '\0';
+        if (len != NULL)
+                *len = size;
+        *out = steal_pointer(&buf);
+        return 0;
+}
+
+int read_file_at(int dirfd, const char *path, char **out, size_t *len, berth_error *err)
+{
+        cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return berth_fail(err, errno, "open %s", path);
+        return read_fd(fd, path, out, len, err);
+}
+
+int write_file_at(int dirfd, const char *path, const char *data, size_t len, berth_error *err)
+{
+        cleanup_close int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+        int r;
+
+        if (fd < 0)
+                return berth_fail(err, errno, "open %s", path);
+        /* Kernel knobs take one write; a short write is an error there, so no loop. */
+        r = (int) write(fd, data, len);
+        if (r < 0)
+                return berth_fail(err, errno, "write '%.*s' to %s", (int) (len > 64 ? 64 : len), data, path);
+        if ((size_t) r != len)
+                return berth_failf(err, EIO, "write '%.*s' to %s: short write", (int) (len > 64 ? 64 : len), data,
+                                   path);
+        return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const char *data, size_t len, mode_t mode, bool sync,
+                         berth_error *err)
+{
+        cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, (int) getpid());
+        cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        int r;
+
+        if (fd < 0)
+                return berth_fail(err, errno, "create %s", tmp);
+        r = write_all(fd, data, len);
+        if (r < 0) {
+                unlinkat(dirfd, tmp, 0);
+                return berth_fail(err, -r, "write %s", tmp);
+        }
+        if (sync && fsync(fd) < 0) {
+                r = errno;
+                unlinkat(dirfd, tmp, 0);
+                return berth_fail(err, r, "fsync %s", tmp);
+        }
+        if (renameat(dirfd, tmp, dirfd, path) < 0) {
+                r = errno;
+                unlinkat(dirfd, tmp, 0);
+                return berth_fail(err, r, "rename %s to %s", tmp, path);
+        }
+        return 0;
+}
+
+size_t strv_length(char *const *v)
+{
+        size_t n = 0;
+        if (v != NULL)
+                while (v[n] != NULL)
+                        n++;
+        return n;
+}
+
+char **strv_dup(char *const *v)
+{
+        size_t n = strv_length(v);
+        char **d = xmalloc((n + 1) * sizeof(char *));
+
+        for (size_t i = 0; i < n; i++)
+                d[i] = xstrdup(v[i]);
+        d[n] = NULL;
+        return d;
+}
+
+char **strv_append(char **v, const char *s)
+{
+        size_t n = strv_length(v);
+
+        v = xrealloc(v, (n + 2) * sizeof(char *));
+        v[n] = xstrdup(s);
+        v[n + 1] = NULL;
+        return v;
+}
+
+bool strv_contains(char *const *v, const char *s)
+{
+        for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+                if (strcmp(v[i], s) == 0)
+                        return true;
+        return false;
+}
+
+int parse_u64(const char *s, uint64_t *out)
+{
+        char *end = NULL;
+        unsigned long long v;
+
+        if (s == NULL || !isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno == ERANGE)
+                return -ERANGE;
+        if (end == s || *end != '\0')
+                return -EINVAL;
+        *out = v;
+        return 0;
+}
+
+int parse_i64(const char *s, int64_t *out)
+{
+        char *end = NULL;
+        long long v;
+
+        if (s == NULL || s[0] == '\0' || isspace((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno == ERANGE)
+                return -ERANGE;
+        if (end == s || *end != '\0')
+                return -EINVAL;
+        *out = v;
+        return 0;
+}
+
+int parse_int(const char *s, int *out)
+{
+        int64_t v;
+        int r = parse_i64(s, &v);
+
+        if (r < 0)
+                return r;
+        if (v < INT_MIN || v > INT_MAX)
+                return -ERANGE;
+        *out = (int) v;
+        return 0;
+}
+
+void format_rfc3339_nano(const struct timespec *ts, char *buf, size_t size)
+{
+        struct tm tm;
+        char date[32];
+
+        gmtime_r(&ts->tv_sec, &tm);
+        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf, size, "%s.%09ldZ", date, (long) ts->tv_nsec);
+}
+
+bool str_has_prefix(const char *s, const char *prefix)
+{
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_has_suffix(const char *s, const char *suffix)
+{
+        size_t ls = strlen(s), lx = strlen(suffix);
+        return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+static const struct {
+        const char *name;
+        int number;
+} signal_table[] = {
+        {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},     {"ILL", SIGILL},   {"TRAP", SIGTRAP},
+        {"ABRT", SIGABRT},   {"IOT", SIGIOT},       {"BUS", SIGBUS},       {"FPE", SIGFPE},   {"KILL", SIGKILL},
+        {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},     {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},
+        {"TERM", SIGTERM},   {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},     {"CONT", SIGCONT}, {"STOP", SIGSTOP},
+        {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},     {"URG", SIGURG},   {"XCPU", SIGXCPU},
+        {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},     {"WINCH", SIGWINCH},
+        {"IO", SIGIO},       {"POLL", SIGPOLL},     {"PWR", SIGPWR},       {"SYS", SIGSYS},
+};
+
+int signal_parse(const char *s, int *out)
+{
+        int n;
+
+        if (s == NULL || s[0] == '\0')
+                return -EINVAL;
+        if (isdigit((unsigned char) s[0])) {
+                if (parse_int(s, &n) < 0 || n <= 0 || n > SIGRTMAX)
+                        return -EINVAL;
+                *out = n;
+                return 0;
+        }
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (size_t i = 0; i < ARRAY_SIZE(signal_table); i++)
+                if (strcasecmp(s, signal_table[i].name) == 0) {
+                        *out = signal_table[i].number;
+                        return 0;
+                }
+        /* RTMIN+n / RTMAX-n */
+        if (strncasecmp(s, "RTMIN", 5) == 0) {
+                n = 0;
+                if (s[5] == '+' && parse_int(s + 6, &n) < 0)
+                        return -EINVAL;
+                if (s[5] != '\0' && s[5] != '+')
+                        return -EINVAL;
+                if (SIGRTMIN + n > SIGRTMAX || n < 0)
+                        return -EINVAL;
+                *out = SIGRTMIN + n;
+                return 0;
+        }
+        if (strncasecmp(s, "RTMAX", 5) == 0) {
+                n = 0;
+                if (s[5] == '-' && parse_int(s + 6, &n) < 0)
+                        return -EINVAL;
+                if (s[5] != '\0' && s[5] != '-')
+                        return -EINVAL;
+                if (SIGRTMAX - n < SIGRTMIN || n < 0)
+                        return -EINVAL;
+                *out = SIGRTMAX - n;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+const char *signal_name(int sig)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(signal_table); i++)
+                if (signal_table[i].number == sig)
+                        return signal_table[i].name;
+        return NULL;
+}
+
+int process_start_time(pid_t pid, uint64_t *out)
+{
+        char path[64], buf[1024];
+        cleanup_close int fd = -1;
+        ssize_t n;
+        char *p;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        n = read_all(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return (int) n;
+        buf[n] = '\0';
+        /* comm (field 2) may hold spaces and parentheses: fields are counted from the last ')'. */
+        p = strrchr(buf, ')');
+        if (p == NULL)
+                return -EINVAL;
+        p++;
+        for (int field = 2; field < 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (p == NULL)
+                        return -EINVAL;
+        }
+        if (sscanf(p + 1, "%" SCNu64, out) != 1)
+                return -EINVAL;
+        /* A zombie has a start time too, but it is no longer running anything: callers check state. */
+        return 0;
+}

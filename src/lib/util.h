@@ -1,0 +1,61 @@
+/* Small helpers shared by every layer: allocation, whole-file I/O, string vectors, numbers, time. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "error.h"
+
+/* Allocation that cannot fail: on ENOMEM the process aborts (as crun's xmalloc does). A runtime that ran
+ * out of memory for a few bytes cannot report anything useful, and checking every tiny allocation would
+ * bury the checks that matter. */
+void *xmalloc(size_t size);
+void *xzalloc(size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* write(2)/read(2) until done, retrying EINTR and short transfers. Return 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);
+ssize_t read_all(int fd, void *buf, size_t len);
+
+/* Reads a whole file (relative to dirfd, AT_FDCWD for plain paths); *out is NUL-terminated. */
+int read_file_at(int dirfd, const char *path, char **out, size_t *len, berth_error *err);
+/* Reads a whole open fd from its current offset. */
+int read_fd(int fd, const char *what, char **out, size_t *len, berth_error *err);
+
+/* Writes data to an existing file (cgroup and proc knobs: no O_CREAT, no O_TRUNC). */
+int write_file_at(int dirfd, const char *path, const char *data, size_t len, berth_error *err);
+/* Creates or replaces a file atomically: temporary file in the same directory, fsync when asked, rename. */
+int write_file_atomic_at(int dirfd, const char *path, const char *data, size_t len, mode_t mode, bool sync,
+                         berth_error *err);
+
+/* NULL-terminated string vectors (free with strv_free from cleanup.h). */
+size_t strv_length(char *const *v);
+char **strv_dup(char *const *v);
+/* Appends s (copied) and returns the possibly moved vector. */
+char **strv_append(char **v, const char *s);
+bool strv_contains(char *const *v, const char *s);
+
+/* Strict decimal parsing: the whole string, no sign for unsigned, range checked. Return 0 or -EINVAL/-ERANGE. */
+int parse_u64(const char *s, uint64_t *out);
+int parse_i64(const char *s, int64_t *out);
+int parse_int(const char *s, int *out);
+
+/* "2024-01-02T03:04:05.123456789Z" */
+void format_rfc3339_nano(const struct timespec *ts, char *buf, size_t size);
+
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_has_suffix(const char *s, const char *suffix);
+
+/* Signals by name ("KILL", "SIGKILL", "sigkill") or number ("9"), as kill(1) and runc accept them. */
+int signal_parse(const char *s, int *out);
+const char *signal_name(int sig);
+
+/* The start time of a process (field 22 of /proc/PID/stat, clock ticks since boot), used to tell a live
+ * process from a recycled pid. Returns 0 and sets *out, or -errno (-ESRCH when the process is gone). */
+int process_start_time(pid_t pid, uint64_t *out);
