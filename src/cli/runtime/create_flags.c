@@ -1,0 +1,108 @@
+#include "create_flags.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "util.h"
+
+static void usage(const char *name, bool is_run)
+{
+        printf("Usage: berth-runtime %s [options] CONTAINER_ID\n\n"
+               "  --bundle, -b DIR       the bundle (default: the current directory)\n"
+               "  --pid-file FILE        write the init's pid there\n"
+               "  --console-socket PATH  send the pty master there (process.terminal)\n"
+               "  --no-pivot             chroot instead of pivot_root (ramdisk roots)\n"
+               "  --no-new-keyring       keep the caller's session keyring\n"
+               "  --preserve-fds N       pass fds 3..3+N-1 to the container\n",
+               name);
+        if (is_run)
+                printf("  --detach, -d           do not wait for the container\n"
+                       "  --keep                 do not delete the container after it exits\n");
+}
+
+int create_flags_parse(struct runtime_context *ctx, int argc, char **argv, bool is_run, struct create_flags *f)
+{
+        static const struct option options[] = {
+                {"bundle", required_argument, NULL, 'b'},
+                {"pid-file", required_argument, NULL, 'p'},
+                {"console-socket", required_argument, NULL, 'c'},
+                {"no-pivot", no_argument, NULL, 'P'},
+                {"no-new-keyring", no_argument, NULL, 'K'},
+                {"preserve-fds", required_argument, NULL, 'F'},
+                {"detach", no_argument, NULL, 'd'},
+                {"keep", no_argument, NULL, 'k'},
+                {"no-subreaper", no_argument, NULL, 'S'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        const char *bundle = ".";
+        char resolved[PATH_MAX];
+        int opt;
+
+        memset(f, 0, sizeof(*f));
+        while ((opt = getopt_long(argc, argv, "+b:dh", options, NULL)) != -1) {
+                switch (opt) {
+                case 'b':
+                        bundle = optarg;
+                        break;
+                case 'p':
+                        f->opts.pid_file = optarg;
+                        break;
+                case 'c':
+                        f->opts.console_socket = optarg;
+                        break;
+                case 'P':
+                        f->opts.no_pivot = true;
+                        break;
+                case 'K':
+                        f->opts.no_new_keyring = true;
+                        break;
+                case 'F':
+                        if (parse_int(optarg, &f->opts.preserve_fds) < 0 || f->opts.preserve_fds < 0) {
+                                cli_usage_error(ctx, "--preserve-fds: \"%s\" is not a count", optarg);
+                                return -1;
+                        }
+                        break;
+                case 'd':
+                        if (!is_run) {
+                                cli_usage_error(ctx, "%s: unknown flag -d", argv[0]);
+                                return -1;
+                        }
+                        f->detach = true;
+                        break;
+                case 'k':
+                        f->keep = true;
+                        break;
+                case 'S':
+                        break;
+                case 'h':
+                        usage(argv[0], is_run);
+                        return 1;
+                default:
+                        return -1;
+                }
+        }
+        if (optind != argc - 1) {
+                cli_usage_error(ctx, "%s: expects exactly one container id, got %d arguments", argv[0], argc - optind);
+                return -1;
+        }
+        f->opts.id = argv[optind];
+        if (realpath(bundle, resolved) == NULL) {
+                cli_usage_error(ctx, "bundle %s: %m", bundle);
+                return -1;
+        }
+        f->bundle_abs = xstrdup(resolved);
+        f->opts.bundle = f->bundle_abs;
+        return 0;
+}
+
+void create_flags_free(struct create_flags *f)
+{
+        free(f->bundle_abs);
+        f->bundle_abs = NULL;
+}

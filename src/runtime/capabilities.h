@@ -1,0 +1,13 @@
+/* process.capabilities: the five sets, applied around the switch to the container's user so that the
+ * process keeps exactly what the spec grants (capabilities(7), "Effect of user ID changes"). */
+#pragma once
+
+#include "error.h"
+#include "spec.h"
+
+/* Step 1, while still privileged: drop from the bounding set what the spec's bounding set lacks, and set
+ * PR_SET_KEEPCAPS so that the permitted set survives setuid() to a non-root uid. */
+int capabilities_prepare(const struct spec_capabilities *caps, berth_error *err);
+
+/* Step 2, after setresuid/setresgid: set effective, permitted, inheritable, then raise the ambient ones. */
+int capabilities_apply(const struct spec_capabilities *caps, berth_error *err);

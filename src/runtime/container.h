@@ -1,0 +1,48 @@
+/* The container lifecycle as the runtime-spec defines it: create, start, kill, delete, plus exec. This is
+ * the runtime library's entry point for both front ends (berth-runtime and the berth engine). */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+#include "state.h"
+
+struct create_options {
+        const char *id;
+        const char *bundle;         /* absolute */
+        const char *pid_file;       /* may be NULL */
+        const char *console_socket; /* may be NULL */
+        bool no_pivot;
+        bool no_new_keyring;
+        int preserve_fds;           /* fds 3 .. 3+N-1 pass into the container */
+        /* `run` in the foreground with process.terminal and no console socket: the master comes back to the
+         * caller instead (it proxies the terminal). */
+        bool want_terminal_master;
+        /* `run`: the caller waits for the init; it becomes a child subreaper so that an init made in two
+         * stages is still its child. */
+        bool caller_waits;
+};
+
+struct created_container {
+        pid_t pid;
+        int terminal_master; /* -1 unless want_terminal_master and process.terminal */
+};
+
+/* Validates the bundle, makes the container (namespaces, cgroup, mounts, pivot_root...) and leaves its init
+ * waiting for start. On failure nothing is left behind: no state dir, mount, cgroup or process. */
+int container_create(const struct runtime_context *ctx, const struct create_options *opts,
+                     struct created_container *out, berth_error *err);
+
+/* Lets the created init run the process (and runs poststart hooks). */
+int container_start(const struct runtime_context *ctx, const char *id, berth_error *err);
+
+/* Signals the init, or every process of the container with all. */
+int container_kill(const struct runtime_context *ctx, const char *id, int sig, bool all, berth_error *err);
+
+/* Removes a stopped (or, with force, any) container: its processes, cgroup, state; runs poststop hooks. */
+int container_delete(const struct runtime_context *ctx, const char *id, bool force, berth_error *err);
+
+/* Waits for a process that is not our child to exit (pidfd), up to timeout_ms (-1: forever). */
+int container_wait_pid_gone(pid_t pid, uint64_t start_time, int timeout_ms, berth_error *err);

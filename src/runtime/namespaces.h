@@ -1,0 +1,30 @@
+/* Creating and joining namespaces (linux.namespaces), and the time namespace's offsets. */
+#pragma once
+
+#include "error.h"
+#include "spec.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* CLONE_NEW* flags of the namespaces the config asks to create (no path), except cgroup and time: the
+ * cgroup namespace is unshared by the init after it joined its cgroup (so that cgroup is its root), the
+ * time namespace needs its offsets written before any process is in it. */
+int namespaces_new_clone_flags(const struct spec_linux *lx);
+
+/* Whether the namespaces can all be made by one clone() of the init: true unless a new user namespace
+ * must be combined with joined ones (they must be joined with the host's privileges, before the user
+ * namespace exists) or a time namespace is asked for. Otherwise the init is made in two stages. */
+bool namespaces_single_clone(const struct spec_linux *lx);
+
+/* setns() into every namespace with a path, except those in `skip` (a mask of 1 << type) and the user
+ * namespace unless include_user. The fd is checked to be a namespace of the right type. */
+int namespaces_join_paths(const struct spec_linux *lx, unsigned skip, bool include_user, berth_error *err);
+
+/* setns() into one namespace by path. */
+int namespaces_join_one(enum spec_namespace_type type, const char *path, berth_error *err);
+
+/* Writes linux.timeOffsets into /proc/self/timens_offsets; must follow unshare(CLONE_NEWTIME) and precede
+ * the fork of the first process that lives in the new time namespace. */
+int namespaces_write_time_offsets(const struct spec_linux *lx, berth_error *err);
