@@ -261,15 +261,21 @@ int path_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode,
         return result;
 }
 
-/* Resolves the longest existing prefix and creates the rest, one directory at a time; each created
- * component is reopened through the root so that a symlink raced into its place stays inside. */
-int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, berth_error *err)
+/* When a component exists but cannot be opened as a directory through the root, it may be a dangling
+ * symlink ("/a -> /nonexistent"): then what it names is created, inside the root, as the kernel would
+ * follow it there. */
+static int mkdir_symlink_target(int rootfd, int parent, const char *name, const char *prefix, int depth,
+                                berth_error *err);
+
+static int mkdir_in_root(int rootfd, const char *path, mode_t mode, int depth, berth_error *err)
 {
         cleanup_free char *clean = path_clean(path);
         cleanup_close int parent = -1;
         char *p, *end;
         int fd;
 
+        if (depth > MAX_SYMLINKS)
+                return berth_fail(err, ELOOP, "mkdir %s inside the root", path);
         fd = openat2_in_root(rootfd, clean, O_PATH | O_DIRECTORY, 0);
         if (fd >= 0)
                 return fd;
@@ -284,38 +290,70 @@ int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, berth_error *e
                 p++;
         end = p;
         while (*end != '\0') {
-                char saved;
                 cleanup_free char *prefix = NULL;
+                const char *name;
+                char saved;
 
                 while (*end != '\0' && *end != '/')
                         end++;
                 saved = *end;
                 *end = '\0';
                 prefix = xstrdup(clean);
-                {
-                        const char *name = strrchr(clean, '/');
-                        name = name ? name + 1 : clean;
+                name = strrchr(prefix, '/');
+                name = name ? name + 1 : prefix;
+                *end = saved;
+
+                fd = path_open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0, NULL);
+                if (fd == -ENOENT) {
+                        if (mkdirat(parent, name, mode) < 0 && errno != EEXIST)
+                                return berth_fail(err, errno, "mkdir %s inside the root", prefix);
                         fd = path_open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0, NULL);
                         if (fd == -ENOENT) {
-                                if (mkdirat(parent, name, mode) < 0 && errno != EEXIST) {
-                                        int e = errno;
-                                        *end = saved;
-                                        return berth_fail(err, e, "mkdir %s inside the root", prefix);
-                                }
+                                int r = mkdir_symlink_target(rootfd, parent, name, prefix, depth, err);
+                                if (r < 0)
+                                        return r;
                                 fd = path_open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0, NULL);
                         }
-                        if (fd < 0) {
-                                *end = saved;
-                                return berth_fail(err, -fd, "open directory %s inside the root", prefix);
-                        }
                 }
-                *end = saved;
+                if (fd < 0)
+                        return berth_fail(err, -fd, "open directory %s inside the root", prefix);
                 close(parent);
                 parent = fd;
                 while (*end == '/')
                         end++;
         }
         return steal_fd(&parent);
+}
+
+static int mkdir_symlink_target(int rootfd, int parent, const char *name, const char *prefix, int depth,
+                                berth_error *err)
+{
+        char target[PATH_MAX];
+        cleanup_free char *full = NULL, *dir = NULL;
+        ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
+        const char *slash;
+        int fd;
+
+        if (n < 0)
+                return berth_fail(err, errno == EINVAL ? ENOTDIR : errno, "mkdir %s inside the root", prefix);
+        target[n] = '\0';
+        if (target[0] == '/') {
+                full = xstrdup(target);
+        } else {
+                slash = strrchr(prefix, '/');
+                dir = slash ? xstrndup(prefix, (size_t) (slash - prefix)) : xstrdup("");
+                full = xasprintf("%s/%s", dir, target);
+        }
+        fd = mkdir_in_root(rootfd, full, 0755, depth + 1, err);
+        if (fd < 0)
+                return fd;
+        close(fd);
+        return 0;
+}
+
+int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, berth_error *err)
+{
+        return mkdir_in_root(rootfd, path, mode, 0, err);
 }
 
 int path_ensure_in_root(int rootfd, const char *path, bool directory, mode_t mode, berth_error *err)

@@ -369,7 +369,7 @@ const char *signal_name(int sig)
         return NULL;
 }
 
-int process_start_time(pid_t pid, uint64_t *out)
+int process_stat_info(pid_t pid, char *state, uint64_t *start_time)
 {
         char path[64], buf[1024];
         cleanup_close int fd = -1;
@@ -384,18 +384,25 @@ int process_start_time(pid_t pid, uint64_t *out)
         if (n < 0)
                 return (int) n;
         buf[n] = '\0';
-        /* comm (field 2) may hold spaces and parentheses: fields are counted from the last ')'. */
+        /* comm (field 2) may hold spaces and parentheses: count fields from the last ')'. */
         p = strrchr(buf, ')');
-        if (p == NULL)
+        if (p == NULL || p[1] != ' ')
                 return -EINVAL;
-        p++;
-        for (int field = 2; field < 22; field++) {
-                p = strchr(p + 1, ' ');
+        p += 2; /* field 3, the state letter */
+        if (state != NULL)
+                *state = *p;
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p, ' ');
                 if (p == NULL)
                         return -EINVAL;
+                p++;
         }
-        if (sscanf(p + 1, "%" SCNu64, out) != 1)
+        if (sscanf(p, "%" SCNu64, start_time) != 1)
                 return -EINVAL;
-        /* A zombie has a start time too, but it is no longer running anything: callers check state. */
         return 0;
+}
+
+int process_start_time(pid_t pid, uint64_t *out)
+{
+        return process_stat_info(pid, NULL, out);
 }

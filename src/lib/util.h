@@ -59,3 +59,5 @@ const char *signal_name(int sig);
 /* The start time of a process (field 22 of /proc/PID/stat, clock ticks since boot), used to tell a live
  * process from a recycled pid. Returns 0 and sets *out, or -errno (-ESRCH when the process is gone). */
 int process_start_time(pid_t pid, uint64_t *out);
+/* The same, with the state letter (field 3: R, S, Z, ...). */
+int process_stat_info(pid_t pid, char *state, uint64_t *start_time);

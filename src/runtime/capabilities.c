@@ -65,9 +65,14 @@ int capabilities_apply(const struct spec_capabilities *caps, berth_error *err)
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return berth_fail(err, errno, "clear ambient capabilities");
         for (int cap = 0; cap <= last; cap++) {
-                if (!(caps->ambient & (UINT64_C(1) << cap)))
+                uint64_t bit = UINT64_C(1) << cap;
+                if (!(caps->ambient & bit))
                         continue;
-                /* An ambient capability must be permitted and inheritable; the kernel says EPERM otherwise. */
+                /* The kernel keeps an ambient capability only if it is permitted and inheritable. runc's own
+                 * default spec lists ambient ones without an inheritable set, and runc leaves them out
+                 * silently (its tests expect CapAmb 0 there): do the same rather than fail every such config. */
+                if (!(caps->permitted & bit) || !(caps->inheritable & bit))
+                        continue;
                 if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
                         return berth_fail(err, errno, "raise ambient capability %s", spec_capability_name(cap));
         }

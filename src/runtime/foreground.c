@@ -19,6 +19,10 @@ int foreground_block_signals(berth_error *err)
 {
         sigset_t all;
 
+        /* A caller that ignores SIGCHLD (some shells' background jobs do) would have our children reaped
+         * behind our back and no SIGCHLD queued: we could never learn the exit code. */
+        if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
+                return berth_fail(err, errno, "reset SIGCHLD");
         sigfillset(&all);
         if (sigprocmask(SIG_BLOCK, &all, NULL) < 0)
                 return berth_fail(err, errno, "block signals");

@@ -54,8 +54,13 @@ int rootfs_prepare(const struct runtime_spec *spec, int *rootfd_out, berth_error
         if (mount(NULL, "/", NULL, propagation | MS_REC, NULL) < 0)
                 return berth_fail(err, errno, "set propagation of / in the container's mount namespace");
 
-        if (stat(spec->root_path, &st) < 0)
+        if (stat(spec->root_path, &st) < 0) {
+                if (errno == EACCES)
+                        return berth_fail(err, errno, "rootfs %s (in a user namespace, the container's root must be "
+                                                      "able to reach it: check the modes of its parent directories)",
+                                          spec->root_path);
                 return berth_fail(err, errno, "rootfs %s", spec->root_path);
+        }
         if (!S_ISDIR(st.st_mode))
                 return berth_failf(err, ENOTDIR, "rootfs %s is not a directory", spec->root_path);
         /* pivot_root needs the new root to be a mount point; a bind of the rootfs onto itself makes it one. */

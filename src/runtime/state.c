@@ -134,38 +134,6 @@ int container_lock(struct container *c, berth_error *err)
         return 0;
 }
 
-/* The process state letter (field 3) and start time (field 22) of /proc/PID/stat. */
-static int process_stat(pid_t pid, char *state, uint64_t *start_time)
-{
-        char path[64], buf[1024];
-        cleanup_close int fd = -1;
-        ssize_t n;
-        char *p;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        n = read_all(fd, buf, sizeof(buf) - 1);
-        if (n < 0)
-                return (int) n;
-        buf[n] = '\0';
-        p = strrchr(buf, ')');
-        if (p == NULL || p[1] != ' ')
-                return -EINVAL;
-        *state = p[2];
-        p += 2;
-        for (int field = 3; field < 22; field++) {
-                p = strchr(p, ' ');
-                if (p == NULL)
-                        return -EINVAL;
-                p++;
-        }
-        if (sscanf(p, "%" SCNu64, start_time) != 1)
-                return -EINVAL;
-        return 0;
-}
-
 bool container_init_alive(const struct container *c)
 {
         char state = 0;
@@ -173,7 +141,7 @@ bool container_init_alive(const struct container *c)
 
         if (c->pid <= 0)
                 return false;
-        if (process_stat(c->pid, &state, &start_time) < 0)
+        if (process_stat_info(c->pid, &state, &start_time) < 0)
                 return false;
         /* A recycled pid has another start time; a zombie (Z) or dead (X) init runs nothing any more. */
         if (c->start_time != 0 && start_time != c->start_time)

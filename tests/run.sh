@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (as root, on a fresh clone, no network but Debian's mirror):
+#   1. installs what the build and the tests need (scripts/install-deps.sh)
+#   2. builds twice: build/ (release, what the system tests and benchmarks use) and build-asan/
+#      (ASan + UBSan, for the unit tests and a sanitizer pass of the runtime's system tests)
+#   3. unit tests (cmocka) under ASan/UBSan
+#   4. system tests (bats) on this host, then the cgroup v2 suites in a cgroup v2-only VM
+# The last line is "N passed, M failed".
+#   tests/run.sh [--quick] [SUITE.bats...]   --quick: no VM, no sanitizer system pass
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+top=$PWD
+quick=
+suites=()
+for arg in "$@"; do
+        case $arg in
+        --quick) quick=1 ;;
+        *) suites+=("$arg") ;;
+        esac
+done
+
+passed=0
+failed=0
+report() {  # report PASSED FAILED WHAT
+        passed=$((passed + $1))
+        failed=$((failed + $2))
+        printf '== %s: %d passed, %d failed\n' "$3" "$1" "$2"
+}
+
+# TAP from bats: count "ok" and "not ok" (skips count as passed: they are reported in the output).
+count_tap() {  # count_tap FILE WHAT
+        local ok notok
+        ok=$(grep -c '^ok ' "$1" || true)
+        notok=$(grep -c '^not ok ' "$1" || true)
+        report "$ok" "$notok" "$2"
+}
+
+scripts/install-deps.sh || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
+
+build() {  # build DIR [meson options...]
+        local dir=$1
+        shift
+        if [ ! -f "$dir/build.ninja" ]; then
+                meson setup "$dir" "$@" >/dev/null || return 1
+        fi
+        ninja -C "$dir" >/dev/null || { ninja -C "$dir" | tail -30; return 1; }
+}
+
+if ! build build --buildtype=release; then
+        echo "build failed"
+        echo "0 passed, 1 failed"
+        exit 1
+fi
+if ! build build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false; then
+        report 0 1 "sanitizer build"
+fi
+
+logs=$top/build/test-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+
+# Unit tests, under the sanitizers: any ASan/UBSan report fails the test.
+if [ -d build-asan ]; then
+        export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+        meson test -C build-asan --no-rebuild --print-errorlogs > "$logs/unit.log" 2>&1
+        ok=$(grep -cE '^ *[0-9]+/[0-9]+ .* OK ' "$logs/unit.log" || true)
+        bad=$(grep -cE '^ *[0-9]+/[0-9]+ .* (FAIL|ERROR|TIMEOUT) ' "$logs/unit.log" || true)
+        report "$ok" "$bad" "unit tests (ASan+UBSan)"
+        [ "$bad" -eq 0 ] || grep -E 'FAIL|ERROR|TIMEOUT' "$logs/unit.log" | head -20
+        unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
+# Test images (shared/images): built once, cached in ~/.cache/berth-images.
+if [ -x ../shared/images/make-images.sh ]; then
+        export BERTH_IMAGES=${BERTH_IMAGES:-$HOME/.cache/berth-images}
+        ../shared/images/make-images.sh "$BERTH_IMAGES" > "$logs/images.log" 2>&1 ||
+                echo "warning: make-images.sh failed (see $logs/images.log); image tests will fail"
+fi
+
+if [ ${#suites[@]} -eq 0 ]; then
+        mapfile -t suites < <(ls tests/system/*.bats)
+fi
+
+export BERTH_BUILD=$top/build
+for suite in "${suites[@]}"; do
+        name=$(basename "$suite" .bats)
+        bats --tap "$suite" > "$logs/$name.tap" 2>&1
+        count_tap "$logs/$name.tap" "system: $name"
+        grep -A8 '^not ok' "$logs/$name.tap" | head -60
+done
+
+if [ -z "$quick" ]; then
+        # The runtime's system tests once more with the sanitizer build: memory errors in the runtime
+        # itself (not only in unit-tested parsers) fail CI.
+        if [ -x build-asan/src/cli/berth-runtime ]; then
+                export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+                for suite in tests/system/runtime-lifecycle.bats tests/system/runtime-exec.bats; do
+                        name=$(basename "$suite" .bats)
+                        BERTH_BUILD=$top/build-asan bats --tap "$suite" > "$logs/asan-$name.tap" 2>&1
+                        count_tap "$logs/asan-$name.tap" "system (ASan+UBSan): $name"
+                        grep -A8 '^not ok' "$logs/asan-$name.tap" | head -40
+                done
+                unset ASAN_OPTIONS UBSAN_OPTIONS
+        fi
+        # cgroup v2: the suites that touch cgroups, in a VM whose only hierarchy is cgroup2.
+        if [ -x ../shared/vm/vm-run.sh ] && [ -f tests/system/vm-suites.txt ]; then
+                while read -r suite; do
+                        [ -n "$suite" ] && [ "${suite#\#}" = "$suite" ] || continue
+                        name=$(basename "$suite" .bats)
+                        ../shared/vm/vm-run.sh --timeout 1500 --tmpfs /var/lib/berth --env BERTH_BUILD="$top/build" \
+                                -- bats --tap "$suite" > "$logs/v2-$name.tap" 2>&1
+                        count_tap "$logs/v2-$name.tap" "cgroup v2 VM: $name"
+                        grep -A8 '^not ok' "$logs/v2-$name.tap" | head -40
+                done < tests/system/vm-suites.txt
+        fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

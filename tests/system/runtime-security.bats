@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# The container-escape classes the runtime must close, one test each (and a few neighbours):
+#   CVE-2024-21626  a runtime fd reaching the container / a cwd outside the root
+#   CVE-2019-5736   overwriting the runtime's binary through /proc/self/exe
+#   CVE-2021-30465  a symlink in the image redirecting a mount to the host
+#   CVE-2025-31133  masked paths when the image replaced /dev/null or the masked path itself
+
+load helpers
+
+setup() {
+        setup_scratch
+        make_bundle
+}
+
+teardown() {
+        rm -rf "/tmp/berth-escape-$$" "/tmp/berth-escape2-$$" "/tmp/berth-host-secret-$$"
+        teardown_scratch
+}
+
+# bats test_tags=conformance
+@test "CVE-2024-21626: no fd of the runtime or its caller reaches the container" {
+        config_args sh -c 'ls /proc/1/fd | sort -n | tr "\n" " "'
+        # The caller leaks a host directory fd (not close-on-exec) into the runtime, as a buggy engine might.
+        run bash -c "exec 7</tmp 8</; '$RUNTIME_BIN' --root '$STATE_ROOT' run --bundle '$BUNDLE' '$CID'"
+        [ "$status" -eq 0 ]
+        [ "$output" = "0 1 2 " ]
+}
+
+# bats test_tags=conformance
+@test "CVE-2024-21626: a cwd of /proc/self/fd/N cannot reach a leaked host directory" {
+        config_set '.process.cwd = "/proc/self/fd/7"'
+        config_args sh -c 'pwd; ls'
+        run bash -c "exec 7</; '$RUNTIME_BIN' --root '$STATE_ROOT' run --bundle '$BUNDLE' '$CID'"
+        [ "$status" -ne 0 ]
+        [[ "$output" != *"boot"* ]]
+        assert_no_state
+}
+
+# bats test_tags=conformance
+@test "CVE-2024-21626: --preserve-fds passes exactly the fds asked for" {
+        config_args sh -c 'ls /proc/1/fd | sort -n | tr "\n" " "; cat <&3'
+        run bash -c "echo passed > '$TEST_DIR/f'; exec 3<'$TEST_DIR/f' 4</tmp; '$RUNTIME_BIN' --root '$STATE_ROOT' run --preserve-fds 1 --bundle '$BUNDLE' '$CID'"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "0 1 2 3 passed" ] || [ "$output" = "0 1 2 3 passed" ]
+}
+
+# bats test_tags=conformance
+@test "CVE-2019-5736: the runtime binary cannot be overwritten through /proc/PID/exe of the container's init" {
+        # The runtime under test is a copy: if it were vulnerable, the copy is what gets overwritten.
+        cp "$RUNTIME_BIN" "$TEST_DIR/runtime-copy"
+        before=$(sha256sum < "$TEST_DIR/runtime-copy")
+        config_args sleep 1000
+        "$TEST_DIR/runtime-copy" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$CID"
+        pid=$(container_pid)
+        # What a process in the container (or one that grabbed /proc/PID/exe) would do: hold an O_PATH fd of
+        # the init's executable, wait for the runtime to be gone, then reopen it for writing.
+        run python3 - "$pid" "$TEST_DIR/runtime-copy" "$STATE_ROOT" "$CID" <<'EOF'
+import os, subprocess, sys, time
+pid, copy, root, cid = sys.argv[1:]
+fd = os.open(f"/proc/{pid}/exe", os.O_PATH)
+subprocess.run([copy, "--root", root, "delete", "--force", cid], check=True)
+for _ in range(100):
+    if not os.path.exists(f"/proc/{pid}"):
+        break
+    time.sleep(0.05)
+try:
+    w = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_APPEND)
+    os.write(w, b"#pwned")
+    print("WRITTEN")
+except OSError as e:
+    print("refused", os.strerror(e.errno))
+EOF
+        [ "$status" -eq 0 ]
+        [[ "$output" == refused* ]]
+        [ "$(sha256sum < "$TEST_DIR/runtime-copy")" = "$before" ]
+}
+
+# bats test_tags=conformance
+@test "CVE-2019-5736: executing /proc/self/exe inside the container cannot write the runtime binary" {
+        cp "$RUNTIME_BIN" "$TEST_DIR/runtime-copy"
+        before=$(sha256sum < "$TEST_DIR/runtime-copy")
+        # A #! script whose interpreter is /proc/self/exe, the original exploit's entry point, then an
+        # attempt to write through the executable the kernel gave it.
+        printf '#!/proc/self/exe\n' > "$BUNDLE/rootfs/evil"
+        chmod +x "$BUNDLE/rootfs/evil"
+        config_args /evil
+        run -127 "$TEST_DIR/runtime-copy" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+        [ "$(sha256sum < "$TEST_DIR/runtime-copy")" = "$before" ]
+        config_args sh -c 'echo pwned >> /proc/1/exe 2>&1; echo pwned >> /proc/self/exe 2>&1; true'
+        run "$TEST_DIR/runtime-copy" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID-2"
+        [ "$(sha256sum < "$TEST_DIR/runtime-copy")" = "$before" ]
+}
+
+# bats test_tags=conformance
+@test "CVE-2021-30465: a symlink in the image cannot redirect a mount to the host" {
+        ln -s "/tmp/berth-escape-$$" "$BUNDLE/rootfs/evil-abs"
+        ln -s "../../../../../../../../../../tmp/berth-escape2-$$" "$BUNDLE/rootfs/evil-rel"
+        config_set '.mounts += [{"destination":"/evil-abs","type":"tmpfs","source":"tmpfs"},
+                                {"destination":"/evil-rel/sub","type":"tmpfs","source":"tmpfs"}]'
+        config_args sh -c 'grep -c tmpfs /proc/self/mountinfo'
+        run_container
+        [ "$status" -eq 0 ]
+        # Nothing was made or mounted on the host's side of the links...
+        [ ! -e "/tmp/berth-escape-$$" ]
+        [ ! -e "/tmp/berth-escape2-$$" ]
+        ! grep -q "berth-escape" /proc/self/mountinfo
+        # ...the links were followed inside the rootfs instead.
+        [ -d "$BUNDLE/rootfs/tmp/berth-escape-$$" ]
+        [ -d "$BUNDLE/rootfs/tmp/berth-escape2-$$/sub" ]
+}
+
+# bats test_tags=conformance
+@test "CVE-2021-30465: a bind mount's destination symlink stays inside the rootfs" {
+        mkdir -p "$TEST_DIR/src"
+        echo payload > "$TEST_DIR/src/f"
+        mkdir -p "/tmp/berth-escape-$$"
+        ln -s "/tmp/berth-escape-$$" "$BUNDLE/rootfs/evil"
+        config_set ".mounts += [{\"destination\":\"/evil\",\"type\":\"bind\",\"source\":\"$TEST_DIR/src\",\"options\":[\"bind\"]}]"
+        config_args cat /evil/f
+        run_container
+        [ "$status" -eq 0 ]
+        [ "$output" = payload ]
+        [ -z "$(ls -A "/tmp/berth-escape-$$")" ]
+        ! grep -q "berth-escape" /proc/self/mountinfo
+}
+
+# bats test_tags=conformance
+@test "CVE-2025-31133: an image whose /dev/null is a symlink to a /proc/sys file cannot unmask it" {
+        host_pattern=$(cat /proc/sys/kernel/core_pattern)
+        ln -sf /proc/sys/kernel/core_pattern "$BUNDLE/rootfs/dev/null"
+        # No /dev tmpfs: the image's own /dev is used, as with some engines' configurations.
+        config_set 'del(.mounts[] | select(.destination == "/dev" or .destination == "/dev/pts" or .destination == "/dev/shm" or .destination == "/dev/mqueue"))'
+        config_set '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"] | del(.linux.seccomp)'
+        config_args sh -c 'wc -c < /proc/timer_list; echo "|/tmp/pwned" > /proc/timer_list 2>/dev/null; echo "|/tmp/pwned" > /proc/sys/kernel/core_pattern 2>/dev/null; true'
+        run_container
+        [ "$(cat /proc/sys/kernel/core_pattern)" = "$host_pattern" ]
+        if [ "$status" -eq 0 ]; then
+                [ "${lines[0]}" = 0 ]
+        fi
+}
+
+# bats test_tags=conformance
+@test "CVE-2025-31133: a masked path the image made a directory or a symlink is masked inside the root" {
+        mkdir -p "$BUNDLE/rootfs/etc/secret-dir"
+        echo secret > "$BUNDLE/rootfs/etc/secret-dir/key"
+        echo "host-secret" > "/tmp/berth-host-secret-$$"
+        ln -s "/tmp/berth-host-secret-$$" "$BUNDLE/rootfs/etc/secret-link"
+        ln -s /etc/passwd "$BUNDLE/rootfs/etc/passwd-link"
+        config_set '.linux.maskedPaths += ["/etc/secret-dir", "/etc/secret-link", "/etc/passwd-link"]'
+        config_args sh -c 'ls /etc/secret-dir | wc -l; wc -c < /etc/passwd; cat /etc/secret-link 2>&1 || true'
+        run_container
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = 0 ]
+        [ "${lines[1]}" = 0 ]
+        [[ "$output" != *host-secret* ]]
+        [ "$(cat "/tmp/berth-host-secret-$$")" = host-secret ]
+        ! grep -q "berth-host-secret" /proc/self/mountinfo
+        [ -s /etc/passwd ]
+}
