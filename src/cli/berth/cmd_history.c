@@ -1,0 +1,149 @@
+/* berth history [OPTIONS] IMAGE: the config's history, newest first, with layer sizes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "commit.h"
+#include "format.h"
+#include "imagedb.h"
+#include "json.h"
+#include "util.h"
+
+static char *ellipsis(const char *s, size_t max)
+{
+        /* docker cuts CREATED BY at 45 display columns, the last one an ellipsis. */
+        size_t cols = 0;
+        const char *p = s;
+
+        for (; *p; p++)
+                if (((unsigned char) *p & 0xc0) != 0x80 && ++cols > max - 1)
+                        break;
+        if (*p == '\0')
+                return xstrdup(s);
+        return xasprintf("%.*s…", (int) (p - s), s);
+}
+
+static char *one_line(const char *s)
+{
+        char *o = xstrdup(s);
+        for (char *p = o; *p; p++)
+                if (*p == '\n' || *p == '\t')
+                        *p = ' ';
+        return o;
+}
+
+int cmd_history(struct berth_cli *cli, int argc, char **argv)
+{
+        static const struct option options[] = {
+                {"human", required_argument, NULL, 'H'},
+                {"no-trunc", no_argument, NULL, 'n'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"format", required_argument, NULL, 'F'},
+                CLI_HELP_OPTION,
+                {NULL, 0, NULL, 0},
+        };
+        cleanup_error berth_error err = {0};
+        cleanup_store struct image_store *s = NULL;
+        cleanup_free char *id = NULL;
+        cleanup_image_record struct image_record rec = {0};
+        cleanup_config struct image_config cfg = {0};
+        struct output_format fmt = {0};
+        struct table t = {0};
+        bool human = true, no_trunc = false, quiet = false;
+        const char *format = NULL;
+        json_t *history;
+        size_t layer, n;
+        int c, r = 0;
+
+        while ((c = getopt_long(argc, argv, "H::qh", options, NULL)) != -1) {
+                switch (c) {
+                case 'H': human = optarg == NULL || strcmp(optarg, "true") == 0 || strcmp(optarg, "1") == 0; break;
+                case 'n': no_trunc = true; break;
+                case 'q': quiet = true; break;
+                case 'F': format = optarg; break;
+                case 'h': printf("Usage:  berth history [OPTIONS] IMAGE\n\nShow the history of an image\n\n"
+                                 "      --format string   Format output using a custom template\n"
+                                 "  -H, --human           Print sizes and dates in human readable format (default true)\n"
+                                 "      --no-trunc        Don't truncate output\n"
+                                 "  -q, --quiet           Only show image IDs\n");
+                          return 0;
+                default: return cli_usage_error(cli, "invalid option");
+                }
+        }
+        if (argc - optind != 1)
+                return cli_usage_error(cli, "\"%s history\" requires exactly 1 argument.", cli->program);
+        output_format_parse(format, &fmt, &err);
+        if ((r = cli_open_store(cli, STORE_LOCK_NONE, &s, &err)) < 0 ||
+            (r = imagedb_resolve(s, argv[optind], &id, NULL, &err)) < 0 || (r = imagedb_get(s, id, &rec, &err)) < 0 ||
+            (r = image_config_read(s, id, &cfg, &err)) < 0)
+                goto out;
+        history = json_object_get(cfg.json, "history");
+        n = json_array_size(history);
+        /* Sizes: the non-empty history entries are the layers, in order. */
+        layer = 0;
+        for (size_t i = 0; i < n; i++)
+                if (!json_is_true(json_object_get(json_array_get(history, i), "empty_layer")))
+                        layer++;
+        if (fmt.kind == OUTPUT_TABLE_DEFAULT && !quiet)
+                table_add_line(&t, "IMAGE\tCREATED\tCREATED BY\tSIZE\tCOMMENT");
+        for (size_t k = n; k-- > 0 && r == 0;) {
+                json_t *h = json_array_get(history, k);
+                bool empty = json_is_true(json_object_get(h, "empty_layer"));
+                const char *created = json_string_value(json_object_get(h, "created"));
+                const char *by = json_string_value(json_object_get(h, "created_by"));
+                const char *comment = json_string_value(json_object_get(h, "comment"));
+                int64_t size = 0, when = format_parse_rfc3339(created);
+                char size_s[32], since[64];
+                cleanup_free char *rowid = k == n - 1 ? cli_short_id(rec.id, no_trunc) : xstrdup("<missing>");
+                cleanup_free char *by1 = one_line(by ? by : "");
+                cleanup_free char *by_shown = no_trunc ? xstrdup(by1) : ellipsis(by1, 45);
+                cleanup_free char *line = NULL;
+                cleanup_json json_t *row = NULL;
+
+                if (!empty && layer > 0) {
+                        layer--;
+                        if (layer < rec.n_layers)
+                                size = rec.layers[layer].size;
+                }
+                if (human) {
+                        format_human_size((double) size, size_s, sizeof(size_s));
+                        if (when >= 0) {
+                                format_human_duration((int64_t) time(NULL) - when, since, sizeof(since));
+                                strcat(since, " ago");
+                        } else {
+                                strcpy(since, "N/A");
+                        }
+                } else {
+                        snprintf(size_s, sizeof(size_s), "%lld", (long long) size);
+                        snprintf(since, sizeof(since), "%s", created ? created : "N/A");
+                }
+                row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Comment", comment ? comment : "", "CreatedAt",
+                                created ? created : "", "CreatedBy", fmt.kind == OUTPUT_TABLE_DEFAULT ? by_shown : by1,
+                                "CreatedSince", since, "ID", rowid, "Size", size_s);
+                if (quiet) {
+                        printf("%s\n", rowid);
+                } else if (fmt.kind == OUTPUT_JSON) {
+                        line = json_to_string(row);
+                        printf("%s\n", line);
+                } else if (fmt.kind == OUTPUT_TEMPLATE || fmt.kind == OUTPUT_TABLE) {
+                        if ((r = template_render(fmt.template, row, &line, &err)) == 0) {
+                                if (fmt.kind == OUTPUT_TABLE)
+                                        table_add_line(&t, line);
+                                else
+                                        printf("%s\n", line);
+                        }
+                } else {
+                        line = xasprintf("%s\t%s\t%s\t%s\t%s", rowid, since, by_shown, size_s, comment ? comment : "");
+                        table_add_line(&t, line);
+                }
+        }
+        if (r == 0)
+                table_print(&t, stdout);
+out:
+        table_free(&t);
+        output_format_clear(&fmt);
+        return r < 0 ? cli_fail(cli, &err) : 0;
+}

@@ -1,0 +1,141 @@
+/* berth inspect / image inspect: docker's image JSON (Id, RepoTags, RepoDigests, Config, RootFS,
+ * GraphDriver, ...), or a --format template rendered against it. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "commit.h"
+#include "format.h"
+#include "imagedb.h"
+#include "json.h"
+#include "layer.h"
+#include "util.h"
+
+static json_t *graph_driver(struct image_store *s, const struct image_record *rec)
+{
+        json_t *data = json_object();
+        char *lower = xstrdup("");
+
+        for (size_t i = rec->n_layers; i-- > 0;) {
+                cleanup_free char *dir = xasprintf("%s/layers/%s/diff", s->root, digest_hex(rec->layers[i].diff_id));
+                char *n = xasprintf("%s%s%s", lower, lower[0] ? ":" : "", dir);
+                free(lower);
+                lower = n;
+        }
+        json_object_set_new(data, "LowerDir", json_string(lower));
+        free(lower);
+        return json_pack("{s:o, s:s}", "Data", data, "Name", strcmp(s->driver, "overlay") == 0 ? "overlay2" : "vfs");
+}
+
+static json_t *inspect_image(struct image_store *s, const char *id, berth_error *err)
+{
+        cleanup_image_record struct image_record rec = {0};
+        cleanup_config struct image_config cfg = {0};
+        json_t *tags = json_array(), *digests = json_array(), *layers = json_array(), *out;
+        json_t *config;
+
+        if (imagedb_get(s, id, &rec, err) < 0 || image_config_read(s, id, &cfg, err) < 0) {
+                json_decref(tags);
+                json_decref(digests);
+                json_decref(layers);
+                return NULL;
+        }
+        for (char **n = rec.names; *n; n++) {
+                cleanup_free char *repo = NULL, *tag = NULL, *display = cli_display_name(*n);
+                cleanup_free char *rd = NULL;
+                cli_split_name(*n, &repo, &tag);
+                json_array_append_new(tags, json_string(display));
+                rd = xasprintf("%s@%s", repo, rec.manifest_digest);
+                bool seen = false;
+                for (size_t i = 0; i < json_array_size(digests); i++)
+                        seen |= strcmp(json_string_value(json_array_get(digests, i)), rd) == 0;
+                if (!seen)
+                        json_array_append_new(digests, json_string(rd));
+        }
+        for (size_t i = 0; i < rec.n_layers; i++)
+                json_array_append_new(layers, json_string(rec.layers[i].diff_id));
+        config = json_object_get(cfg.json, "config");
+        out = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:o, s:{s:s, s:o}, s:{s:s}}",
+                        "Id", rec.id, "RepoTags", tags, "RepoDigests", digests, "Parent", "", "Comment",
+                        json_string_value(json_object_get(json_array_get(json_object_get(cfg.json, "history"), 0), "comment"))
+                                ?: "",
+                        "Created", cfg.created, "DockerVersion",
+                        json_string_value(json_object_get(cfg.json, "docker_version")) ?: "", "Author", cfg.author,
+                        "Config", config ? config : json_null(), "Architecture", cfg.architecture, "Os", cfg.os, "Size",
+                        (json_int_t) rec.size, "GraphDriver", graph_driver(s, &rec), "RootFS", "Type", "layers",
+                        "Layers", layers, "Metadata", "LastTagTime", "0001-01-01T00:00:00Z");
+        if (out != NULL && cfg.variant != NULL)
+                json_object_set_new(out, "Variant", json_string(cfg.variant));
+        return out;
+}
+
+int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
+{
+        static const struct option options[] = {
+                {"format", required_argument, NULL, 'f'},
+                {"type", required_argument, NULL, 't'},
+                {"size", no_argument, NULL, 's'},
+                CLI_HELP_OPTION,
+                {NULL, 0, NULL, 0},
+        };
+        cleanup_error berth_error err = {0};
+        cleanup_store struct image_store *s = NULL;
+        cleanup_json json_t *all = json_array();
+        const char *format = NULL;
+        int c, r = 0, status = 0;
+
+        while ((c = getopt_long(argc, argv, "f:sh", options, NULL)) != -1) {
+                switch (c) {
+                case 'f': format = optarg; break;
+                case 't':
+                        if (strcmp(optarg, "image") != 0)
+                                return cli_usage_error(cli, "unsupported --type %s (this berth inspects images)", optarg);
+                        break;
+                case 's': break;
+                case 'h': printf("Usage:  berth inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
+                                 "  -f, --format string   Format output using a custom template\n"
+                                 "      --type string     Return JSON for specified type (image)\n");
+                          return 0;
+                default: return cli_usage_error(cli, "invalid option");
+                }
+        }
+        if (optind >= argc)
+                return cli_usage_error(cli, "\"%s inspect\" requires at least 1 argument.", cli->program);
+        if ((r = cli_open_store(cli, STORE_LOCK_NONE, &s, &err)) < 0)
+                return cli_fail(cli, &err);
+        for (int i = optind; i < argc; i++) {
+                cleanup_free char *id = NULL;
+                berth_error e = {0};
+                json_t *j;
+                if (imagedb_resolve(s, argv[i], &id, NULL, &e) < 0 || (j = inspect_image(s, id, &e)) == NULL) {
+                        /* docker prints what it found and an error line for each object it did not find. */
+                        fprintf(stderr, "Error: %s\n", berth_error_message(&e));
+                        berth_error_clear(&e);
+                        status = CLI_EXIT_ERROR;
+                        continue;
+                }
+                json_array_append_new(all, j);
+        }
+        if (format != NULL && *format != '\0' && strcmp(format, "json") != 0) {
+                struct output_format f;
+                output_format_parse(format, &f, &err);
+                for (size_t i = 0; i < json_array_size(all); i++) {
+                        cleanup_free char *line = NULL;
+                        if (template_render(f.template, json_array_get(all, i), &line, &err) < 0) {
+                                output_format_clear(&f);
+                                return cli_fail(cli, &err);
+                        }
+                        printf("%s\n", line);
+                }
+                output_format_clear(&f);
+        } else if (json_array_size(all) > 0 || status == 0) {
+                char *text = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+                printf("%s\n", text);
+                free(text);
+        } else {
+                printf("[]\n");
+        }
+        return status;
+}

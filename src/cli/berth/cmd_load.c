@@ -1,0 +1,73 @@
+/* berth load [-i FILE] [-q]: docker-archive or oci-archive, from a file or standard input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "load.h"
+#include "util.h"
+
+int cmd_load(struct berth_cli *cli, int argc, char **argv)
+{
+        static const struct option options[] = {
+                {"input", required_argument, NULL, 'i'},
+                {"quiet", no_argument, NULL, 'q'},
+                CLI_HELP_OPTION,
+                {NULL, 0, NULL, 0},
+        };
+        cleanup_error berth_error err = {0};
+        cleanup_store struct image_store *store = NULL;
+        cleanup_close int fd = -1;
+        struct load_result res = {0};
+        const char *input = NULL;
+        bool quiet = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "i:qh", options, NULL)) != -1) {
+                switch (c) {
+                case 'i': input = optarg; break;
+                case 'q': quiet = true; break;
+                case 'h': printf("Usage:  berth load [OPTIONS]\n\nLoad an image from a tar archive or STDIN\n\n"
+                                 "  -i, --input string   Read from tar archive file, instead of STDIN\n"
+                                 "  -q, --quiet          Suppress the load output\n");
+                          return 0;
+                default: return cli_usage_error(cli, "invalid option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error(cli, "\"%s load\" accepts no arguments.", cli->program);
+        if (input != NULL && strcmp(input, "-") != 0) {
+                fd = open(input, O_RDONLY | O_CLOEXEC);
+                if (fd < 0) {
+                        berth_fail(&err, errno, "open %s", input);
+                        return cli_fail(cli, &err);
+                }
+        } else {
+                if (isatty(STDIN_FILENO)) {
+                        berth_failf(&err, EINVAL, "requested load from stdin, but stdin is empty");
+                        return cli_fail(cli, &err);
+                }
+                fd = dup(STDIN_FILENO);
+                input = "stdin";
+        }
+        if ((r = cli_open_store(cli, STORE_LOCK_SHARED, &store, &err)) < 0)
+                return cli_fail(cli, &err);
+        if ((r = image_load(store, fd, input, &res, &err)) < 0)
+                return cli_fail(cli, &err);
+        for (size_t i = 0; i < res.n && !quiet; i++) {
+                if (res.images[i].names[0] == NULL) {
+                        printf("Loaded image ID: %s\n", res.images[i].id);
+                        continue;
+                }
+                for (char **n = res.images[i].names; *n != NULL; n++) {
+                        cleanup_free char *display = cli_display_name(*n);
+                        printf("Loaded image: %s\n", display);
+                }
+        }
+        load_result_clear(&res);
+        return 0;
+}

@@ -1,0 +1,154 @@
+/* berth: the docker-compatible command line. Global options come before the command
+ * (`berth --root DIR images`); each command parses its own flags. */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "util.h"
+
+/* The command table. A later command (run, ps, ...) adds its cmd_*.c file and one line here; two-word
+ * names ("image ls") are matched before one-word names. */
+static const struct berth_command COMMANDS[] = {
+        {"images", cmd_images, "List images"},
+        {"image ls", cmd_images, "List images"},
+        {"image list", cmd_images, "List images"},
+        {"history", cmd_history, "Show the history of an image"},
+        {"image history", cmd_history, "Show the history of an image"},
+        {"inspect", cmd_inspect, "Return low-level information on images"},
+        {"image inspect", cmd_inspect, "Display detailed information on one or more images"},
+        {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+        {"image tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+        {"rmi", cmd_rmi, "Remove one or more images"},
+        {"image rm", cmd_rmi, "Remove one or more images"},
+        {"image remove", cmd_rmi, "Remove one or more images"},
+        {"image prune", cmd_image_prune, "Remove unused images"},
+        {"load", cmd_load, "Load an image from a tar archive or STDIN"},
+        {"image load", cmd_load, "Load an image from a tar archive or STDIN"},
+        {"save", cmd_save, "Save one or more images to a tar archive"},
+        {"image save", cmd_save, "Save one or more images to a tar archive"},
+        {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
+        {"image import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
+        {"image mount", cmd_image_mount, "Mount an image's root filesystem read-only and print its path"},
+        {"image unmount", cmd_image_unmount, "Unmount an image's root filesystem"},
+        {"image umount", cmd_image_unmount, "Unmount an image's root filesystem"},
+        {"system df", cmd_system_df, "Show disk usage"},
+        {"system check", cmd_system_check, "Verify every blob's digest and every record of the store"},
+        {"info", cmd_info, "Display system-wide information"},
+        {"system info", cmd_info, "Display system-wide information"},
+};
+
+int cli_fail(struct berth_cli *cli, const berth_error *err)
+{
+        fprintf(stderr, "Error: %s\n", berth_error_message(err));
+        return CLI_EXIT_ERROR;
+}
+
+int cli_usage_error(struct berth_cli *cli, const char *fmt, ...)
+{
+        va_list ap;
+
+        fputs("Error: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\nSee '%s %s --help'.\n", cli->program, cli->command ? cli->command : "");
+        return CLI_EXIT_ERROR;
+}
+
+int cli_open_store(struct berth_cli *cli, enum store_lock_mode lock, struct image_store **out, berth_error *err)
+{
+        return store_open(cli->root, cli->driver, lock, out, err);
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage:  berth [OPTIONS] COMMAND\n\nOptions:\n"
+                   "      --root DIR              Root of the image store (default %s)\n"
+                   "      --storage-driver NAME   overlay or copy (default: the store's own, chosen when created)\n"
+                   "  -v, --version               Print version information and quit\n\nCommands:\n",
+                STORE_DEFAULT_ROOT);
+        for (size_t i = 0; i < ARRAY_SIZE(COMMANDS); i++)
+                fprintf(f, "  %-16s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+}
+
+static const struct berth_command *find_command(int argc, char **argv, int *words)
+{
+        if (argc >= 2) {
+                char two[128];
+                snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
+                for (size_t i = 0; i < ARRAY_SIZE(COMMANDS); i++)
+                        if (strcmp(COMMANDS[i].name, two) == 0) {
+                                *words = 2;
+                                return &COMMANDS[i];
+                        }
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(COMMANDS); i++)
+                if (strcmp(COMMANDS[i].name, argv[0]) == 0) {
+                        *words = 1;
+                        return &COMMANDS[i];
+                }
+        return NULL;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option options[] = {
+                {"root", required_argument, NULL, 'r'},
+                {"storage-driver", required_argument, NULL, 's'},
+                {"version", no_argument, NULL, 'v'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        struct berth_cli cli = {.program = "berth"};
+        const struct berth_command *cmd;
+        char *cmdname = NULL;
+        int c, words = 1, r;
+
+        setlocale(LC_CTYPE, "C.UTF-8");
+        /* Files unpacked from images get exactly their modes: the umask must not strip bits first. */
+        umask(022);
+        /* '+': stop at the first non-option, the command; its own flags are its business. */
+        while ((c = getopt_long(argc, argv, "+vh", options, NULL)) != -1) {
+                switch (c) {
+                case 'r': cli.root = optarg; break;
+                case 's': cli.driver = optarg; break;
+                case 'v': printf("berth version %s\n", BERTH_VERSION); return 0;
+                case 'h': usage(stdout); return 0;
+                default: usage(stderr); return CLI_EXIT_ERROR;
+                }
+        }
+        if (cli.root == NULL)
+                cli.root = getenv("BERTH_ROOT");
+        if (optind >= argc) {
+                usage(stderr);
+                return CLI_EXIT_ERROR;
+        }
+        argc -= optind;
+        argv += optind;
+        cmd = find_command(argc, argv, &words);
+        if (cmd == NULL) {
+                fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", argv[0]);
+                return CLI_EXIT_ERROR;
+        }
+        cmdname = xstrdup(cmd->name);
+        cli.command = cmdname;
+        /* The command sees itself as argv[0] (getopt skips it). */
+        argc -= words - 1;
+        argv += words - 1;
+        optind = 0;
+        r = cmd->run(&cli, argc, argv);
+        if (fflush(stdout) != 0 && r == 0) {
+                fprintf(stderr, "Error: write standard output: %s\n", strerror(errno));
+                r = CLI_EXIT_ERROR;
+        }
+        free(cmdname);
+        return r;
+}

@@ -1,0 +1,12 @@
+/* `berth import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image. */
+#pragma once
+
+#include "store.h"
+
+struct import_options {
+        char **changes;      /* Dockerfile instructions (image_change_apply) */
+        const char *message; /* history comment */
+        char **names;        /* normalised names, may be NULL */
+};
+
+int image_import(struct image_store *s, int fd, const struct import_options *opts, char **id_out, berth_error *err);
