@@ -34,6 +34,8 @@ need_file "$inc/$multiarch/curl/curl.h" libcurl4-openssl-dev
 need_file "$inc/sqlite3.h" libsqlite3-dev
 need_file "$inc/libmnl/libmnl.h" libmnl-dev
 need_file "$inc/zstd.h" libzstd-dev
+need_file "$inc/openssl/evp.h" libssl-dev      # SHA-256 of blobs and layers (src/image/digest.c)
+need_file "$inc/isa-l/igzip_lib.h" libisal-dev # gzip layers: igzip inflates ~5x faster than zlib (src/image/stream.c)
 
 if [ -n "$want_tests" ]; then
         # Unit and system tests.
