@@ -197,6 +197,23 @@ int write_file_atomic_at(int dirfd, const char *path, const char *data, size_t l
         return 0;
 }
 
+int mkdir_parents(const char *path, mode_t mode, berth_error *err)
+{
+        cleanup_free char *copy = xstrdup(path);
+
+        for (char *p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return berth_fail(err, errno, "create %s", copy);
+                *p = '/';
+        }
+        if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                return berth_fail(err, errno, "create %s", copy);
+        return 0;
+}
+
 size_t strv_length(char *const *v)
 {
         size_t n = 0;

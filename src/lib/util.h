@@ -34,6 +34,9 @@ int write_file_at(int dirfd, const char *path, const char *data, size_t len, ber
 int write_file_atomic_at(int dirfd, const char *path, const char *data, size_t len, mode_t mode, bool sync,
                          berth_error *err);
 
+/* mkdir -p of a host path (not confined to a root: for the runtime's own directories). */
+int mkdir_parents(const char *path, mode_t mode, berth_error *err);
+
 /* NULL-terminated string vectors (free with strv_free from cleanup.h). */
 size_t strv_length(char *const *v);
 char **strv_dup(char *const *v);

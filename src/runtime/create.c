@@ -112,8 +112,9 @@ static void creation_free(struct creation *c)
 
 static int make_state_dir(struct creation *c, berth_error *err)
 {
-        if (mkdir(c->ctx->state_root, 0711) < 0 && errno != EEXIST)
-                return berth_fail(err, errno, "create state root %s", c->ctx->state_root);
+        if (mkdir(c->ctx->state_root, 0711) < 0 && errno != EEXIST &&
+            mkdir_parents(c->ctx->state_root, 0711, err) < 0)
+                return berth_error_prefix(err, "state root: ");
         c->state_dir = xasprintf("%s/%s", c->ctx->state_root, c->opts->id);
         /* mkdir is the atomic claim on the id: two creates of one id cannot both get here. */
         if (mkdir(c->state_dir, 0711) < 0) {
