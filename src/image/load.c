@@ -148,6 +148,20 @@ static int stream_large(struct loader *l, struct member *m, berth_error *err)
         return 0;
 }
 
+/* A blobs/sha256/HEX member whose blob the store already holds (verified when it was written) is not
+ * read again: a second load of the same image costs a seek past each layer. */
+static bool skip_present_blob(struct loader *l, struct member *m)
+{
+        char expect[DIGEST_STRING_LEN + 1];
+        const char *want = expected_digest(m->name, expect);
+
+        if (want == NULL || store_blob_size(l->store, want) != m->size)
+                return false;
+        memcpy(m->digest, want, sizeof(m->digest));
+        m->stored = true;
+        return true;
+}
+
 static int read_members(struct loader *l, int fd, berth_error *err)
 {
         struct archive_entry *e;
@@ -182,6 +196,11 @@ static int read_members(struct loader *l, int fd, berth_error *err)
                         return berth_failf(err, EINVAL, "%s: invalid member name %.200s", l->what, name ? name : "");
                 l->n++;
                 m->size = archive_entry_size(e);
+                if (m->size > (int64_t) MEMBER_IN_MEMORY_MAX && skip_present_blob(l, m)) {
+                        if (archive_read_data_skip(l->archive) != ARCHIVE_OK)
+                                return archive_fail(l, err);
+                        continue;
+                }
                 if (m->size <= (int64_t) MEMBER_IN_MEMORY_MAX)
                         r = read_small(l, m, err);
                 else

@@ -330,10 +330,13 @@ static int mount_overlay(struct image_store *s, const char *image_id, const stru
 
         if ((r = lower_links(s, image_id, &lowers, err)) < 0)
                 return r;
-        if (lowers[0] == NULL) {
-                /* An image without layers: an empty read-only directory stands in for the lower layer. */
+        /* overlayfs wants two lower directories when there is no upper one (a read-only mount), and one
+         * at least: an empty directory fills in for a one-layer or layerless image. */
+        while (strv_length(lowers) < (readonly ? 2u : 1u)) {
                 if (mkdirat(s->rootfd, "l/empty", 0755) < 0 && errno != EEXIST)
                         return berth_fail(err, errno, "create %s/l/empty", s->root);
+                if (strv_contains(lowers, "l/empty"))
+                        break;
                 lowers = strv_append(lowers, "l/empty");
         }
         r = mount_overlay_fsconfig(s, lowers, p, readonly);

@@ -1,0 +1,227 @@
+#!/usr/bin/env bats
+# The image store: load, the unpacked trees (checked against umoci's), commands and their formats.
+load image-helpers
+
+setup() { image_setup; }
+teardown() { image_teardown; }
+
+@test "load: docker-archive names the image as docker save did" {
+        run b load -i "$IMAGES/busybox.docker.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: localhost/busybox:latest" ]
+        run b images --format '{{.Repository}}:{{.Tag}}'
+        [ "$output" = "localhost/busybox:latest" ]
+}
+
+@test "load: oci-archive with gzip, zstd and plain tar layers gives one image (one config)" {
+        local a
+        a=$(oci_archive busybox)
+        run b load -i "$a"
+        [ "$status" -eq 0 ]
+        [[ "$output" == "Loaded image ID: sha256:"* ]]
+        # The three tags share a config: the three manifests give one image ID with three layer blobs.
+        [ "$(b images -q | sort -u | wc -l)" -eq 1 ]
+        [ "$(ls "$ROOT/blobs/sha256" | wc -l)" -ge 7 ]
+}
+
+@test "load from stdin, gzip'd archive" {
+        gzip -c "$IMAGES/busybox.docker.tar" > "$T/bb.tar.gz"
+        run b load < "$T/bb.tar.gz"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: localhost/busybox:latest" ]
+}
+
+@test "multilayer: the overlay mount equals umoci's unpack (multilayer.tree)" {
+        b load -q -i "$IMAGES/multilayer.docker.tar"
+        mnt=$(b image mount localhost/multilayer)
+        # The kernel's view: overlayfs mounted there.
+        [ "$(findmnt -n -o FSTYPE --target "$mnt")" = overlay ]
+        tree_listing "$mnt" > "$T/ours.tree"
+        diff -u "$IMAGES/multilayer.tree" "$T/ours.tree"
+        b image unmount localhost/multilayer
+        ! findmnt "$mnt"
+}
+
+@test "multilayer: contents and xattrs equal a fresh umoci unpack" {
+        b load -q -i "$IMAGES/multilayer.docker.tar"
+        umoci unpack --image "$IMAGES/multilayer:latest" "$T/umoci" >/dev/null
+        mnt=$(b image mount localhost/multilayer)
+        # Every regular file: same bytes. Every entry: same xattrs (user.* and security.capability).
+        (cd "$T/umoci/rootfs" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) > "$T/umoci.sums"
+        (cd "$mnt" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) > "$T/ours.sums"
+        diff -u "$T/umoci.sums" "$T/ours.sums"
+        (cd "$T/umoci/rootfs" && getfattr -R -h -d -m '^(user|security)\.' . 2>/dev/null) > "$T/umoci.xattrs"
+        (cd "$mnt" && getfattr -R -h -d -m '^(user|security)\.' . 2>/dev/null) > "$T/ours.xattrs"
+        diff -u "$T/umoci.xattrs" "$T/ours.xattrs"
+        grep -q 'security.capability' "$T/ours.xattrs"
+        [ "$(getfattr --only-values -n user.berth.test "$mnt/data/with-xattr")" = yes ]
+        [ "$(stat -c %i "$mnt/data/hard-a")" = "$(stat -c %i "$mnt/data/hard-b")" ]
+        b image unmount localhost/multilayer
+}
+
+@test "multilayer: the copy driver gives the same tree" {
+        "$BERTH_BIN" --root "$ROOT" --storage-driver copy load -q -i "$IMAGES/multilayer.docker.tar"
+        mnt=$(b image mount localhost/multilayer)
+        tree_listing "$mnt" > "$T/ours.tree"
+        diff -u "$IMAGES/multilayer.tree" "$T/ours.tree"
+        getcap "$mnt/usr/bin/with-cap" | grep -q cap_net_raw
+        b info | grep -q 'Snapshotter: copy'
+        b image unmount localhost/multilayer
+}
+
+@test "layers are unpacked once and shared; a second load is a no-op under 50 ms" {
+        b load -q -i "$IMAGES/busybox.docker.tar"
+        b load -q -i "$IMAGES/multilayer.docker.tar"
+        # multilayer's first layer is busybox's: one directory for it.
+        [ "$(ls "$ROOT/layers" | wc -l)" -eq 4 ]
+        a=$(oci_archive multilayer)
+        b load -q -i "$a"
+        start=$(date +%s%N)
+        b load -q -i "$a"
+        end=$(date +%s%N)
+        echo "second load: $(( (end - start) / 1000000 )) ms"
+        [ $(( (end - start) / 1000000 )) -lt 50 ]
+}
+
+@test "images: columns, -q, --digests, --no-trunc, json, filters" {
+        b load -q -i "$IMAGES/busybox.docker.tar"
+        b load -q -i "$IMAGES/multilayer.docker.tar"
+        run b images
+        [ "${lines[0]}" = "REPOSITORY             TAG       IMAGE ID       CREATED       SIZE" ]
+        [ "${#lines[@]}" -eq 3 ]
+        run b images -q --no-trunc
+        [[ "${lines[0]}" == sha256:* ]]
+        run b images --digests
+        [[ "${lines[0]}" == *DIGEST* ]]
+        run b images --format json
+        echo "$output" | jq -s -e 'map(select(.Repository == "localhost/busybox")) | .[0].Tag == "latest"'
+        run b images --filter reference='localhost/multi*' --format '{{.Repository}}'
+        [ "$output" = localhost/multilayer ]
+        run b images --filter label=org.opencontainers.image.title --format '{{.Repository}}'
+        echo "$output"
+        [ "$output" = localhost/multilayer ]
+        run b images --filter dangling=true -q
+        [ -z "$output" ]
+        run b images --filter before=localhost/multilayer --format '{{.Repository}}'
+        [ "$status" -eq 0 ]
+        run b images --filter bogus=1
+        [ "$status" -eq 125 ]
+}
+
+@test "inspect: docker's fields, Config from the image" {
+        b load -q -i "$IMAGES/multilayer.docker.tar"
+        run b inspect localhost/multilayer
+        [ "$status" -eq 0 ]
+        echo "$output" | jq -e '.[0].RepoTags == ["localhost/multilayer:latest"]'
+        echo "$output" | jq -e '.[0].Config.WorkingDir == "/data" and .[0].Config.User == "0:0"'
+        echo "$output" | jq -e '.[0].RootFS.Layers | length == 4'
+        echo "$output" | jq -e '.[0].Os == "linux" and .[0].Architecture == "amd64" and (.[0].Id | startswith("sha256:"))'
+        run b image inspect --format '{{.Config.WorkingDir}}' localhost/multilayer
+        [ "$output" = /data ]
+        run b inspect nosuchimage
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"No such image: nosuchimage"* ]]
+}
+
+@test "history: entries newest first, empty layers 0B, json" {
+        b load -q -i "$IMAGES/multilayer.docker.tar"
+        run b history localhost/multilayer
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == IMAGE*CREATED*"CREATED BY"*SIZE*COMMENT ]]
+        n=$(b inspect localhost/multilayer | jq length)
+        [ "$n" -eq 1 ]
+        run b history --format json localhost/multilayer
+        echo "$output" | head -1 | jq -e '.ID != "<missing>"'
+        run b history --no-trunc -q localhost/multilayer
+        [[ "${lines[0]}" == sha256:* ]]
+}
+
+@test "tag, rmi: a name untags, the last name deletes, layers and blobs go with it" {
+        b load -q -i "$IMAGES/busybox.docker.tar"
+        b tag localhost/busybox:latest mybox:1
+        run b images --format '{{.Repository}}:{{.Tag}}'
+        [[ "$output" == *"mybox:1"* ]]
+        run b rmi mybox:1
+        [ "$output" = "Untagged: mybox:1" ]
+        run b rmi localhost/busybox
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Deleted: sha256:"* ]]
+        [ -z "$(ls "$ROOT/layers")" ]
+        [ -z "$(ls "$ROOT/blobs/sha256")" ]
+        run b rmi localhost/busybox
+        [ "$status" -eq 125 ]
+}
+
+@test "rmi refuses an image a container uses (containers table) and a mounted image" {
+        b load -q -i "$IMAGES/busybox.docker.tar"
+        id=$(b images -q --no-trunc)
+        python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("INSERT INTO containers VALUES(?,?,?,0)", ("c1", sys.argv[2], "x")); c.commit()' "$ROOT/berth.db" "$id"
+        run b rmi -f localhost/busybox
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"container"* ]]
+        python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM containers"); c.commit()' "$ROOT/berth.db"
+        b image mount localhost/busybox
+        run b rmi localhost/busybox
+        [ "$status" -eq 125 ]
+        b image unmount localhost/busybox
+        b rmi localhost/busybox
+}
+
+@test "image prune removes dangling images, -a the unused ones" {
+        b load -q -i "$IMAGES/busybox.docker.tar"
+        b load -q -i "$(oci_archive multilayer)"
+        run b image prune -f
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"deleted: sha256:"* ]]
+        [ "$(b images -q | wc -l)" -eq 1 ]
+        run b image prune -a -f
+        [ "$(b images -q | wc -l)" -eq 0 ]
+        [[ "$output" == *"Total reclaimed space"* ]]
+}
+
+@test "import with --change: config and the unpacked tree" {
+        mkdir -p "$T/fs/etc" && echo hello > "$T/fs/etc/greeting"
+        tar -C "$T/fs" -czf "$T/fs.tgz" .
+        run b import -c 'CMD ["/bin/sh"]' -c 'ENV A=1 B="two words"' -c 'WORKDIR /w' -c 'ENTRYPOINT /init' \
+                -c 'USER 1000' -c 'EXPOSE 80 53/udp' -c 'LABEL a=b' -c 'VOLUME /v' -m 'imported' "$T/fs.tgz" imp:1
+        [ "$status" -eq 0 ]
+        [[ "$output" == sha256:* ]]
+        c=$(b inspect --format '{{json .Config}}' imp:1)
+        echo "$c" | jq -e '.Cmd == ["/bin/sh"] and .Entrypoint == ["/bin/sh","-c","/init"] and .WorkingDir == "/w" and .User == "1000"'
+        echo "$c" | jq -e '.Env == ["A=1","B=two words"] and .Labels.a == "b" and (.ExposedPorts | has("80/tcp") and has("53/udp")) and (.Volumes | has("/v"))'
+        mnt=$(b image mount imp:1)
+        [ "$(cat "$mnt/etc/greeting")" = hello ]
+        b image unmount imp:1
+        run b import -c 'BOGUS x' "$T/fs.tgz"
+        [ "$status" -eq 125 ]
+}
+
+@test "system df, info, system check" {
+        b load -q -i "$IMAGES/busybox.docker.tar"
+        run b system df
+        [[ "${lines[1]}" == Images* ]]
+        run b info
+        [[ "$output" == *"Storage Driver: overlay2"* ]]
+        [[ "$output" == *"Supports lowerdir+: true"* ]]
+        run b system check
+        [ "$status" -eq 0 ]
+        # A corrupted blob is found.
+        f=$(ls -S "$ROOT/blobs/sha256" | head -1)
+        printf 'X' | dd of="$ROOT/blobs/sha256/$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+        run b system check
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is corrupt"* ]]
+}
+
+@test "reference parsing: docker's names" {
+        b load -q -i "$IMAGES/busybox.docker.tar"
+        b tag localhost/busybox docker.io/library/bb:x
+        run b images --format '{{.Repository}}:{{.Tag}}' bb:x
+        [ "$output" = "bb:x" ]
+        run b tag localhost/busybox 'Bad/Name'
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"must be lowercase"* ]]
+        run b tag localhost/busybox 'bad name'
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+}
