@@ -393,3 +393,13 @@ int store_usage(struct image_store *s, struct store_usage *u, berth_error *err)
                 return r;
         return for_each_entry(s, "snapshots", count_snapshot, u, err);
 }
+
+void store_discard_unreferenced(struct image_store *s)
+{
+        berth_error e = {0};
+        uint64_t reclaimed = 0;
+
+        if (store_lock(s, STORE_LOCK_EXCLUSIVE, &e) == 0)
+                store_collect_garbage(s, &reclaimed, &e);
+        berth_error_clear(&e);
+}

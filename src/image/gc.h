@@ -41,3 +41,8 @@ struct store_usage {
         uint64_t snapshots, snapshots_size;
 };
 int store_usage(struct image_store *s, struct store_usage *u, berth_error *err);
+
+/* After a failed load or import: takes the exclusive lock (a shared one is given up first) and removes
+ * whatever no image references, so that the failure leaves the store as it was. Errors are ignored: what
+ * is left is garbage that the next removal or prune collects. */
+void store_discard_unreferenced(struct image_store *s);

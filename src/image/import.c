@@ -9,6 +9,7 @@
 #include "changes.h"
 #include "cleanup.h"
 #include "commit.h"
+#include "gc.h"
 #include "json.h"
 #include "manifest.h"
 #include "stream.h"
@@ -70,7 +71,18 @@ static const char *media_type_for(enum layer_compression c)
                                                                                                : MEDIA_OCI_LAYER;
 }
 
+static int import_blobs(struct image_store *s, int fd, const struct import_options *opts, char **id_out, berth_error *err);
+
 int image_import(struct image_store *s, int fd, const struct import_options *opts, char **id_out, berth_error *err)
+{
+        int r = import_blobs(s, fd, opts, id_out, err);
+
+        if (r < 0)
+                store_discard_unreferenced(s);
+        return r;
+}
+
+static int import_blobs(struct image_store *s, int fd, const struct import_options *opts, char **id_out, berth_error *err)
 {
         char layer[DIGEST_STRING_LEN + 1], config_digest[DIGEST_STRING_LEN + 1], manifest_digest[DIGEST_STRING_LEN + 1];
         struct layer_stream_result res;

@@ -10,6 +10,7 @@
 #include "blob.h"
 #include "cleanup.h"
 #include "commit.h"
+#include "gc.h"
 #include "json.h"
 #include "manifest.h"
 #include "reference.h"
@@ -518,7 +519,9 @@ int image_load(struct image_store *s, int fd, const char *what, struct load_resu
                                 what);
 out:
         loader_free(&l);
-        if (r < 0)
+        if (r < 0) {
                 load_result_clear(res);
+                store_discard_unreferenced(s);
+        }
         return r;
 }

@@ -40,6 +40,7 @@ struct unpacker {
          * change what a path resolves to. */
         char *cached_parent;
         int cached_fd;
+        bool cache_stale; /* drop the cache at the next lookup (the current entry still uses its fd) */
 
         struct dir_time *dir_times; /* applied at the end: creating children changes a directory's mtime */
         size_t n_dir_times, cap_dir_times;
@@ -131,6 +132,10 @@ static int parent_fd(struct unpacker *u, const char *parent, const char *entry)
 {
         int fd;
 
+        if (u->cache_stale) {
+                invalidate_parent(u);
+                u->cache_stale = false;
+        }
         if (u->cached_parent != NULL && strcmp(u->cached_parent, parent) == 0)
                 return u->cached_fd;
         invalidate_parent(u);
@@ -158,13 +163,13 @@ static int replace_existing(struct unpacker *u, int dirfd, const char *name, con
                 return errno == ENOENT ? 0 : berth_fail(u->err, errno, "entry %s: stat", short_name(entry));
         if (S_ISDIR(st.st_mode)) {
                 /* The cached parent may lie inside the tree being removed. */
-                invalidate_parent(u);
+                u->cache_stale = true;
                 if ((r = fs_remove_tree_at(dirfd, name, u->err)) < 0)
                         return berth_error_prefix(u->err, "entry %s: ", short_name(entry));
                 return 0;
         }
         if (S_ISLNK(st.st_mode))
-                invalidate_parent(u);
+                u->cache_stale = true;
         if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
                 return berth_fail(u->err, errno, "entry %s: remove the previous entry", short_name(entry));
         return 0;
