@@ -13,6 +13,8 @@ gives, until the container's processes are gone. REPORT receives one line per fa
     fds <number of fds received>
     fd <readlink of the fd>
     notified <syscall number>
+    closed          (the runtime closed the connection)
+    done            (the filter has no task left)
     error <what went wrong>
 """
 import errno
@@ -46,13 +48,17 @@ def main():
             return 1
         conn.settimeout(10)
         msg, fds, _, _ = socket.recv_fds(conn, 65536, 4)
-        # The state may come in several sends; the fd only with the first.
-        while True:
-            more = conn.recv(65536)
-            if not more:
-                break
-            msg += more
-        conn.close()
+        # The state may come in several sends (the fd only with the first): read until it parses.
+        state = None
+        while state is None:
+            try:
+                state = json.loads(msg)
+            except ValueError:
+                more = conn.recv(65536)
+                if not more:
+                    report.write("error the connection closed before a whole JSON state\n")
+                    return 1
+                msg += more
         report.write("payload %s\n" % msg.decode())
         report.write("fds %d\n" % len(fds))
         if len(fds) != 1:
@@ -60,19 +66,28 @@ def main():
             return 1
         fd = fds[0]
         report.write("fd %s\n" % os.readlink("/proc/self/fd/%d" % fd))
-        json.loads(msg)  # a JSON text, or the agent fails
-        return serve(fd, report)
+        return serve(fd, conn, report)
 
 
-def serve(fd, report):
+def serve(fd, conn, report):
+    """Answers notifications until every task of the filter is gone; meanwhile notes when the runtime closes
+    the connection ("closed": the spec says it MUST, after one state)."""
     poller = select.poll()
     poller.register(fd, select.POLLIN)
+    poller.register(conn.fileno(), select.POLLIN)
     while True:
-        events = poller.poll(30000)
+        events = dict(poller.poll(30000))
         if not events:
             report.write("error timeout waiting for notifications\n")
             return 1
-        if events[0][1] & select.POLLIN:
+        if conn.fileno() in events:
+            if conn.recv(65536) == b"":
+                report.write("closed\n")
+                poller.unregister(conn.fileno())
+            else:
+                report.write("error more data after the state\n")
+        ev = events.get(fd, 0)
+        if ev & select.POLLIN:
             buf = bytearray(NOTIF_SIZE)  # must be zeroed
             try:
                 fcntl.ioctl(fd, IOCTL_NOTIF_RECV, buf, True)
@@ -88,7 +103,7 @@ def serve(fd, report):
             except OSError as e:
                 if e.errno != errno.ENOENT:
                     raise
-        elif events[0][1] & (select.POLLHUP | select.POLLERR):
+        elif ev & (select.POLLHUP | select.POLLERR):
             report.write("done\n")  # every task of the filter has exited
             return 0
 

@@ -222,6 +222,9 @@ notify_test() {  # notify_test NO_NEW_PRIVILEGES
         [ "$(jq -r .pid <<<"$payload")" = "$(jq -r .state.pid <<<"$payload")" ]
         [ "$(jq -r .pid <<<"$payload")" -gt 0 ]
         jq -e '.ociVersion | type == "string"' <<<"$payload"
+        # "The connection MUST NOT be reused and it MUST be closed after sending a seccomp state": the agent
+        # saw EOF while the container was still running.
+        grep -qx "closed" "$AGENT_REPORT"
 }
 
 # bats test_tags=conformance
