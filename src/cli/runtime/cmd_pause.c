@@ -1,0 +1,34 @@
+/* `pause`: freezes every process of the container (v1 freezer.state, v2 cgroup.freeze) and returns once the
+ * kernel reports them frozen. Only a created or running container can be paused, as with runc. */
+#include <errno.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "commands.h"
+
+int cmd_pause(struct runtime_context *ctx, int argc, char **argv)
+{
+        cleanup_container struct container *c = NULL;
+        struct cgroup_manager *m = NULL;
+        enum container_status status;
+        berth_error err = {0};
+        int r;
+
+        if (argc != 2)
+                return cli_usage_error(ctx, "pause: expects exactly one container id");
+        if (container_load(ctx, argv[1], &c, &err) < 0 || container_lock(c, &err) < 0 ||
+            container_status(c, &status, &err) < 0)
+                return cli_fail(ctx, &err);
+        if (status != CONTAINER_RUNNING && status != CONTAINER_CREATED) {
+                berth_failf(&err, EINVAL, "container %s is not running (%s)", argv[1], container_status_name(status));
+                return cli_fail(ctx, &err);
+        }
+        if (c->cgroup == NULL) {
+                berth_failf(&err, ENOENT, "container %s has no cgroup: cannot pause it", argv[1]);
+                return cli_fail(ctx, &err);
+        }
+        if ((r = cgroup_manager_from_json(c->cgroup, &m, &err)) == 0)
+                r = cgroup_manager_freeze(m, true, &err);
+        cgroup_manager_free(m);
+        return r < 0 ? cli_fail(ctx, &err) : 0;
+}
