@@ -421,7 +421,8 @@ static int load_oci_manifest(struct loader *l, const struct descriptor *d, char 
 
         if ((r = descriptor_text(l, d, &text, &len, err)) < 0 || (r = image_manifest_parse(what, text, len, &m, err)) < 0)
                 return r;
-        if ((r = member_to_blob(l, blob_path(m.config.digest), m.config.digest, m.config.size, digest, NULL, err)) < 0)
+        cleanup_free char *config_path = blob_path(m.config.digest);
+        if ((r = member_to_blob(l, config_path, m.config.digest, m.config.size, digest, NULL, err)) < 0)
                 return r;
         for (size_t i = 0; i < m.n_layers; i++) {
                 cleanup_free char *p = blob_path(m.layers[i].digest);

@@ -32,6 +32,10 @@
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001
 #endif
+#ifndef MOUNT_ATTR_NOSUID
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
@@ -275,7 +279,9 @@ static int mount_overlay_fsconfig(struct image_store *s, char **lowers, const st
                 return -errno;
         if (sys_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return -errno;
-        mfd = sys_fsmount(fsfd, FSMOUNT_CLOEXEC, readonly ? MOUNT_ATTR_RDONLY : 0);
+        /* A read-only mount is for looking at an image from the host: its setuid files and device nodes
+         * must not work there. */
+        mfd = sys_fsmount(fsfd, FSMOUNT_CLOEXEC, readonly ? MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV : 0);
         if (mfd < 0)
                 return -errno;
         if (sys_move_mount(mfd, "", AT_FDCWD, p->merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -311,7 +317,7 @@ static int mount_overlay_legacy(struct image_store *s, char **lowers, const stru
         if (pid == 0) {
                 if (fchdir(s->rootfd) < 0)
                         _exit(errno);
-                if (mount("overlay", p->merged, "overlay", readonly ? MS_RDONLY : 0, data) < 0)
+                if (mount("overlay", p->merged, "overlay", readonly ? MS_RDONLY | MS_NOSUID | MS_NODEV : 0, data) < 0)
                         _exit(errno);
                 _exit(0);
         }
@@ -339,7 +345,7 @@ static int mount_overlay(struct image_store *s, const char *image_id, const stru
                         break;
                 lowers = strv_append(lowers, "l/empty");
         }
-        r = mount_overlay_fsconfig(s, lowers, p, readonly);
+        r = s->overlay_legacy_mount ? -ENOSYS : mount_overlay_fsconfig(s, lowers, p, readonly);
         if (r == 0)
                 return 0;
         if (r != -EINVAL && r != -ENOSYS && r != -EPERM)
@@ -351,7 +357,7 @@ static int mount_copy(const struct snapshot_paths *p, bool readonly, berth_error
 {
         if (mount(p->upper, p->merged, NULL, MS_BIND, NULL) < 0)
                 return berth_fail(err, errno, "bind %s on %s", p->upper, p->merged);
-        if (readonly && mount(NULL, p->merged, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
+        if (readonly && mount(NULL, p->merged, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
                 int e = errno;
                 umount2(p->merged, MNT_DETACH);
                 return berth_fail(err, e, "make %s read-only", p->merged);
@@ -430,15 +436,26 @@ int image_mount(struct image_store *s, const char *image_id, char **path, berth_
         berth_error e = {0};
         int r;
 
+        bool created = false;
+
         r = snapshot_paths_get(s, id, &p, &e);
         berth_error_clear(&e);
         snapshot_paths_clear(&p);
-        if (r == -ENOENT && (r = snapshot_create(s, id, image_id, SNAPSHOT_KIND_IMAGE, NULL, err)) < 0)
+        if (r == -ENOENT) {
+                if ((r = snapshot_create(s, id, image_id, SNAPSHOT_KIND_IMAGE, NULL, err)) < 0)
+                        return r;
+                created = true;
+        }
+        if (r < 0)
                 return r;
-        if (r < 0 && r != -ENOENT)
+        if ((r = snapshot_mount(s, id, true, &p, err)) < 0) {
+                /* A mount that failed leaves no snapshot behind to block rmi. */
+                if (created) {
+                        snapshot_remove(s, id, &e);
+                        berth_error_clear(&e);
+                }
                 return r;
-        if ((r = snapshot_mount(s, id, true, &p, err)) < 0)
-                return r;
+        }
         *path = steal_pointer(&p.merged);
         snapshot_paths_clear(&p);
         return 0;

@@ -32,6 +32,7 @@ struct image_store {
         char *driver;     /* "overlay" or "copy" */
         bool is_root;     /* euid 0 */
         bool nodev;       /* the layers directory is on a nodev mount: device nodes may be created */
+        bool overlay_legacy_mount; /* skip the new mount API (tests of the mount(2) fallback) */
 };
 
 /* Opens (creating when needed) the store at root. driver: "overlay", "copy", or NULL to keep the store's

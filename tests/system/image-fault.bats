@@ -10,7 +10,8 @@ kill_load_loop() {  # ARCHIVE ROUNDS
         local archive=$1 rounds=$2 i pid delay killed=0
         for ((i = 0; i < rounds; i++)); do
                 delay=$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f", (r % 60) / 1000 }')
-                b load -q -i "$archive" >/dev/null 2>&1 &
+                # The binary itself in the background (not the b function, whose subshell would take the kill).
+                "$BERTH_BIN" --root "$ROOT" load -q -i "$archive" >/dev/null 2>&1 &
                 pid=$!
                 sleep "$delay"
                 kill -KILL "$pid" 2>/dev/null && killed=$((killed + 1))

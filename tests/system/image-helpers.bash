@@ -64,3 +64,31 @@ for t in ("images", "names", "layers", "image_layers"):
         print(t, row)
 PY
 }
+
+# many_layers_archive N OUT: a docker-archive of N tiny layers; layer i adds /l/i and rewrites /top to i.
+many_layers_archive() {
+        python3 - "$1" "$2" <<'PY'
+import hashlib, io, json, sys, tarfile
+n, out = int(sys.argv[1]), sys.argv[2]
+def layer(i):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, data in (("l/%d" % i, b"%d\n" % i), ("top", b"%d\n" % i)):
+            info = tarfile.TarInfo(name); info.size = len(data); info.mtime = 1704067200
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+layers = [layer(i) for i in range(n)]
+diff_ids = ["sha256:" + hashlib.sha256(l).hexdigest() for l in layers]
+config = json.dumps({"architecture": "amd64", "os": "linux", "created": "2024-01-01T00:00:00Z",
+                     "config": {"Cmd": ["sh"]}, "rootfs": {"type": "layers", "diff_ids": diff_ids},
+                     "history": [{"created": "2024-01-01T00:00:00Z", "created_by": "layer %d" % i} for i in range(n)]}).encode()
+with tarfile.open(out, "w") as t:
+    def add(name, data):
+        info = tarfile.TarInfo(name); info.size = len(data); t.addfile(info, io.BytesIO(data))
+    names = []
+    for i, l in enumerate(layers):
+        names.append("%s/layer.tar" % diff_ids[i][7:]); add(names[-1], l)
+    add("config.json", config)
+    add("manifest.json", json.dumps([{"Config": "config.json", "RepoTags": ["localhost/many:%d" % n], "Layers": names}]).encode())
+PY
+}

@@ -225,3 +225,37 @@ teardown() { image_teardown; }
         [ "$status" -eq 125 ]
         [ "${#lines[@]}" -eq 1 ]
 }
+
+@test "many layers: 150 mount through lowerdir+ and through mount(2)'s one page; 300 through lowerdir+" {
+        many_layers_archive 150 "$T/150.tar"
+        b load -q -i "$T/150.tar"
+        mnt=$(b image mount localhost/many:150)
+        [ "$(cat "$mnt/top")" = 149 ]
+        [ "$(ls "$mnt/l" | wc -l)" -eq 150 ]
+        b image unmount localhost/many:150
+        mnt=$(BERTH_OVERLAY_MOUNT=legacy b image mount localhost/many:150)
+        [ "$(cat "$mnt/top")" = 149 ]
+        [ "$(findmnt -n -o FSTYPE --target "$mnt")" = overlay ]
+        b image unmount localhost/many:150
+        many_layers_archive 300 "$T/300.tar"
+        b load -q -i "$T/300.tar"
+        mnt=$(b image mount localhost/many:300)
+        [ "$(cat "$mnt/top")" = 299 ]
+        [ "$(ls "$mnt/l" | wc -l)" -eq 300 ]
+        b image unmount localhost/many:300
+        # Past one page, the old mount(2) path says so instead of failing obscurely.
+        run env BERTH_OVERLAY_MOUNT=legacy "$BERTH_BIN" --root "$ROOT" image mount localhost/many:300
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"too many layers"* ]]
+        # The failed mount left nothing that would keep the image from being removed.
+        b rmi localhost/many:300
+}
+
+@test "image mount is read-only, nosuid and nodev" {
+        b load -q -i "$IMAGES/multilayer.docker.tar"
+        mnt=$(b image mount localhost/multilayer)
+        opts=$(findmnt -n -o OPTIONS --target "$mnt")
+        [[ ",$opts," == *,ro,* ]] && [[ ",$opts," == *,nosuid,* ]] && [[ ",$opts," == *,nodev,* ]]
+        ! touch "$mnt/new-file"
+        b image unmount localhost/multilayer
+}

@@ -65,7 +65,13 @@ int cli_usage_error(struct berth_cli *cli, const char *fmt, ...)
 
 int cli_open_store(struct berth_cli *cli, enum store_lock_mode lock, struct image_store **out, berth_error *err)
 {
-        return store_open(cli->root, cli->driver, lock, out, err);
+        const char *mount_api = getenv("BERTH_OVERLAY_MOUNT");
+        int r = store_open(cli->root, cli->driver, lock, out, err);
+
+        /* BERTH_OVERLAY_MOUNT=legacy: mount(2) with one option string, as on kernels before 6.8 (tests). */
+        if (r == 0 && mount_api != NULL && strcmp(mount_api, "legacy") == 0)
+                (*out)->overlay_legacy_mount = true;
+        return r;
 }
 
 static void usage(FILE *f)
