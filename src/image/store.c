@@ -153,6 +153,9 @@ static int open_database(struct image_store *s, berth_error *err)
         sqlite3_busy_timeout(s->db, 30000);
         if ((r = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err)) < 0)
                 return r;
+        /* A store that has its schema is only read here: `images` never takes the write lock. */
+        if (sqlite3_exec(s->db, "SELECT 1 FROM meta WHERE key = 'schema'", NULL, NULL, NULL) == SQLITE_OK)
+                return 0;
         if ((r = store_exec(s, "BEGIN IMMEDIATE", err)) < 0)
                 return r;
         if ((r = store_exec(s, SCHEMA, err)) < 0 ||
