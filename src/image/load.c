@@ -28,6 +28,7 @@ struct member {
         int64_t size;
         char *data; /* small members only */
         bool stored; /* in the blob store */
+        char *link;  /* a symlink member (podman's <id>/layer.tar -> ../<hash>.tar): its cleaned target */
 };
 
 struct loader {
@@ -43,6 +44,7 @@ static void loader_free(struct loader *l)
         for (size_t i = 0; i < l->n; i++) {
                 free(l->members[i].name);
                 free(l->members[i].data);
+                free(l->members[i].link);
         }
         free(l->members);
         if (l->archive != NULL)
@@ -65,11 +67,34 @@ static struct member *find_member(struct loader *l, const char *name)
 
         if (unpack_clean_name(name, &clean, NULL) < 0)
                 return NULL;
-        /* The last member of a name wins, as in tar. */
-        for (size_t i = l->n; i-- > 0;)
-                if (strcmp(l->members[i].name, clean) == 0)
-                        return &l->members[i];
+        /* Symlink members are followed inside the archive, a few levels at most. */
+        for (int depth = 0; depth < 8; depth++) {
+                struct member *m = NULL;
+                /* The last member of a name wins, as in tar. */
+                for (size_t i = l->n; i-- > 0 && m == NULL;)
+                        if (strcmp(l->members[i].name, clean) == 0)
+                                m = &l->members[i];
+                if (m == NULL || m->link == NULL)
+                        return m;
+                free(clean);
+                clean = xstrdup(m->link);
+        }
         return NULL;
+}
+
+/* The target of a symlink member, relative to the archive root; NULL if it leaves the archive. */
+static char *member_link_target(const char *name, const char *target)
+{
+        const char *slash = strrchr(name, '/');
+        cleanup_free char *joined = NULL;
+        char *clean = NULL;
+
+        if (target[0] == '/')
+                return NULL;
+        joined = slash ? xasprintf("%.*s/%s", (int) (slash - name), name, target) : xstrdup(target);
+        if (unpack_clean_name(joined, &clean, NULL) < 0)
+                return NULL;
+        return clean;
 }
 
 static int archive_fail(struct loader *l, berth_error *err)
@@ -184,9 +209,26 @@ static int read_members(struct loader *l, int fd, berth_error *err)
                         break;
                 if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN)
                         return archive_fail(l, err);
-                if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) != NULL)
-                        continue; /* directories, and links that no format here uses */
                 name = archive_entry_pathname(e);
+                if (archive_entry_filetype(e) == AE_IFLNK && name != NULL && archive_entry_symlink(e) != NULL) {
+                        char *target = member_link_target(name, archive_entry_symlink(e));
+                        cleanup_free char *clean = NULL;
+                        if (target == NULL || unpack_clean_name(name, &clean, NULL) < 0) {
+                                free(target);
+                                continue;
+                        }
+                        if (l->n == l->cap) {
+                                l->cap = l->cap ? 2 * l->cap : 32;
+                                l->members = xrealloc(l->members, l->cap * sizeof(*l->members));
+                        }
+                        memset(&l->members[l->n], 0, sizeof(l->members[l->n]));
+                        l->members[l->n].name = steal_pointer(&clean);
+                        l->members[l->n].link = target;
+                        l->n++;
+                        continue;
+                }
+                if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) != NULL)
+                        continue; /* directories, and hardlinks that no format here uses */
                 if (l->n == l->cap) {
                         l->cap = l->cap ? 2 * l->cap : 32;
                         l->members = xrealloc(l->members, l->cap * sizeof(*l->members));

@@ -72,3 +72,31 @@ podman_t() {
         run b save --format bogus -o "$T/x.tar" localhost/busybox
         [ "$status" -eq 125 ]
 }
+
+@test "load: archives written by podman save (docker-archive with symlinked layer.tar, oci-archive)" {
+        podman_t load -q -i "$IMAGES/multilayer.docker.tar"
+        podman_t save -q --format docker-archive -o "$T/pd.tar" localhost/multilayer:latest
+        podman_t save -q --format oci-archive -o "$T/po.tar" localhost/multilayer:latest
+        run b load -i "$T/pd.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: localhost/multilayer:latest" ]
+        # podman's <id>/layer.tar members are symlinks to ../<hash>.tar: point the manifest at them.
+        mkdir "$T/x" && tar -C "$T/x" -xf "$T/pd.tar"
+        (cd "$T/x" && python3 -c '
+import json, os
+m = json.load(open("manifest.json"))
+links = {os.readlink(d + "/layer.tar").split("/")[-1]: d + "/layer.tar" for d in os.listdir(".") if os.path.isdir(d)}
+m[0]["Layers"] = [links[l] for l in m[0]["Layers"]]
+json.dump(m, open("manifest.json", "w"))')
+        tar -C "$T/x" -cf "$T/linked.tar" .
+        ROOT=$T/root2
+        run b load -i "$T/linked.tar"
+        [ "$status" -eq 0 ]
+        ROOT=$T/root3
+        run b load -i "$T/po.tar"
+        [ "$status" -eq 0 ]
+        mnt=$(b image mount localhost/multilayer)
+        [ "$(cat "$mnt/data/phoenix")" = phoenix-3 ]
+        b image unmount localhost/multilayer
+        b system check
+}
