@@ -245,6 +245,14 @@ static int make_layout(struct image_store *s, berth_error *err)
         s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (s->rootfd < 0)
                 return berth_fail(err, errno, "open image store %s", s->root);
+        /* Absolute from here on: mount data and the mount(2) fallback (which chdirs) use these paths. */
+        {
+                char *abs = realpath(s->root, NULL);
+                if (abs == NULL)
+                        return berth_fail(err, errno, "resolve %s", s->root);
+                free(s->root);
+                s->root = abs;
+        }
         for (size_t i = 0; i < ARRAY_SIZE(SUBDIRS); i++)
                 if (mkdirat(s->rootfd, SUBDIRS[i], 0700) < 0 && errno != EEXIST)
                         return berth_fail(err, errno, "create %s/%s", s->root, SUBDIRS[i]);
