@@ -341,7 +341,7 @@ static int load_docker_image(struct loader *l, json_t *entry, size_t idx, struct
         struct descriptor config = {0};
         char config_digest[DIGEST_STRING_LEN + 1], manifest_digest[DIGEST_STRING_LEN + 1];
         cleanup_free char *manifest = NULL, *id = NULL;
-        int64_t size;
+        int64_t size = 0;
         int r;
 
         snprintf(where, sizeof(where), "manifest.json[%zu]", idx);
