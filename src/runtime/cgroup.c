@@ -168,6 +168,18 @@ static int check_supported(struct cgroup_manager *m, uint32_t v1_mask, uint32_t 
         return 0;
 }
 
+static uint32_t unified_controllers(const struct cgroup_resources *r)
+{
+        uint32_t mask = 0;
+
+        for (size_t i = 0; r != NULL && i < r->n_unified; i++) {
+                int c;
+                if (unified_key_controller(r->unified[i].key, &c) == 0 && c >= 0)
+                        mask |= CG_BIT(c);
+        }
+        return mask;
+}
+
 /* The v2 controllers this container needs enabled on its path. A v2-only host enables every controller its
  * parent offers (as runc and crun do: stats and `update` need them later); on a hybrid host only what the
  * limits need, since enabling a controller in the cgroup2 root is a host-wide change. */
@@ -177,12 +189,7 @@ static uint32_t v2_wanted(struct cgroup_manager *m, uint32_t v2_available, const
 
         if (m->layout == CG_LAYOUT_V2)
                 return v2_available;
-        want = cgroup_resources_controllers(r) & v2_available;
-        for (size_t i = 0; r != NULL && i < r->n_unified; i++) {
-                int c;
-                if (unified_key_controller(r->unified[i].key, &c) == 0 && c >= 0)
-                        want |= CG_BIT(c) & v2_available;
-        }
+        want = (cgroup_resources_controllers(r) | unified_controllers(r)) & v2_available;
         return want;
 }
 
@@ -191,7 +198,8 @@ static uint32_t v2_wanted(struct cgroup_manager *m, uint32_t v2_available, const
 struct create_state {
         const struct cgroup_config *config;
         char *proc_self_cgroup; /* read only for a relative cgroupsPath */
-        uint32_t v2_want;
+        uint32_t v2_want;       /* controllers to enable on the cgroup2 path */
+        uint32_t v2_need;       /* those of them the limits cannot do without */
 };
 
 static int own_cgroup_path(struct create_state *st, const struct cgroup_mount *mnt, char **out, berth_error *err)
@@ -247,12 +255,35 @@ static void record_partial(struct cgroup_hierarchy *h, char **last_made, size_t 
         h->created = (unsigned) (last_made_index + 1 - first_created);
 }
 
+/* The common case in two syscalls: the parent exists (/berth after the first container) and nothing is to
+ * be enabled on the way down. Returns 1 when it did not apply (the walk below takes over). */
+static int create_leaf_directly(struct cgroup_hierarchy *h, bool is_cpuset, berth_error *err)
+{
+        int r;
+
+        if (mkdir(h->dir, 0755) < 0)
+                return 1;
+        h->created = 1;
+        h->fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (h->fd < 0)
+                return berth_fail(err, errno, "open cgroup %s", h->dir);
+        if (is_cpuset) {
+                cleanup_free char *parent = xstrndup(h->dir, (size_t) (strrchr(h->dir, '/') - h->dir));
+                cleanup_close int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (pfd < 0)
+                        return berth_fail(err, errno, "open cgroup %s", parent);
+                if ((r = cgroup_v1_init_cpuset(pfd, h->fd, h->dir, err)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* mkdir -p of the container's path below the hierarchy's mount, one component at a time relative to the
  * parent's fd; remembers how many trailing components it made, so that destroy removes exactly those. */
 static int create_hierarchy_dirs(struct create_state *st, struct cgroup_hierarchy *h, const char *mountpoint,
                                  const char *path, berth_error *err)
 {
-        cleanup_close int fd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_close int fd = -1;
         cleanup_free char *copy = xstrdup(path), *cur = xstrdup(strcmp(mountpoint, "/") == 0 ? "" : mountpoint);
         cleanup_free char *last_made = NULL;
         char *save = NULL, *comp;
@@ -261,6 +292,9 @@ static int create_hierarchy_dirs(struct create_state *st, struct cgroup_hierarch
         uint32_t child_has = 0;
         int r = 0;
 
+        if (!(h->v2 && st->v2_want != 0) && (r = create_leaf_directly(h, is_cpuset, err)) <= 0)
+                return r;
+        fd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return berth_fail(err, errno, "open %s", mountpoint);
         for (comp = strtok_r(copy, "/", &save); comp != NULL; comp = strtok_r(NULL, "/", &save), i++) {
@@ -270,7 +304,8 @@ static int create_hierarchy_dirs(struct create_state *st, struct cgroup_hierarch
 
                 /* The no-internal-process rule lets controllers be enabled only from the parent down. */
                 if (h->v2 && st->v2_want != 0 &&
-                    (r = cgroup_v2_enable_controllers(fd, cur[0] ? cur : "/", st->v2_want, &child_has, err)) < 0)
+                    (r = cgroup_v2_enable_controllers(fd, cur[0] ? cur : "/", st->v2_want, st->v2_need, &child_has,
+                                                      err)) < 0)
                         break;
                 next = xasprintf("%s/%s", cur, comp);
                 free(cur);
@@ -385,6 +420,8 @@ static int setup_hierarchies(struct cgroup_manager *m, struct cgroup_mount *moun
         if ((r = check_supported(m, v1_mask, v2_available, config->resources, err)) < 0)
                 return r;
         st.v2_want = v2_wanted(m, v2_available, config->resources);
+        st.v2_need = v2_wanted(m, v2_available, config->resources) & ~v1_mask &
+                     (cgroup_resources_controllers(config->resources) | unified_controllers(config->resources));
 
         for (size_t i = 0; i < m->n; i++) {
                 struct cgroup_hierarchy *h = &m->h[i];

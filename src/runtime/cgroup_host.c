@@ -238,8 +238,13 @@ char *cgroup_resolve_path(const char *cgroups_path, const char *own, const char 
                 joined = xasprintf("/berth/%s", id);
         else if (cgroups_path[0] == '/')
                 joined = xstrdup(cgroups_path);
-        else /* relative: below the runtime's own cgroup, as runc reads it */
-                joined = xasprintf("%s/%s", own != NULL ? own : "/", cgroups_path);
+        else {
+                /* Relative: below the runtime's own cgroup, as runc reads it, and never above it: the path is
+                 * cleaned as if rooted first (runc's utils.CleanPath), so "../x" is "x". */
+                cleanup_free char *rooted = xasprintf("/%s", cgroups_path);
+                cleanup_free char *inner = path_clean(rooted);
+                joined = xasprintf("%s%s", own != NULL && strcmp(own, "/") != 0 ? own : "", inner);
+        }
         char *clean = path_clean(joined);
         if (clean[0] != '/') { /* path_clean keeps the leading "/"; be explicit anyway */
                 char *abs = xasprintf("/%s", clean);

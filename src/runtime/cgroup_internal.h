@@ -237,9 +237,10 @@ int cgroup_v1_oom_fd(struct cgroup_manager *m, struct cgroup_hierarchy *h, berth
 int cgroup_v2_apply(struct cgroup_manager *m, struct cgroup_hierarchy *h, const struct cgroup_resources *r,
                     bool creating, berth_error *err);
 /* Enables in parent_fd's cgroup.subtree_control the controllers of `want` that are available there and not
- * enabled yet; returns the controllers the child will have in *child_has. */
-int cgroup_v2_enable_controllers(int parent_fd, const char *parent_path, uint32_t want, uint32_t *child_has,
-                                 berth_error *err);
+ * enabled yet; returns the controllers the child will have in *child_has. When the parent cannot enable
+ * any (it has processes: EBUSY), that is an error only if `need` (what the limits use) is not there. */
+int cgroup_v2_enable_controllers(int parent_fd, const char *parent_path, uint32_t want, uint32_t need,
+                                 uint32_t *child_has, berth_error *err);
 int cgroup_v2_freeze(struct cgroup_hierarchy *h, bool frozen, berth_error *err);
 int cgroup_v2_stats(struct cgroup_manager *m, struct cgroup_hierarchy *h, json_t *data, berth_error *err);
 int cgroup_v2_oom_fd(struct cgroup_manager *m, struct cgroup_hierarchy *h, berth_error *err);

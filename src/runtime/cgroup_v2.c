@@ -19,8 +19,8 @@
 
 /* ---- controllers --------------------------------------------------------------------------------------- */
 
-int cgroup_v2_enable_controllers(int parent_fd, const char *parent_path, uint32_t want, uint32_t *child_has,
-                                 berth_error *err)
+int cgroup_v2_enable_controllers(int parent_fd, const char *parent_path, uint32_t want, uint32_t need,
+                                 uint32_t *child_has, berth_error *err)
 {
         cleanup_free char *enabled_text = NULL, *available_text = NULL;
         uint32_t enabled, missing;
@@ -47,6 +47,12 @@ int cgroup_v2_enable_controllers(int parent_fd, const char *parent_path, uint32_
         if (line[0] != '\0') {
                 cleanup_close int fd = openat(parent_fd, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
                 if (fd < 0 || write(fd, line, strlen(line)) < 0) {
+                        /* A parent with processes of its own (a relative cgroupsPath below the runtime's own
+                         * cgroup) cannot hand controllers down: fine while no limit needs them. */
+                        if (errno == EBUSY && (need & ~enabled) == 0) {
+                                *child_has = enabled;
+                                return 0;
+                        }
                         if (errno == EBUSY)
                                 return berth_failf(err, EBUSY,
                                                    "enable controllers (%s) in %s/cgroup.subtree_control: %s has "

@@ -226,8 +226,12 @@ static void test_resolve_path(void **state)
         p = cgroup_resolve_path("/../../etc", NULL, "abc");
         assert_string_equal(p, "/etc");
         free(p);
+        /* Nor below the runtime's own cgroup, for a relative one (runc's CleanPath first). */
         p = cgroup_resolve_path("../../../x", "/a", "abc");
-        assert_string_equal(p, "/x");
+        assert_string_equal(p, "/a/x");
+        free(p);
+        p = cgroup_resolve_path("../sub/c1", "/a/self", "abc");
+        assert_string_equal(p, "/a/self/sub/c1");
         free(p);
 }
 
