@@ -24,7 +24,7 @@
 #include "init.h"
 #include "json.h"
 #include "namespaces.h"
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "sync.h"
 #include "terminal.h"
 #include "userns.h"
@@ -153,7 +153,7 @@ static int prepare_seccomp(struct creation *c, berth_error *err)
 
         if (c->seccomp_profile == NULL)
                 return 0;
-        cache = xasprintf("%s/.cache", c->ctx->state_root);
+        cache = xasprintf("%s/.cache/seccomp", c->ctx->state_root);
         return seccomp_filter_prepare(c->seccomp_profile, cache, &c->seccomp, err);
 }
 
@@ -336,6 +336,22 @@ static int run_runtime_hooks(struct creation *c, berth_error *err)
         return sync_send(c->sync_parent, SYNC_HOOKS_DONE, 0, NULL, err);
 }
 
+static int send_seccomp_listener(struct creation *c, int listener, berth_error *err)
+{
+        cleanup_free char *state = init_hook_state(c->spec, c->opts->id, c->opts->bundle, c->init_pid, "creating");
+        int r;
+
+        if (listener < 0)
+                return berth_failf(err, EPROTO, "the container's init sent no seccomp listener fd");
+        if (c->seccomp == NULL) {
+                close(listener);
+                return berth_failf(err, EPROTO, "the container's init sent a seccomp listener without a profile");
+        }
+        r = seccomp_filter_send_listener(c->seccomp, listener, state, err);
+        close(listener);
+        return r < 0 ? berth_error_prefix(err, "linux.seccomp.listenerPath: ") : 0;
+}
+
 static int wait_until_created(struct creation *c, berth_error *err)
 {
         for (;;) {
@@ -346,11 +362,19 @@ static int wait_until_created(struct creation *c, berth_error *err)
                         return berth_failf(err, EPIPE, "the container's init exited before it was ready");
                 if (r < 0)
                         return r;
+                if (msg.fd >= 0 && msg.type != SYNC_SECCOMP_LISTENER) {
+                        close(msg.fd);
+                        msg.fd = -1;
+                }
                 switch (msg.type) {
                 case SYNC_CREATED:
                         return 0;
                 case SYNC_HOOKS_REQUEST:
                         if ((r = run_runtime_hooks(c, err)) < 0)
+                                return r;
+                        break;
+                case SYNC_SECCOMP_LISTENER:
+                        if ((r = send_seccomp_listener(c, msg.fd, err)) < 0)
                                 return r;
                         break;
                 case SYNC_ERROR:

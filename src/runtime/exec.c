@@ -21,7 +21,7 @@
 #include "json.h"
 #include "namespaces.h"
 #include "process.h"
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -123,7 +123,7 @@ static int prepare(struct exec_job *j, berth_error *err)
         if (j->container->cgroup != NULL && (r = cgroup_manager_from_json(j->container->cgroup, &j->cgroup, err)) < 0)
                 return r;
         if (j->spec->linux_section.seccomp != NULL) {
-                cleanup_free char *cache = xasprintf("%s/.cache", j->ctx->state_root);
+                cleanup_free char *cache = xasprintf("%s/.cache/seccomp", j->ctx->state_root);
                 if ((r = seccomp_profile_parse(j->spec->linux_section.seccomp, &j->seccomp_profile, err)) < 0 ||
                     (r = seccomp_filter_prepare(j->seccomp_profile, cache, &j->seccomp, err)) < 0)
                         return r;
@@ -191,8 +191,13 @@ static int child_setup(const struct exec_job *j, char **executable, berth_error 
         if (j->seccomp != NULL && !p->no_new_privileges &&
             (r = seccomp_filter_install(j->seccomp, &listener, err)) < 0)
                 return r;
-        if (listener >= 0)
+        if (listener >= 0) {
+                /* listenerPath is the runtime's path, not the container's: the parent sends it on. */
+                r = sync_send_fd(j->sync_child, SYNC_SECCOMP_LISTENER, listener, err);
                 close(listener);
+                if (r < 0)
+                        return r;
+        }
         if ((r = capabilities_prepare(&p->capabilities, err)) < 0 ||
             (r = process_switch_user(p, !in_userns || process_setgroups_allowed(), err)) < 0)
                 return r;
@@ -206,8 +211,12 @@ static int child_setup(const struct exec_job *j, char **executable, berth_error 
         if (j->seccomp != NULL && p->no_new_privileges) {
                 if ((r = seccomp_filter_install(j->seccomp, &listener, err)) < 0)
                         return r;
-                if (listener >= 0)
+                if (listener >= 0) {
+                        r = sync_send_fd(j->sync_child, SYNC_SECCOMP_LISTENER, listener, err);
                         close(listener);
+                        if (r < 0)
+                                return r;
+                }
         }
         return process_set_cpu_affinity(p, "final", err);
 }
@@ -288,19 +297,40 @@ static int spawn(struct exec_job *j, berth_error *err)
         return sync_send(j->sync_parent, SYNC_GO, pid, NULL, err);
 }
 
+static int send_listener(struct exec_job *j, int listener, berth_error *err)
+{
+        json_t *state = container_state_json(j->container, CONTAINER_RUNNING);
+        cleanup_free char *text = json_to_string(state);
+        int r;
+
+        json_decref(state);
+        r = seccomp_filter_send_listener(j->seccomp, listener, text, err);
+        close(listener);
+        return r < 0 ? berth_error_prefix(err, "linux.seccomp.listenerPath: ") : 0;
+}
+
 static int wait_for_execve(struct exec_job *j, berth_error *err)
 {
-        struct sync_message msg;
-        int r = sync_receive(j->sync_parent, &msg, err);
+        for (;;) {
+                struct sync_message msg;
+                int r = sync_receive(j->sync_parent, &msg, err);
 
-        /* The child's end is close-on-exec: EOF is the sign its execve succeeded (or that it died). */
-        if (r == -EPIPE)
-                return 0;
-        if (r < 0)
-                return r;
-        if (msg.type == SYNC_ERROR)
-                return berth_failf(err, msg.value > 0 ? msg.value : EIO, "%s", msg.text);
-        return berth_failf(err, EPROTO, "unexpected message %u from the exec process", msg.type);
+                /* The child's end is close-on-exec: EOF is the sign its execve succeeded (or that it died). */
+                if (r == -EPIPE)
+                        return 0;
+                if (r < 0)
+                        return r;
+                if (msg.type == SYNC_SECCOMP_LISTENER && msg.fd >= 0 && j->seccomp != NULL) {
+                        if ((r = send_listener(j, msg.fd, err)) < 0)
+                                return r;
+                        continue;
+                }
+                if (msg.fd >= 0)
+                        close(msg.fd);
+                if (msg.type == SYNC_ERROR)
+                        return berth_failf(err, msg.value > 0 ? msg.value : EIO, "%s", msg.text);
+                return berth_failf(err, EPROTO, "unexpected message %u from the exec process", msg.type);
+        }
 }
 
 int container_exec(const struct runtime_context *ctx, const struct exec_options *opts, struct exec_result *out,

@@ -22,7 +22,7 @@
 #include "namespaces.h"
 #include "process.h"
 #include "rootfs.h"
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -276,23 +276,21 @@ static int make_cwd(int rootfd, const struct spec_process *p, berth_error *err)
         return fd < 0 ? berth_error_prefix(err, "process.cwd: ") : 0;
 }
 
-static int drop_privileges(const struct init_config *ic, berth_error *err)
+static int drop_privileges(const struct init_config *ic, int *listener, berth_error *err)
 {
         const struct spec_process *p = &ic->spec->process;
         bool setgroups_allowed = !ic->in_user_namespace || process_setgroups_allowed();
-        int listener = -1, r;
+        int r;
 
         /* Without no_new_privs the filter must go in while we still hold CAP_SYS_ADMIN (seccomp(2)). */
         if (ic->seccomp != NULL && !p->no_new_privileges) {
-                if ((r = seccomp_filter_install(ic->seccomp, &listener, err)) < 0)
+                if ((r = seccomp_filter_install(ic->seccomp, listener, err)) < 0)
                         return r;
         }
         if ((r = capabilities_prepare(&p->capabilities, err)) < 0 ||
             (r = process_switch_user(p, setgroups_allowed, err)) < 0 || (r = change_to_cwd(p, err)) < 0 ||
             (r = capabilities_apply(&p->capabilities, err)) < 0)
                 return r;
-        if (listener >= 0)
-                close(listener);
         return 0;
 }
 
@@ -309,31 +307,33 @@ static int wait_for_start(const struct init_config *ic, berth_error *err)
         return 0;
 }
 
-static int install_late_seccomp(const struct init_config *ic, pid_t host_pid, berth_error *err)
+static int install_late_seccomp(const struct init_config *ic, int *listener, berth_error *err)
 {
-        int listener = -1, r;
-
         if (ic->seccomp == NULL || !ic->spec->process.no_new_privileges)
                 return 0;
-        /* With no_new_privs the filter is the very last thing before execve: nothing we still do runs
-         * under it, so the profile need not allow the runtime's own syscalls. */
-        if ((r = seccomp_filter_install(ic->seccomp, &listener, err)) < 0)
-                return r;
-        if (listener >= 0) {
-                cleanup_free char *state = init_hook_state(ic->spec, ic->opts->id, ic->opts->bundle, host_pid,
-                                                           "running");
-                r = seccomp_send_listener(seccomp_filter_listener_path(ic->seccomp), listener, state, err);
-                close(listener);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        /* With no_new_privs the filter goes in as late as it can while the parent still listens, so that
+         * a notify fd can reach it: only reading exec.fifo, startContainer hooks and execve run under it. */
+        return seccomp_filter_install(ic->seccomp, listener, err);
+}
+
+/* The notify fd must reach listenerPath, which names a path in the runtime's mount namespace, not ours:
+ * the parent sends it on. */
+static int hand_listener_to_parent(const struct init_config *ic, int listener, berth_error *err)
+{
+        int r;
+
+        if (listener < 0)
+                return 0;
+        r = sync_send_fd(ic->sync_fd, SYNC_SECCOMP_LISTENER, listener, err);
+        close(listener);
+        return r;
 }
 
 /* ---- the sequence ---- */
 
 static int init_run(const struct init_config *ic, char **executable, pid_t *host_pid, berth_error *err)
 {
+        int listener = -1;
         const struct spec_process *p = &ic->spec->process;
         cleanup_close int rootfd = -1;
         int32_t pid_value = 0;
@@ -362,13 +362,22 @@ static int init_run(const struct init_config *ic, char **executable, pid_t *host
         if ((r = rootfs_pivot(ic->spec->root_path, ic->opts->no_pivot, err)) < 0 ||
             (r = setup_terminal(ic, err)) < 0 || (r = finish_rootfs(ic, err)) < 0 ||
             (r = set_process_attributes(ic, err)) < 0 || (r = close_runtime_fds(ic, err)) < 0 ||
-            (r = drop_privileges(ic, err)) < 0)
-                return r;
+            (r = drop_privileges(ic, &listener, err)) < 0)
+                goto out;
         if ((r = process_find_executable(p, executable, err)) < 0)
-                return r;
-        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return berth_fail(err, errno, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
-        return 0;
+                goto out;
+        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+                r = berth_fail(err, errno, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
+                goto out;
+        }
+        if ((r = install_late_seccomp(ic, &listener, err)) < 0)
+                goto out;
+        r = hand_listener_to_parent(ic, listener, err);
+        listener = -1;
+out:
+        if (listener >= 0)
+                close(listener);
+        return r;
 }
 
 void init_main(const struct init_config *ic)
@@ -405,7 +414,7 @@ void init_main(const struct init_config *ic)
                 if (hooks_run(&ic->spec->hooks, HOOK_START_CONTAINER, state, &err) < 0)
                         goto fail_after_create;
         }
-        if (install_late_seccomp(ic, host_pid, &err) < 0 || process_set_cpu_affinity(p, "final", &err) < 0)
+        if (process_set_cpu_affinity(p, "final", &err) < 0)
                 goto fail_after_create;
         close(ic->fifo_fd);
         execve(executable, p->args, p->env);

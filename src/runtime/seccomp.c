@@ -1,11 +1,11 @@
 /* linux.seccomp: the names the runtime-spec takes (actions, architectures, operators, flags), the parse and
  * validation of the whole section, and the `features` description. Compiling and installing the filter is
  * seccomp_filter.c; the compiled-filter cache is seccomp_cache.c. */
-#include "seccomp.h"
+#include "seccomp_profile.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <seccomp_libseccomp.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>

@@ -15,7 +15,7 @@
 #include <sys/utsname.h>
 
 #include "cleanup.h"
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "util.h"
 
 /* Capability numbers (linux/capability.h); the conditions below test bits of this set. */

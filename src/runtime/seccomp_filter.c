@@ -4,7 +4,7 @@
  * "The Container Process State"). */
 #include <errno.h>
 #include <linux/filter.h>
-#include <seccomp_libseccomp.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,7 +16,7 @@
 
 #include "cleanup.h"
 #include "json.h"
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "seccomp_internal.h"
 #include "util.h"
 

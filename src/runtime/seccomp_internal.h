@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "seccomp.h"
+#include "seccomp_profile.h"
 
 /* Linux 5.19; the build host's headers may predate it. */
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV

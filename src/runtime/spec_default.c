@@ -1,12 +1,13 @@
 #include "spec_default.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cgroup.h"
 #include "mounts.h"
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "spec.h"
 #include "util.h"
 
@@ -127,8 +128,13 @@ json_t *runtime_features(void)
         json_object_set_new(linux_obj, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 0));
         json_object_set_new(linux_obj, "netDevices", json_pack("{s:b}", "enabled", 0));
         json_object_set_new(f, "linux", linux_obj);
-        json_object_set_new(f, "annotations",
-                            json_pack("{s:s,s:s}", "io.github.berth.version", BERTH_VERSION,
-                                      "io.github.berth.cgroup.layout", cgroup_host_layout_name()));
+        {
+                char *libseccomp_version = seccomp_library_version();
+                json_object_set_new(f, "annotations",
+                                    json_pack("{s:s,s:s,s:s}", "io.github.berth.version", BERTH_VERSION,
+                                              "io.github.berth.cgroup.layout", cgroup_host_layout_name(),
+                                              "io.github.seccomp.libseccomp.version", libseccomp_version));
+                free(libseccomp_version);
+        }
         return f;
 }

@@ -27,21 +27,48 @@ int sync_send(int fd, enum sync_message_type type, int32_t value, const char *te
         return 0;
 }
 
+int sync_send_fd(int fd, enum sync_message_type type, int passed_fd, berth_error *err)
+{
+        struct sync_message msg = {.type = type};
+
+        return fd_send(fd, passed_fd, &msg, offsetof(struct sync_message, text), err);
+}
+
 int sync_receive(int fd, struct sync_message *msg, berth_error *err)
 {
+        struct iovec iov = {.iov_base = msg, .iov_len = offsetof(struct sync_message, fd)};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } control;
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = control.buf,
+                .msg_controllen = sizeof(control.buf),
+        };
+        struct cmsghdr *cmsg;
         ssize_t n;
 
         memset(msg, 0, sizeof(*msg));
+        msg->fd = -1;
         do
-                n = recv(fd, msg, sizeof(*msg), 0);
+                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return berth_fail(err, errno, "receive from the container's init");
         if (n == 0)
                 return -EPIPE;
-        if ((size_t) n < offsetof(struct sync_message, text))
-                return berth_failf(err, EPROTO, "short message (%zd bytes) from the container's init", n);
+        cmsg = CMSG_FIRSTHDR(&mh);
+        if (cmsg != NULL && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
+            cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+                memcpy(&msg->fd, CMSG_DATA(cmsg), sizeof(int));
         msg->text[sizeof(msg->text) - 1] = '\0';
+        if ((size_t) n < offsetof(struct sync_message, text)) {
+                if (msg->fd >= 0)
+                        close(msg->fd);
+                return berth_failf(err, EPROTO, "short message (%zd bytes) from the container's init", n);
+        }
         return 0;
 }
 
@@ -54,6 +81,8 @@ int sync_expect(int fd, enum sync_message_type expected, int32_t *value, berth_e
                 return berth_failf(err, EPIPE, "the container's init exited before it was ready");
         if (r < 0)
                 return r;
+        if (msg.fd >= 0)
+                close(msg.fd); /* nobody asked for one here */
         if (msg.type == SYNC_ERROR)
                 return berth_failf(err, msg.value > 0 ? msg.value : EIO, "%s", msg.text);
         if (msg.type != expected)

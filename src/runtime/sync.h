@@ -16,7 +16,7 @@ enum sync_message_type {
         SYNC_HOOKS_REQUEST,   /* init -> parent: runtime environment made, run prestart/createRuntime hooks */
         SYNC_HOOKS_DONE,      /* parent -> init */
         SYNC_CREATED,         /* init -> parent: ready, waiting for start */
-        SYNC_EXEC_STARTED,    /* exec child -> parent: about to execve */
+        SYNC_SECCOMP_LISTENER, /* init/exec child -> parent: the seccomp notify fd rides along (SCM_RIGHTS) */
         SYNC_ERROR,           /* init -> parent: text is the message, value the errno */
 };
 
@@ -24,9 +24,12 @@ struct sync_message {
         uint32_t type;
         int32_t value;  /* errno for SYNC_ERROR, a pid for SYNC_CHILD_PID */
         char text[4000];
+        int fd;         /* received with the message, or -1 (not part of the wire format) */
 };
 
 int sync_send(int fd, enum sync_message_type type, int32_t value, const char *text, berth_error *err);
+/* A message that carries an fd. */
+int sync_send_fd(int fd, enum sync_message_type type, int passed_fd, berth_error *err);
 /* Waits for a message of the expected type; a SYNC_ERROR instead becomes err (the init's own message);
  * EOF means the peer died before answering. */
 int sync_expect(int fd, enum sync_message_type expected, int32_t *value, berth_error *err);

@@ -33,7 +33,7 @@
 
 #include "cleanup.h"
 #include "json.h"
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "sync.h"
 #include "util.h"
 

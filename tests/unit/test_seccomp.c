@@ -24,7 +24,7 @@
 
 #include "cleanup.h"
 #include "json.h"
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "seccomp_internal.h"
 #include "sync.h"
 #include "util.h"
