@@ -127,3 +127,19 @@ cgroup_teardown() {
 mib() {
         echo $(($1 * 1024 * 1024))
 }
+
+# The capabilities of this shell's bounding set, as a JSON array of names (a nested runtime needs them all;
+# the host may lack some, e.g. CAP_SYS_RESOURCE, and a container cannot get more than its runtime has).
+bounding_caps_json() {
+        local names=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE
+                NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT
+                SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE
+                AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ
+                PERFMON BPF CHECKPOINT_RESTORE)
+        local bnd i out=()
+        bnd=$((16#$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)))
+        for i in "${!names[@]}"; do
+                (((bnd >> i) & 1)) && out+=("CAP_${names[$i]}")
+        done
+        printf '%s\n' "${out[@]}" | jq -R . | jq -s -c .
+}

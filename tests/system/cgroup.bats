@@ -571,3 +571,54 @@ create_sleeping() {
         grep -qx "$(mib 48)" <<< "$output"
         grep -qx refused <<< "$output"
 }
+
+# bats test_tags=conformance
+@test "nested: a runtime inside a container makes its container's cgroup below the outer one" {
+        berth_only
+        # The inner bundle inside the outer rootfs; the inner container gets its own cgroup namespace and a
+        # pids limit.
+        make_rootfs "$BUNDLE/rootfs/inner/rootfs"
+        "$BERTH_RUNTIME_BIN" spec --bundle "$BUNDLE/rootfs/inner"
+        jq '.process.terminal = false | .root.readonly = false | .linux.resources.pids = {"limit": 10}
+            | .process.args = ["sh", "-c", "sed s/^/inner:/ /proc/self/cgroup; echo inner-pids $(cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max)"]' \
+                "$BUNDLE/rootfs/inner/config.json" > "$TEST_DIR/inner.json"
+        mv "$TEST_DIR/inner.json" "$BUNDLE/rootfs/inner/config.json"
+        # The outer: privileged enough to run a runtime (every capability we have, no seccomp, cgroupfs
+        # writable, all devices), with the host's libc and the berth-runtime binary bind-mounted.
+        caps=$(bounding_caps_json)
+        mkdir -p "$BUNDLE/rootfs/lib64" "$BUNDLE/rootfs/lib/x86_64-linux-gnu"
+        touch "$BUNDLE/rootfs/bin/berth-runtime"
+        config_set ".process.capabilities = {\"bounding\": $caps, \"effective\": $caps, \"permitted\": $caps}
+                    | del(.linux.seccomp) | .linux.maskedPaths = [] | .linux.readonlyPaths = []
+                    | .linux.namespaces |= (map(select(.type != \"cgroup\")) + [{\"type\": \"cgroup\"}])
+                    | .mounts |= map(if .type == \"cgroup\" then .options -= [\"ro\"] else . end)
+                    | .mounts += [{\"destination\": \"/lib64\", \"type\": \"bind\", \"source\": \"/lib64\", \"options\": [\"rbind\", \"ro\"]},
+                                  {\"destination\": \"/lib/x86_64-linux-gnu\", \"type\": \"bind\", \"source\": \"/lib/x86_64-linux-gnu\", \"options\": [\"rbind\", \"ro\"]},
+                                  {\"destination\": \"/bin/berth-runtime\", \"type\": \"bind\", \"source\": \"$BERTH_RUNTIME_BIN\", \"options\": [\"bind\", \"ro\"]}]
+                    | .linux.resources.devices = [{\"allow\": true, \"access\": \"rwm\"}]"
+        # On cgroup v2 the outer's own processes leave its root cgroup first (as docker-in-docker does): a
+        # cgroup with processes cannot hand controllers down.
+        cat > "$BUNDLE/rootfs/outer.sh" <<'SCRIPT'
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then mkdir /sys/fs/cgroup/init; echo $$ > /sys/fs/cgroup/init/cgroup.procs; fi
+R="berth-runtime --root /tmp/inner-state"
+$R create --bundle /inner inner || exit 1
+p=$($R state inner | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
+sed s/^/outer-view:/ /proc/$p/cgroup
+$R start inner
+while [ "$($R state inner | sed -n 's/.*"status": "\([a-z]*\)".*/\1/p')" != stopped ]; do sleep 0.1; done
+$R delete inner || exit 1
+if find /sys/fs/cgroup -type d -name inner | grep -q .; then echo LEFT; else echo CLEAN; fi
+SCRIPT
+        config_args sh /outer.sh
+        run_container
+        echo "$output"
+        [ "$status" -eq 0 ]
+        # Seen from the outer's cgroup namespace, the inner container is at /berth/inner in every hierarchy.
+        [ "$(grep -c '^outer-view:' <<< "$output")" -ge 1 ]
+        ! grep '^outer-view:' <<< "$output" | grep -v ':/berth/inner$'
+        # The inner one sees its own cgroup as the root, with its limit in force.
+        ! grep '^inner:' <<< "$output" | grep -v ':/$'
+        grep -qx 'inner-pids 10' <<< "$output"
+        grep -qx CLEAN <<< "$output"
+        assert_no_cgroup inner
+}
