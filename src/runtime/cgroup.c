@@ -144,15 +144,16 @@ static int check_supported(struct cgroup_manager *m, uint32_t v1_mask, uint32_t 
         if ((r->cpu.has_rt_runtime || r->cpu.has_rt_period) && !(v1_mask & CG_BIT(CG_CPU)))
                 return berth_failf(err, EOPNOTSUPP,
                                    "linux.resources.cpu.realtimeRuntime/realtimePeriod: not supported on cgroup v2");
-        if (r->n_unified > 0 && cgroup_manager_unified(m) == NULL)
-                return berth_failf(err, EOPNOTSUPP,
-                                   "linux.resources.unified: needs cgroup v2, and this host has cgroup v1 only");
         for (size_t i = 0; i < r->n_unified; i++) {
                 const char *key = r->unified[i].key;
                 int c;
                 if (unified_key_controller(key, &c) < 0)
                         return berth_failf(err, ENOENT, "linux.resources.unified.%s: unknown controller \"%.*s\"", key,
                                            (int) strcspn(key, "."), key);
+                if (cgroup_manager_unified(m) == NULL)
+                        return berth_failf(err, EOPNOTSUPP,
+                                           "linux.resources.unified.%s: needs cgroup v2, and this host has cgroup v1 only",
+                                           key);
                 if (c < 0 || (v2_available & CG_BIT(c)))
                         continue;
                 if (v1_mask & CG_BIT(c))

@@ -119,7 +119,9 @@ cgroup_teardown() {
         fi
         if [ -f "$TEST_DIR/.subtree" ]; then
                 # A controller a test enabled in a root's cgroup.subtree_control, disabled again.
-                while read -r file ctrl; do echo "-$ctrl" > "$file" 2>/dev/null || true; done < "$TEST_DIR/.subtree"
+                while read -r file ctrl; do
+                        [ -f "$file" ] && { echo "-$ctrl" > "$file"; } 2>/dev/null || true
+                done < "$TEST_DIR/.subtree"
         fi
 }
 
@@ -142,4 +144,16 @@ bounding_caps_json() {
                 (((bnd >> i) & 1)) && out+=("CAP_${names[$i]}")
         done
         printf '%s\n' "${out[@]}" | jq -R . | jq -s -c .
+}
+
+# The lines of /proc/PID/cgroup for the hierarchies mounted here (a v1 host still lists "0::/..." for the
+# unmounted cgroup2 hierarchy), as "path" only.
+cg_paths_of() {
+        local line
+        while IFS= read -r line; do
+                case $line in
+                0::*) [ -n "$(cg_mountpoint unified)" ] || continue ;;
+                esac
+                echo "${line#*:*:}"
+        done < "/proc/$1/cgroup"
 }

@@ -30,11 +30,10 @@ create_sleeping() {
         berth_only
         create_sleeping
         pid=$(container_pid)
-        lines=$(grep -c . "/proc/$pid/cgroup")
-        [ "$lines" -eq "$(cg_all_mountpoints | wc -l)" ]
-        while IFS=: read -r _ _ path; do
+        [ "$(cg_paths_of "$pid" | wc -l)" -eq "$(cg_all_mountpoints | wc -l)" ]
+        for path in $(cg_paths_of "$pid"); do
                 [ "$path" = "/berth/$CID" ] || { echo "unexpected: $path"; false; }
-        done < "/proc/$pid/cgroup"
+        done
         rt delete --force "$CID"
         for m in $(cg_all_mountpoints); do
                 [ ! -e "$m/berth/$CID" ] || { echo "$m/berth/$CID left behind"; false; }
@@ -49,9 +48,9 @@ create_sleeping() {
         config_set ".linux.cgroupsPath = \"/$parent/a/$CID\""
         create_sleeping
         pid=$(container_pid)
-        while IFS=: read -r _ _ path; do
+        for path in $(cg_paths_of "$pid"); do
                 [ "$path" = "/$parent/a/$CID" ] || { echo "unexpected: $path"; false; }
-        done < "/proc/$pid/cgroup"
+        done
         rt delete --force "$CID"
         for m in $(cg_all_mountpoints); do
                 [ ! -e "$m/$parent" ] || { echo "$m/$parent left behind"; false; }
@@ -79,9 +78,9 @@ create_sleeping() {
                 rt create --bundle "$BUNDLE" "$CID"
         )
         pid=$(container_pid)
-        while IFS=: read -r _ _ path; do
+        for path in $(cg_paths_of "$pid"); do
                 [ "$path" = "/$parent/self/sub/$CID" ] || { echo "unexpected: $path"; false; }
-        done < "/proc/$pid/cgroup"
+        done
         rt delete --force "$CID"
         [ "$OCI_RUNTIME" != berth-runtime ] && return 0  # runc keeps the parents it made
         for m in $(cg_all_mountpoints); do
@@ -290,6 +289,7 @@ create_sleeping() {
                 # Hybrid host with hugetlb on cgroup2: enabling it in the root is the runtime's job; remember to
                 # disable it again when the test enabled it.
                 root=$(cg_mountpoint unified)
+                [ -n "$root" ] && grep -qw hugetlb "$root/cgroup.controllers" || skip "no hugetlb controller on this host"
                 grep -qw hugetlb "$root/cgroup.subtree_control" || echo "$root/cgroup.subtree_control hugetlb" > "$TEST_DIR/.subtree"
         fi
         config_set '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'

@@ -119,7 +119,7 @@ int cmd_events(struct runtime_context *ctx, int argc, char **argv)
         enum container_status status;
         uint64_t interval_ms = 5000;
         bool stats_once = false;
-        berth_error err = {0};
+        cleanup_error berth_error err = {0};
         int opt;
 
         while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {

@@ -11,7 +11,7 @@ int cmd_pause(struct runtime_context *ctx, int argc, char **argv)
         cleanup_container struct container *c = NULL;
         struct cgroup_manager *m = NULL;
         enum container_status status;
-        berth_error err = {0};
+        cleanup_error berth_error err = {0};
         int r;
 
         if (argc != 2)

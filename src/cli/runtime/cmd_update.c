@@ -84,7 +84,7 @@ int cmd_update(struct runtime_context *ctx, int argc, char **argv)
         };
         const char *values[UPDATE_FLAG_COUNT] = {0}, *resources_path = NULL;
         cleanup_json json_t *resources = NULL;
-        berth_error err = {0};
+        cleanup_error berth_error err = {0};
         int opt;
 
         while ((opt = getopt_long(argc, argv, "+r:", options, NULL)) != -1) {
