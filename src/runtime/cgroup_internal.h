@@ -206,6 +206,22 @@ struct cgroup_manager {
         int oom_control_fd; /* v1: memory.oom_control, held for the eventfd registration */
 };
 
+struct cgroup_manager *cgroup_manager_new(void);
+void cgroup_hierarchy_clear(struct cgroup_hierarchy *h);
+static inline void cgroup_manager_free_ptr_(struct cgroup_manager **m)
+{
+        cgroup_manager_free(*m);
+}
+#define cleanup_manager __attribute__((cleanup(cgroup_manager_free_ptr_)))
+
+/* Refuses what this host cannot do for r (one line naming the field), before anything is written;
+ * v1_mask/v2_available: the controllers of the v1 hierarchies and those cgroup2 offers. */
+int cgroup_check_supported(struct cgroup_manager *m, uint32_t v1_mask, uint32_t v2_available,
+                           const struct cgroup_resources *r, berth_error *err);
+/* Writes r's limits into every hierarchy (v1 first, then cgroup2). */
+int cgroup_apply_resources(struct cgroup_manager *m, const struct cgroup_resources *r, bool creating,
+                           berth_error *err);
+
 /* The hierarchy holding controller c, or NULL when it is not mounted. */
 struct cgroup_hierarchy *cgroup_manager_find(struct cgroup_manager *m, enum cgroup_controller c);
 /* The unified hierarchy, or NULL (v1). */
