@@ -97,8 +97,8 @@ static int run_stage_one(const struct init_config *ic, berth_error *err)
         if (stage_two < 0)
                 return berth_fail(err, errno, "fork the container's init");
         if (stage_two == 0) {
-                if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-                        return berth_fail(err, errno, "prctl(PR_SET_PDEATHSIG)");
+                /* No parent-death signal here: our parent is stage 1, which exits right away by design. If
+                 * the runtime dies instead, its end of the sync socket closes and our next read ends us. */
                 return 0;
         }
         /* Stage 1's work is done; the parent learns who the init is and reaps us. */

@@ -27,8 +27,10 @@ int cmd_delete(struct runtime_context *ctx, int argc, char **argv)
                 return cli_usage_error(ctx, "delete: expects exactly one container id");
         if (container_delete(ctx, argv[optind], force, &err) < 0) {
                 /* As runc: deleting what is already gone is no error with --force. */
-                if (force && err.code == ENOENT)
+                if (force && err.code == ENOENT) {
+                        berth_error_clear(&err);
                         return 0;
+                }
                 return cli_fail(ctx, &err);
         }
         return 0;

@@ -183,9 +183,11 @@ int cmd_exec(struct runtime_context *ctx, int argc, char **argv)
         if (container_exec(ctx, &opts, &result, &err) < 0)
                 goto fail;
         if (!f.detach) {
-                foreground_wait(result.pid, result.terminal_master, &exit_code, &err);
+                int r = foreground_wait(result.pid, result.terminal_master, &exit_code, &err);
                 if (result.terminal_master >= 0)
                         close(result.terminal_master);
+                if (r < 0)
+                        goto fail;
         }
         spec_process_clear(&process);
         strv_free(f.env), strv_free(f.caps), strv_free(f.gids);

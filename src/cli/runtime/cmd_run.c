@@ -32,9 +32,11 @@ int cmd_run(struct runtime_context *ctx, int argc, char **argv)
                 create_flags_free(&flags);
                 return 0;
         }
-        foreground_wait(created.pid, created.terminal_master, &exit_code, &err);
+        r = foreground_wait(created.pid, created.terminal_master, &exit_code, &err);
         if (created.terminal_master >= 0)
                 close(created.terminal_master);
+        if (r < 0)
+                goto fail;
         if (!flags.keep && container_delete(ctx, flags.opts.id, true, &err) < 0)
                 goto fail;
         create_flags_free(&flags);

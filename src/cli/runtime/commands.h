@@ -22,7 +22,7 @@ int cmd_pause(struct runtime_context *ctx, int argc, char **argv);
 int cmd_resume(struct runtime_context *ctx, int argc, char **argv);
 int cmd_events(struct runtime_context *ctx, int argc, char **argv);
 
-/* Prints "berth-runtime: MESSAGE" on stderr (and into --log) and returns 1. */
-int cli_fail(struct runtime_context *ctx, const berth_error *err);
+/* Prints "berth-runtime: MESSAGE" on stderr (and into --log), frees the message and returns 1. */
+int cli_fail(struct runtime_context *ctx, berth_error *err);
 /* For usage errors: prints the message and returns 1 (runc exits 1 on bad usage too). */
 int cli_usage_error(struct runtime_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

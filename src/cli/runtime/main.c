@@ -38,9 +38,10 @@ static const struct {
         {"events", cmd_events, false, "print resource statistics and OOM events"},
 };
 
-int cli_fail(struct runtime_context *ctx, const berth_error *err)
+int cli_fail(struct runtime_context *ctx, berth_error *err)
 {
         berth_log(ctx->log, LOG_LEVEL_ERROR, "%s", berth_error_message(err));
+        berth_error_clear(err);
         return 1;
 }
 
