@@ -13,9 +13,36 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 case $OCI_RUNTIME in
 berth-runtime) RUNTIME_BIN=$BERTH_RUNTIME_BIN ;;
 runc) RUNTIME_BIN=$(command -v runc) ;;
-crun) RUNTIME_BIN=$(command -v crun) ;;
+# crun may need a wrapper on hybrid hosts (tests/conformance.sh passes one).
+crun) RUNTIME_BIN=${RUNTIME_BIN_OVERRIDE:-$(command -v crun)} ;;
 *) RUNTIME_BIN=$OCI_RUNTIME ;;
 esac
+
+# make_runtime_copy DIR: a private copy of the runtime's binary, for tests that try to overwrite it: if the
+# runtime were vulnerable, only the copy is damaged. Sets RUNTIME_COPY (what to run) and RUNTIME_COPY_BINARY
+# (the file to checksum).
+make_runtime_copy() {
+        local dir=$1
+        case $OCI_RUNTIME in
+        crun)
+                cp "$(command -v crun)" "$dir/crun-copy"
+                RUNTIME_COPY_BINARY=$dir/crun-copy
+                if [ -n "${RUNTIME_BIN_OVERRIDE:-}" ]; then
+                        printf '#!/bin/sh\nexec unshare -m sh -c '"'"'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"'"'"' %s "$@"\n' \
+                                "$dir/crun-copy" > "$dir/runtime-copy"
+                        chmod +x "$dir/runtime-copy"
+                        RUNTIME_COPY=$dir/runtime-copy
+                else
+                        RUNTIME_COPY=$dir/crun-copy
+                fi
+                ;;
+        *)
+                cp "$RUNTIME_BIN" "$dir/runtime-copy"
+                RUNTIME_COPY=$dir/runtime-copy
+                RUNTIME_COPY_BINARY=$dir/runtime-copy
+                ;;
+        esac
+}
 
 # Tests that only make sense for berth (its own CLI, its error texts) call this first.
 berth_only() {

@@ -6,7 +6,6 @@
 #   CVE-2025-31133  masked paths when the image replaced /dev/null or the masked path itself
 
 load helpers
-bats_require_minimum_version 1.5.0
 
 setup() {
         setup_scratch
@@ -51,14 +50,14 @@ teardown() {
 # bats test_tags=conformance
 @test "CVE-2019-5736: the runtime binary cannot be overwritten through /proc/PID/exe of the container's init" {
         # The runtime under test is a copy: if it were vulnerable, the copy is what gets overwritten.
-        cp "$RUNTIME_BIN" "$TEST_DIR/runtime-copy"
-        before=$(sha256sum < "$TEST_DIR/runtime-copy")
+        make_runtime_copy "$TEST_DIR"
+        before=$(sha256sum < "$RUNTIME_COPY_BINARY")
         config_args sleep 1000
-        "$TEST_DIR/runtime-copy" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$CID"
+        "$RUNTIME_COPY" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$CID"
         pid=$(container_pid)
         # What a process in the container (or one that grabbed /proc/PID/exe) would do: hold an O_PATH fd of
         # the init's executable, wait for the runtime to be gone, then reopen it for writing.
-        run python3 - "$pid" "$TEST_DIR/runtime-copy" "$STATE_ROOT" "$CID" <<'EOF'
+        run python3 - "$pid" "$RUNTIME_COPY" "$STATE_ROOT" "$CID" <<'EOF'
 import os, subprocess, sys, time
 pid, copy, root, cid = sys.argv[1:]
 fd = os.open(f"/proc/{pid}/exe", os.O_PATH)
@@ -76,23 +75,24 @@ except OSError as e:
 EOF
         [ "$status" -eq 0 ]
         [[ "$output" == refused* ]]
-        [ "$(sha256sum < "$TEST_DIR/runtime-copy")" = "$before" ]
+        [ "$(sha256sum < "$RUNTIME_COPY_BINARY")" = "$before" ]
 }
 
 # bats test_tags=conformance
 @test "CVE-2019-5736: executing /proc/self/exe inside the container cannot write the runtime binary" {
-        cp "$RUNTIME_BIN" "$TEST_DIR/runtime-copy"
-        before=$(sha256sum < "$TEST_DIR/runtime-copy")
+        make_runtime_copy "$TEST_DIR"
+        before=$(sha256sum < "$RUNTIME_COPY_BINARY")
         # A #! script whose interpreter is /proc/self/exe, the original exploit's entry point, then an
         # attempt to write through the executable the kernel gave it.
         printf '#!/proc/self/exe\n' > "$BUNDLE/rootfs/evil"
         chmod +x "$BUNDLE/rootfs/evil"
         config_args /evil
-        run -127 "$TEST_DIR/runtime-copy" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
-        [ "$(sha256sum < "$TEST_DIR/runtime-copy")" = "$before" ]
+        run "$RUNTIME_COPY" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+        [ "$status" -ne 0 ]
+        [ "$(sha256sum < "$RUNTIME_COPY_BINARY")" = "$before" ]
         config_args sh -c 'echo pwned >> /proc/1/exe 2>&1; echo pwned >> /proc/self/exe 2>&1; true'
-        run "$TEST_DIR/runtime-copy" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID-2"
-        [ "$(sha256sum < "$TEST_DIR/runtime-copy")" = "$before" ]
+        run "$RUNTIME_COPY" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID-2"
+        [ "$(sha256sum < "$RUNTIME_COPY_BINARY")" = "$before" ]
 }
 
 # bats test_tags=conformance
