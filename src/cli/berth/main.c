@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "registry_cli.h"
 #include "util.h"
 
 /* The command table. A later command (run, ps, ...) adds its cmd_*.c file and one line here; two-word
@@ -43,6 +44,12 @@ static const struct berth_command COMMANDS[] = {
         {"system check", cmd_system_check, "Verify every blob's digest and every record of the store"},
         {"info", cmd_info, "Display system-wide information"},
         {"system info", cmd_info, "Display system-wide information"},
+        {"pull", cmd_pull, "Download an image from a registry"},
+        {"image pull", cmd_pull, "Download an image from a registry"},
+        {"push", cmd_push, "Upload an image to a registry"},
+        {"image push", cmd_push, "Upload an image to a registry"},
+        {"login", cmd_login, "Log in to a registry"},
+        {"logout", cmd_logout, "Log out from a registry"},
 };
 
 int cli_fail(struct berth_cli *cli, const berth_error *err)
