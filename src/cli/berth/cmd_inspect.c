@@ -6,6 +6,9 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "cmd_container.h"
+#include "db.h"
+#include "lifecycle.h"
 #include "commit.h"
 #include "format.h"
 #include "imagedb.h"
@@ -81,17 +84,19 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
                 {NULL, 0, NULL, 0},
         };
         cleanup_error berth_error err = {0};
-        cleanup_store struct image_store *s = NULL;
+        struct image_store *s = NULL; /* the engine's */
         cleanup_json json_t *all = json_array();
-        const char *format = NULL;
+        const char *format = NULL, *type = NULL;
+        cleanup_engine struct engine *engine = NULL;
         int c, r = 0, status = 0;
 
         while ((c = getopt_long(argc, argv, "f:sh", options, NULL)) != -1) {
                 switch (c) {
                 case 'f': format = optarg; break;
                 case 't':
-                        if (strcmp(optarg, "image") != 0)
-                                return cli_usage_error(cli, "unsupported --type %s (this berth inspects images)", optarg);
+                        if (strcmp(optarg, "image") != 0 && strcmp(optarg, "container") != 0)
+                                return cli_usage_error(cli, "unsupported --type %s (image or container)", optarg);
+                        type = optarg;
                         break;
                 case 's': break;
                 case 'h': printf("Usage:  berth inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
@@ -103,12 +108,32 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
         }
         if (optind >= argc)
                 return cli_usage_error(cli, "\"%s inspect\" requires at least 1 argument.", cli->program);
-        if ((r = cli_open_store(cli, STORE_LOCK_NONE, &s, &err)) < 0)
+        if (strcmp(cli->command, "image inspect") == 0)
+                type = "image";
+        /* Containers first, then images, as docker looks them up without --type. */
+        if ((r = cli_engine_open(cli, &engine, &err)) < 0)
                 return cli_fail(cli, &err);
+        s = engine->store;
         for (int i = optind; i < argc; i++) {
                 cleanup_free char *id = NULL;
                 berth_error e = {0};
                 json_t *j;
+                if (type == NULL || strcmp(type, "container") == 0) {
+                        cleanup_engine_container struct engine_container *ct = NULL;
+                        if (engine_db_resolve(engine, argv[i], &id, &e) == 0 && engine_container_load(engine, id, &ct, &e) == 0) {
+                                json_array_append_new(all, cli_container_inspect_json(engine, ct));
+                                continue;
+                        }
+                        free(id);
+                        id = NULL;
+                        if (type != NULL) {
+                                fprintf(stderr, "Error: %s\n", berth_error_message(&e));
+                                berth_error_clear(&e);
+                                status = CLI_EXIT_ERROR;
+                                continue;
+                        }
+                        berth_error_clear(&e);
+                }
                 if (imagedb_resolve(s, argv[i], &id, NULL, &e) < 0 || (j = inspect_image(s, id, &e)) == NULL) {
                         /* docker prints what it found and an error line for each object it did not find. */
                         fprintf(stderr, "Error: %s\n", berth_error_message(&e));

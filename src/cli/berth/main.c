@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "cmd_container.h"
 #include "registry_cli.h"
 #include "util.h"
 
@@ -44,6 +45,36 @@ static const struct berth_command COMMANDS[] = {
         {"system check", cmd_system_check, "Verify every blob's digest and every record of the store"},
         {"info", cmd_info, "Display system-wide information"},
         {"system info", cmd_info, "Display system-wide information"},
+        {"run", cmd_run, "Create and run a new container from an image"},
+        {"container run", cmd_run, "Create and run a new container from an image"},
+        {"create", cmd_create, "Create a new container"},
+        {"container create", cmd_create, "Create a new container"},
+        {"start", cmd_start, "Start one or more stopped containers"},
+        {"container start", cmd_start, "Start one or more stopped containers"},
+        {"stop", cmd_stop, "Stop one or more running containers"},
+        {"container stop", cmd_stop, "Stop one or more running containers"},
+        {"restart", cmd_restart, "Restart one or more containers"},
+        {"container restart", cmd_restart, "Restart one or more containers"},
+        {"kill", cmd_kill, "Kill one or more running containers"},
+        {"container kill", cmd_kill, "Kill one or more running containers"},
+        {"rm", cmd_rm, "Remove one or more containers"},
+        {"container rm", cmd_rm, "Remove one or more containers"},
+        {"ps", cmd_ps, "List containers"},
+        {"container ls", cmd_ps, "List containers"},
+        {"container list", cmd_ps, "List containers"},
+        {"logs", cmd_logs, "Fetch the logs of a container"},
+        {"container logs", cmd_logs, "Fetch the logs of a container"},
+        {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
+        {"container wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
+        {"pause", cmd_pause, "Pause all processes within one or more containers"},
+        {"container pause", cmd_pause, "Pause all processes within one or more containers"},
+        {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+        {"container unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+        {"rename", cmd_rename, "Rename a container"},
+        {"container rename", cmd_rename, "Rename a container"},
+        {"container prune", cmd_container_prune, "Remove all stopped containers"},
+        {"container inspect", cmd_inspect, "Display detailed information on one or more containers"},
+        {"container cleanup", cmd_container_cleanup, "(internal) the monitor's exit command"},
         {"pull", cmd_pull, "Download an image from a registry"},
         {"image pull", cmd_pull, "Download an image from a registry"},
         {"push", cmd_push, "Upload an image to a registry"},

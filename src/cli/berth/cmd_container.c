@@ -1,0 +1,484 @@
+/* The container lifecycle commands: start, stop, restart, kill, rm, wait, pause, unpause, rename,
+ * container prune, and the monitor's exit command (container cleanup); plus what the container commands
+ * share (opening the engine, the CVE-2019-5736 re-execution, one-line flag errors). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "cleanup.h"
+#include "cmd_container.h"
+#include "create.h"
+#include "db.h"
+#include "exe_protect.h"
+#include "lifecycle.h"
+#include "monitor/protocol.h"
+#include "util.h"
+
+/* docker exits 1 when the daemon refused one of several containers (stop, rm, kill, ...). */
+#define CLI_EXIT_FAILED 1
+
+int cli_engine_open(struct berth_cli *cli, struct engine **out, berth_error *err)
+{
+        return engine_open(cli->root, cli->driver, out, err);
+}
+
+int cli_engine_protect(struct berth_cli *cli, berth_error *err)
+{
+        cleanup_free char *cmdline = NULL;
+        char **argv = NULL;
+        size_t len = 0, n = 0;
+        int r;
+
+        (void) cli;
+        if (exe_is_protected())
+                return 0;
+        /* The monitor's exit command runs berth by path: remember it before the path becomes a detached
+         * mount's. */
+        if (getenv("BERTH_EXE") == NULL) {
+                char self[4096];
+                ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                if (k > 0) {
+                        self[k] = '\0';
+                        setenv("BERTH_EXE", self, 1);
+                }
+        }
+        if ((r = read_file_at(AT_FDCWD, "/proc/self/cmdline", &cmdline, &len, err)) < 0)
+                return r;
+        argv = xzalloc((len + 2) * sizeof(char *));
+        for (size_t i = 0; i < len; i += strlen(cmdline + i) + 1)
+                argv[n++] = cmdline + i;
+        argv[n] = NULL;
+        r = exe_reexec_protected(argv, err);
+        free(argv);
+        return r;
+}
+
+int cli_flag_error(struct berth_cli *cli, const char *fmt, ...)
+{
+        va_list ap;
+
+        (void) cli;
+        fputs("Error: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        return CLI_EXIT_ERROR;
+}
+
+const char *cli_bad_option(char **argv, int optind_now)
+{
+        const char *a = argv[optind_now - 1];
+        static char buf[256];
+
+        if (a == NULL)
+                return "";
+        snprintf(buf, sizeof(buf), "%.*s", (int) strcspn(a, "="), a);
+        return buf;
+}
+
+static int usage_simple(struct berth_cli *cli, const char *usage, int argc, char **argv, const char *shorts,
+                        const struct option *options, int (*handle)(int c, const char *arg, void *data), void *data)
+{
+        int c;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
+                if (c == 'H') {
+                        printf("Usage:  berth %s\n", usage);
+                        return 1;
+                }
+                if (c == '?' || c == ':')
+                        return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
+                if (handle != NULL && handle(c, optarg, data) != 0)
+                        return cli_flag_error(cli, "invalid argument \"%s\" for \"%s\"", optarg ? optarg : "",
+                                              cli_bad_option(argv, optind));
+        }
+        return 0;
+}
+
+static int for_each(struct berth_cli *cli, struct engine *e, int argc, char **argv, int first,
+                    int (*fn)(struct engine *e, const char *id, void *data, berth_error *err), void *data, bool print)
+{
+        int status = 0;
+
+        if (first >= argc)
+                return cli_flag_error(cli, "\"berth %s\" requires at least 1 argument.", cli->command);
+        for (int i = first; i < argc; i++) {
+                cleanup_free char *id = NULL;
+                berth_error err = {0};
+                if (engine_db_resolve(e, argv[i], &id, &err) < 0 || fn(e, id, data, &err) < 0) {
+                        fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
+                        berth_error_clear(&err);
+                        status = CLI_EXIT_FAILED;
+                        continue;
+                }
+                if (print)
+                        printf("%s\n", argv[i]);
+        }
+        return status;
+}
+
+/* ---- start ---- */
+
+struct start_flags {
+        bool attach, interactive;
+};
+
+static int start_handle(int c, const char *arg, void *data)
+{
+        struct start_flags *f = data;
+
+        (void) arg;
+        if (c == 'a')
+                f->attach = true;
+        else if (c == 'i')
+                f->interactive = true;
+        return 0;
+}
+
+static int start_attached(struct engine *e, const char *id, bool interactive, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        struct engine_start_options opts = {.attach_fd = -1};
+        struct engine_attach a = {.sig_proxy = true};
+        bool already = false, detached = false;
+        int sv[2], exit_code = 0, r;
+
+        if ((r = engine_db_get(e, id, &c, err)) < 0)
+                return r;
+        a.tty = json_is_true(json_object_get(c->config, "Tty"));
+        a.detach_keys = interactive;
+        a.flags = ATTACH_WANT_STDOUT | ATTACH_WANT_STDERR |
+                  (interactive && json_is_true(json_object_get(c->config, "OpenStdin")) ? ATTACH_WANT_STDIN : 0);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return berth_fail(err, errno, "socketpair");
+        opts.attach_fd = sv[1];
+        a.fd = sv[0];
+        if (engine_attach_hello(&a, err) < 0) {
+                close(sv[0]);
+                close(sv[1]);
+                return -CLI_EXIT_ERROR;
+        }
+        if (!a.tty)
+                engine_attach_block_signals();
+        r = engine_container_start(e, id, &opts, &already, err);
+        close(sv[1]);
+        if (r == 0 && already) {
+                /* Running already: attach through its socket instead. */
+                close(sv[0]);
+                if ((r = engine_attach_connect(e, id, &sv[0], err)) < 0)
+                        return r;
+                a.hello_sent = false;
+        } else if (r < 0) {
+                close(sv[0]);
+                return -engine_exit_code_for_error(err);
+        }
+        a.fd = sv[0];
+        r = engine_attach_run(&a, &exit_code, &detached, err);
+        close(sv[0]);
+        if (r < 0)
+                return r;
+        return detached ? 0 : exit_code;
+}
+
+int cmd_start(struct berth_cli *cli, int argc, char **argv)
+{
+        static const struct option options[] = {
+                {"attach", no_argument, NULL, 'a'}, {"interactive", no_argument, NULL, 'i'},
+                {"help", no_argument, NULL, 'H'},   {NULL, 0, NULL, 0},
+        };
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        struct start_flags f = {0};
+        int r, status = 0;
+
+        if ((r = usage_simple(cli, "start [OPTIONS] CONTAINER [CONTAINER...]", argc, argv, "+ai", options, start_handle, &f)) != 0)
+                return r == 1 ? 0 : r;
+        if (optind >= argc)
+                return cli_flag_error(cli, "\"berth start\" requires at least 1 argument.");
+        if (cli_engine_protect(cli, &err) < 0 || cli_engine_open(cli, &e, &err) < 0)
+                return cli_fail(cli, &err);
+        if (f.attach || f.interactive) {
+                cleanup_free char *id = NULL;
+                if (argc - optind > 1)
+                        return cli_flag_error(cli, "you cannot start and attach multiple containers at once");
+                if (engine_db_resolve(e, argv[optind], &id, &err) < 0)
+                        return cli_fail(cli, &err);
+                r = start_attached(e, id, f.interactive, &err);
+                if (r < 0) {
+                        fprintf(stderr, "Error: %s\n", berth_error_message(&err));
+                        return -r > 255 ? CLI_EXIT_ERROR : -r;
+                }
+                return r;
+        }
+        for (int i = optind; i < argc; i++) {
+                cleanup_free char *id = NULL;
+                berth_error e2 = {0};
+                bool already = false;
+                struct engine_start_options opts = {.attach_fd = -1};
+                if (engine_db_resolve(e, argv[i], &id, &e2) < 0 || engine_container_start(e, id, &opts, &already, &e2) < 0) {
+                        fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&e2));
+                        berth_error_clear(&e2);
+                        status = CLI_EXIT_FAILED;
+                        continue;
+                }
+                printf("%s\n", argv[i]);
+        }
+        return status;
+}
+
+/* ---- stop, restart, kill ---- */
+
+struct stop_flags {
+        int timeout;
+        int signal;
+};
+
+static int stop_handle(int c, const char *arg, void *data)
+{
+        struct stop_flags *f = data;
+
+        if (c == 't')
+                return parse_int(arg, &f->timeout);
+        if (c == 's')
+                return signal_parse(arg, &f->signal);
+        return 0;
+}
+
+static int do_stop(struct engine *e, const char *id, void *data, berth_error *err)
+{
+        return engine_container_stop(e, id, ((struct stop_flags *) data)->timeout, err);
+}
+
+static int do_restart(struct engine *e, const char *id, void *data, berth_error *err)
+{
+        return engine_container_restart(e, id, ((struct stop_flags *) data)->timeout, err);
+}
+
+static int do_kill(struct engine *e, const char *id, void *data, berth_error *err)
+{
+        return engine_container_kill(e, id, ((struct stop_flags *) data)->signal, err);
+}
+
+static int stop_like(struct berth_cli *cli, int argc, char **argv, const char *usage,
+                     int (*fn)(struct engine *, const char *, void *, berth_error *), bool kill_flags, bool protect)
+{
+        static const struct option options[] = {
+                {"time", required_argument, NULL, 't'},   {"timeout", required_argument, NULL, 't'},
+                {"signal", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'H'},
+                {NULL, 0, NULL, 0},
+        };
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        struct stop_flags f = {.timeout = -1, .signal = SIGKILL};
+        int r;
+
+        if ((r = usage_simple(cli, usage, argc, argv, kill_flags ? "+s:" : "+t:s:", options, stop_handle, &f)) != 0)
+                return r == 1 ? 0 : r;
+        if (protect && cli_engine_protect(cli, &err) < 0)
+                return cli_fail(cli, &err);
+        if (cli_engine_open(cli, &e, &err) < 0)
+                return cli_fail(cli, &err);
+        return for_each(cli, e, argc, argv, optind, fn, &f, true);
+}
+
+int cmd_stop(struct berth_cli *cli, int argc, char **argv)
+{
+        return stop_like(cli, argc, argv, "stop [OPTIONS] CONTAINER [CONTAINER...]", do_stop, false, false);
+}
+
+int cmd_restart(struct berth_cli *cli, int argc, char **argv)
+{
+        return stop_like(cli, argc, argv, "restart [OPTIONS] CONTAINER [CONTAINER...]", do_restart, false, true);
+}
+
+int cmd_kill(struct berth_cli *cli, int argc, char **argv)
+{
+        return stop_like(cli, argc, argv, "kill [OPTIONS] CONTAINER [CONTAINER...]", do_kill, true, false);
+}
+
+/* ---- rm ---- */
+
+struct rm_flags {
+        bool force, volumes;
+};
+
+static int rm_handle(int c, const char *arg, void *data)
+{
+        struct rm_flags *f = data;
+
+        (void) arg;
+        if (c == 'f')
+                f->force = true;
+        else if (c == 'v')
+                f->volumes = true;
+        return 0;
+}
+
+static int do_rm(struct engine *e, const char *id, void *data, berth_error *err)
+{
+        struct rm_flags *f = data;
+        return engine_container_remove(e, id, f->force, f->volumes, err);
+}
+
+int cmd_rm(struct berth_cli *cli, int argc, char **argv)
+{
+        static const struct option options[] = {
+                {"force", no_argument, NULL, 'f'}, {"volumes", no_argument, NULL, 'v'},
+                {"link", no_argument, NULL, 'l'},  {"help", no_argument, NULL, 'H'},
+                {NULL, 0, NULL, 0},
+        };
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        struct rm_flags f = {0};
+        int r;
+
+        if ((r = usage_simple(cli, "rm [OPTIONS] CONTAINER [CONTAINER...]", argc, argv, "+fvl", options, rm_handle, &f)) != 0)
+                return r == 1 ? 0 : r;
+        if (cli_engine_open(cli, &e, &err) < 0)
+                return cli_fail(cli, &err);
+        return for_each(cli, e, argc, argv, optind, do_rm, &f, true);
+}
+
+/* ---- wait, pause, unpause, rename ---- */
+
+static int do_wait(struct engine *e, const char *id, void *data, berth_error *err)
+{
+        int code = 0, r = engine_container_wait(e, id, &code, err);
+
+        (void) data;
+        if (r == 0)
+                printf("%d\n", code);
+        return r;
+}
+
+static int simple_command(struct berth_cli *cli, int argc, char **argv, const char *usage,
+                          int (*fn)(struct engine *, const char *, void *, berth_error *), bool print)
+{
+        static const struct option options[] = {{"help", no_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        int r;
+
+        if ((r = usage_simple(cli, usage, argc, argv, "+", options, NULL, NULL)) != 0)
+                return r == 1 ? 0 : r;
+        if (cli_engine_open(cli, &e, &err) < 0)
+                return cli_fail(cli, &err);
+        return for_each(cli, e, argc, argv, optind, fn, NULL, print);
+}
+
+int cmd_wait(struct berth_cli *cli, int argc, char **argv)
+{
+        return simple_command(cli, argc, argv, "wait CONTAINER [CONTAINER...]", do_wait, false);
+}
+
+static int do_pause(struct engine *e, const char *id, void *data, berth_error *err)
+{
+        (void) data;
+        return engine_container_pause(e, id, true, err);
+}
+
+static int do_unpause(struct engine *e, const char *id, void *data, berth_error *err)
+{
+        (void) data;
+        return engine_container_pause(e, id, false, err);
+}
+
+int cmd_pause(struct berth_cli *cli, int argc, char **argv)
+{
+        return simple_command(cli, argc, argv, "pause CONTAINER [CONTAINER...]", do_pause, true);
+}
+
+int cmd_unpause(struct berth_cli *cli, int argc, char **argv)
+{
+        return simple_command(cli, argc, argv, "unpause CONTAINER [CONTAINER...]", do_unpause, true);
+}
+
+int cmd_rename(struct berth_cli *cli, int argc, char **argv)
+{
+        static const struct option options[] = {{"help", no_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        cleanup_free char *id = NULL;
+        const char *name;
+        int r;
+
+        if ((r = usage_simple(cli, "rename CONTAINER NEW_NAME", argc, argv, "+", options, NULL, NULL)) != 0)
+                return r == 1 ? 0 : r;
+        if (argc - optind != 2)
+                return cli_flag_error(cli, "\"berth rename\" requires exactly 2 arguments.");
+        name = argv[optind + 1][0] == '/' ? argv[optind + 1] + 1 : argv[optind + 1];
+        if (!engine_name_is_valid(name))
+                return cli_flag_error(cli, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_resolve(e, argv[optind], &id, &err) < 0 ||
+            engine_db_rename(e, id, name, &err) < 0) {
+                fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
+                return CLI_EXIT_FAILED;
+        }
+        return 0;
+}
+
+/* ---- prune, cleanup ---- */
+
+int cmd_container_prune(struct berth_cli *cli, int argc, char **argv)
+{
+        static const struct option options[] = {
+                {"force", no_argument, NULL, 'f'}, {"filter", required_argument, NULL, 'F'},
+                {"help", no_argument, NULL, 'H'},  {NULL, 0, NULL, 0},
+        };
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        struct engine_container **list = NULL;
+        size_t n = 0;
+        bool any = false;
+        int r;
+
+        if ((r = usage_simple(cli, "container prune [OPTIONS]", argc, argv, "+f", options, NULL, NULL)) != 0)
+                return r == 1 ? 0 : r;
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_list(e, &list, &n, &err) < 0)
+                return cli_fail(cli, &err);
+        for (size_t i = 0; i < n; i++) {
+                berth_error e2 = {0};
+                if (engine_container_refresh(e, list[i], &e2) < 0 ||
+                    (list[i]->status != ENGINE_EXITED && list[i]->status != ENGINE_DEAD && list[i]->status != ENGINE_CREATED)) {
+                        berth_error_clear(&e2);
+                        continue;
+                }
+                if (engine_container_remove(e, list[i]->id, false, false, &e2) < 0) {
+                        fprintf(stderr, "Error: %s\n", berth_error_message(&e2));
+                        berth_error_clear(&e2);
+                        continue;
+                }
+                if (!any)
+                        printf("Deleted Containers:\n");
+                any = true;
+                printf("%s\n", list[i]->id);
+        }
+        engine_container_list_free(list, n);
+        printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
+        return 0;
+}
+
+int cmd_container_cleanup(struct berth_cli *cli, int argc, char **argv)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+
+        if (argc != 2)
+                return cli_flag_error(cli, "usage: berth container cleanup ID (the monitor's exit command)");
+        /* A restart policy makes a new container process from here. */
+        if (cli_engine_protect(cli, &err) < 0 || cli_engine_open(cli, &e, &err) < 0 ||
+            engine_container_cleanup(e, argv[1], &err) < 0)
+                return cli_fail(cli, &err);
+        return 0;
+}

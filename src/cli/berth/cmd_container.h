@@ -1,0 +1,67 @@
+/* The container commands of `berth` (run, create, start, ps, logs, exec, ...): one cmd_*.c file each
+ * (some group a family: cmd_container.c), over src/engine. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "cli.h"
+#include "engine.h"
+
+/* Opens the engine on --root / --storage-driver. */
+int cli_engine_open(struct berth_cli *cli, struct engine **out, berth_error *err);
+
+/* CVE-2019-5736: commands that make container processes (run, start, restart, exec, the monitor's exit
+ * command) run from a protected copy of berth. Re-executes the whole command line (from /proc/self/cmdline)
+ * when needed; returns 0 when already protected, else only on failure. */
+int cli_engine_protect(struct berth_cli *cli, berth_error *err);
+
+/* One-line usage error for the container commands: "Error: MESSAGE" (and 125). */
+int cli_flag_error(struct berth_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The name of the option getopt_long refused at argv[optind - 1]. */
+const char *cli_bad_option(char **argv, int optind_now);
+
+/* run / create flags (cmd_run_flags.c): docker's Config and HostConfig. */
+struct run_flags {
+        json_t *config;
+        json_t *host_config;
+        const char *name;
+        const char *image;
+        bool detach, rm, sig_proxy, quiet;
+        bool attach_set; /* -a given */
+        bool attach_stdin, attach_stdout, attach_stderr;
+};
+/* Returns 0, 1 for --help (printed), or the exit code of a usage error (printed). */
+int run_flags_parse(struct berth_cli *cli, int argc, char **argv, bool is_run, struct run_flags *out);
+void run_flags_clear(struct run_flags *f);
+
+int cmd_run(struct berth_cli *cli, int argc, char **argv);
+int cmd_create(struct berth_cli *cli, int argc, char **argv);
+int cmd_start(struct berth_cli *cli, int argc, char **argv);
+int cmd_stop(struct berth_cli *cli, int argc, char **argv);
+int cmd_restart(struct berth_cli *cli, int argc, char **argv);
+int cmd_kill(struct berth_cli *cli, int argc, char **argv);
+int cmd_rm(struct berth_cli *cli, int argc, char **argv);
+int cmd_wait(struct berth_cli *cli, int argc, char **argv);
+int cmd_pause(struct berth_cli *cli, int argc, char **argv);
+int cmd_unpause(struct berth_cli *cli, int argc, char **argv);
+int cmd_rename(struct berth_cli *cli, int argc, char **argv);
+int cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
+int cmd_container_cleanup(struct berth_cli *cli, int argc, char **argv);
+int cmd_ps(struct berth_cli *cli, int argc, char **argv);
+int cmd_logs(struct berth_cli *cli, int argc, char **argv);
+int cmd_exec(struct berth_cli *cli, int argc, char **argv);
+int cmd_attach(struct berth_cli *cli, int argc, char **argv);
+int cmd_top(struct berth_cli *cli, int argc, char **argv);
+int cmd_stats(struct berth_cli *cli, int argc, char **argv);
+int cmd_cp(struct berth_cli *cli, int argc, char **argv);
+int cmd_diff(struct berth_cli *cli, int argc, char **argv);
+int cmd_commit(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_create(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv);
+
+/* Container inspect JSON (cmd_inspect.c uses it for containers). */
+json_t *cli_container_inspect_json(struct engine *e, const struct engine_container *c);

@@ -1,0 +1,223 @@
+#include "attach.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "monitor/protocol.h"
+#include "util.h"
+
+/* The signals a foreground client forwards (docker's ForwardAllSignals, minus what belongs to us). */
+static const int PROXIED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGTSTP};
+
+int engine_attach_connect(struct engine *e, const char *id, int *fd, berth_error *err)
+{
+        cleanup_close int dirfd = engine_container_dirfd(e, id, err);
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        int s;
+
+        if (dirfd < 0)
+                return dirfd;
+        snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/" MONITOR_ATTACH_SOCKET, dirfd);
+        s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (s < 0)
+                return berth_fail(err, errno, "socket");
+        if (connect(s, (struct sockaddr *) &addr, sizeof(addr)) < 0) {
+                int e2 = errno;
+                close(s);
+                return berth_fail(err, e2, "attach to container %s", id);
+        }
+        *fd = s;
+        return 0;
+}
+
+void engine_attach_block_signals(void)
+{
+        sigset_t set;
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGWINCH);
+        for (size_t i = 0; i < ARRAY_SIZE(PROXIED); i++)
+                sigaddset(&set, PROXIED[i]);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+static int send_packet(int fd, char type, const void *data, size_t len)
+{
+        char buf[MONITOR_PACKET_MAX + 1];
+
+        buf[0] = type;
+        if (len > MONITOR_PACKET_MAX)
+                len = MONITOR_PACKET_MAX;
+        if (len > 0)
+                memcpy(buf + 1, data, len);
+        while (send(fd, buf, len + 1, MSG_NOSIGNAL) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return 0;
+}
+
+static void send_window_size(int fd)
+{
+        struct winsize ws;
+        unsigned char p[4];
+
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+                return;
+        p[0] = (unsigned char) (ws.ws_row & 0xff);
+        p[1] = (unsigned char) (ws.ws_row >> 8);
+        p[2] = (unsigned char) (ws.ws_col & 0xff);
+        p[3] = (unsigned char) (ws.ws_col >> 8);
+        send_packet(fd, ATTACH_RESIZE, p, sizeof(p));
+}
+
+/* Input from our stdin, with docker's default detach sequence ctrl-p ctrl-q taken out. */
+static int forward_stdin(const struct engine_attach *a, bool *pending_ctrl_p, bool *open, bool *detached)
+{
+        char in[MONITOR_PACKET_MAX], out[MONITOR_PACKET_MAX + 1];
+        ssize_t n = read(STDIN_FILENO, in, sizeof(in) - 1);
+        size_t o = 0;
+
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return 0;
+        if (n <= 0) {
+                *open = false;
+                return send_packet(a->fd, ATTACH_CLOSE_STDIN, NULL, 0);
+        }
+        for (ssize_t i = 0; i < n; i++) {
+                if (!a->detach_keys) {
+                        out[o++] = in[i];
+                        continue;
+                }
+                if (*pending_ctrl_p) {
+                        *pending_ctrl_p = false;
+                        if (in[i] == 0x11) {
+                                *detached = true;
+                                break;
+                        }
+                        out[o++] = 0x10;
+                }
+                if (in[i] == 0x10)
+                        *pending_ctrl_p = true;
+                else
+                        out[o++] = in[i];
+        }
+        return o > 0 ? send_packet(a->fd, ATTACH_STDIN, out, o) : 0;
+}
+
+/* One packet from the monitor. Returns 1 at the exit packet. */
+static int receive(const struct engine_attach *a, int *exit_code, berth_error *err)
+{
+        char buf[MONITOR_PACKET_MAX + 2];
+        ssize_t n = recv(a->fd, buf, sizeof(buf) - 1, 0);
+
+        if (n < 0 && errno == EINTR)
+                return 0;
+        if (n <= 0)
+                return berth_failf(err, EPIPE, "lost the connection to the container's monitor");
+        switch (buf[0]) {
+        case ATTACH_STDOUT:
+                write_all(STDOUT_FILENO, buf + 1, (size_t) n - 1);
+                break;
+        case ATTACH_STDERR:
+                write_all(STDERR_FILENO, buf + 1, (size_t) n - 1);
+                break;
+        case ATTACH_EXIT:
+                buf[n] = '\0';
+                *exit_code = atoi(buf + 1);
+                return 1;
+        default:
+                break;
+        }
+        return 0;
+}
+
+int engine_attach_hello(struct engine_attach *a, berth_error *err)
+{
+        unsigned char hello = (unsigned char) a->flags;
+
+        if (!a->hello_sent && send_packet(a->fd, ATTACH_HELLO, &hello, 1) < 0)
+                return berth_fail(err, errno, "attach");
+        a->hello_sent = true;
+        return 0;
+}
+
+int engine_attach_run(const struct engine_attach *a, int *exit_code, bool *detached, berth_error *err)
+{
+        unsigned char hello = (unsigned char) a->flags;
+        bool stdin_open = (a->flags & ATTACH_WANT_STDIN) != 0, pending = false, raw = false;
+        struct termios saved;
+        cleanup_close int sfd = -1;
+        sigset_t set;
+        int r = 0;
+
+        *detached = false;
+        sigemptyset(&set);
+        sigaddset(&set, SIGWINCH);
+        if (a->sig_proxy && !a->tty)
+                for (size_t i = 0; i < ARRAY_SIZE(PROXIED); i++)
+                        sigaddset(&set, PROXIED[i]);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (!a->hello_sent && send_packet(a->fd, ATTACH_HELLO, &hello, 1) < 0)
+                return berth_fail(err, errno, "attach");
+        if (a->tty) {
+                send_window_size(a->fd);
+                if (stdin_open && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+                        struct termios t = saved;
+                        cfmakeraw(&t);
+                        raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+                }
+        }
+        for (;;) {
+                struct pollfd fds[3] = {
+                        {.fd = a->fd, .events = POLLIN},
+                        {.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN},
+                        {.fd = sfd, .events = POLLIN},
+                };
+                if (poll(fds, 3, -1) < 0 && errno != EINTR) {
+                        r = berth_fail(err, errno, "poll");
+                        break;
+                }
+                if (fds[2].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+                                unsigned char sig = (unsigned char) si.ssi_signo;
+                                if (si.ssi_signo == SIGWINCH)
+                                        send_window_size(a->fd);
+                                else
+                                        send_packet(a->fd, ATTACH_SIGNAL, &sig, 1);
+                        }
+                }
+                if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+                        r = receive(a, exit_code, err);
+                        if (r != 0)
+                                break;
+                }
+                if (stdin_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        if (forward_stdin(a, &pending, &stdin_open, detached) < 0) {
+                                stdin_open = false;
+                        }
+                        if (*detached)
+                                break;
+                }
+        }
+        if (raw)
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        if (*detached) {
+                fprintf(stderr, "\r\n");
+                return 0;
+        }
+        return r < 0 ? r : 0;
+}

@@ -1,0 +1,31 @@
+/* The client side of the monitor's attach protocol (monitor/protocol.h): run in the foreground, start -a,
+ * attach. Copies the container's output to our stdout/stderr, our stdin to the container, window sizes,
+ * and (--sig-proxy) the signals we get; ctrl-p ctrl-q detaches. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "engine.h"
+
+struct engine_attach {
+        int fd;          /* connected to the monitor */
+        unsigned flags;  /* ATTACH_WANT_* and friends, sent in the hello */
+        bool tty;        /* the container has a terminal: raw mode and window sizes */
+        bool sig_proxy;  /* forward SIGINT, SIGTERM, ... to the container's init */
+        bool detach_keys; /* ctrl-p ctrl-q detaches */
+        bool hello_sent;  /* engine_attach_hello() was called before the monitor started */
+};
+
+/* Sends the hello now: on a socketpair made before the monitor, it is the first thing the monitor reads,
+ * before any output it has to route. */
+int engine_attach_hello(struct engine_attach *a, berth_error *err);
+
+/* Connects to ROOT/containers/ID/attach.sock. */
+int engine_attach_connect(struct engine *e, const char *id, int *fd, berth_error *err);
+
+/* Blocks signals the session forwards (call before the container starts, so none is lost). */
+void engine_attach_block_signals(void);
+
+/* Runs the session until the container exits (*exit_code), the user detaches (*detached) or the
+ * connection is lost (error). */
+int engine_attach_run(const struct engine_attach *a, int *exit_code, bool *detached, berth_error *err);

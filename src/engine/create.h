@@ -1,0 +1,41 @@
+/* `create`: a container record, its root filesystem snapshot, volumes and directory, from an image and
+ * docker's Config/HostConfig (what the command line parsed). Nothing runs yet: start does that. */
+#pragma once
+
+#include <jansson.h>
+
+#include "engine.h"
+
+struct engine_create_request {
+        const char *image; /* reference as typed */
+        const char *name;  /* NULL: generated */
+        json_t *config;    /* docker's Config from the flags: only what was given (Entrypoint null = the image's) */
+        json_t *host_config;
+};
+
+/* On failure nothing is left: no record, snapshot, volume it made or directory. */
+int engine_container_create(struct engine *e, const struct engine_create_request *req, char **id_out,
+                            berth_error *err);
+
+/* Removes a container that is not running: its snapshot, directory, records and (with volumes) its
+ * anonymous volumes. */
+int engine_container_remove_files(struct engine *e, const char *id, bool volumes, berth_error *err);
+
+/* names.c */
+char *engine_new_id(void);
+char *engine_new_name(unsigned attempt);
+bool engine_name_is_valid(const char *name);
+
+/* etcfiles.c: ROOT/containers/ID/{hostname,hosts,resolv.conf} as docker writes them. */
+int engine_write_etc_files(int dirfd, const json_t *config, const json_t *host_config, berth_error *err);
+
+/* volumes.c */
+int engine_resolve_mounts(struct engine *e, const char *id, json_t *config, json_t *host_config, json_t **mounts,
+                          berth_error *err);
+/* Creates the volumes of a resolved mount list and links them to the container (in the caller's
+ * transaction). */
+int engine_record_mount_volumes(struct engine *e, const char *id, const json_t *mounts, berth_error *err);
+int engine_volume_create(struct engine *e, const char *name, json_t *labels, bool anonymous, berth_error *err);
+int engine_volume_remove(struct engine *e, const char *name, bool force, berth_error *err);
+char *engine_volume_path(struct engine *e, const char *name);
+bool engine_volume_name_is_valid(const char *name);

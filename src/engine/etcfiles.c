@@ -1,0 +1,121 @@
+/* The three files docker manages for a container (moby libnetwork/etchosts, resolvconf): written in the
+ * container's directory and bind-mounted over /etc/hostname, /etc/hosts and /etc/resolv.conf. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "create.h"
+#include "util.h"
+
+static const char HOSTS_DEFAULT[] = "127.0.0.1\tlocalhost\n"
+                                    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                    "fe00::0\tip6-localnet\n"
+                                    "ff00::0\tip6-mcastprefix\n"
+                                    "ff02::1\tip6-allnodes\n"
+                                    "ff02::2\tip6-allrouters\n";
+
+static void append(char **buf, size_t *len, const char *s)
+{
+        size_t n = strlen(s);
+
+        *buf = xrealloc(*buf, *len + n + 1);
+        memcpy(*buf + *len, s, n + 1);
+        *len += n;
+}
+
+static bool is_network_host(const json_t *hc)
+{
+        const char *mode = json_string_value(json_object_get(hc, "NetworkMode"));
+        return mode != NULL && strcmp(mode, "host") == 0;
+}
+
+static char *hosts_file(const json_t *hc)
+{
+        char *buf = NULL;
+        size_t len = 0, i;
+        json_t *v;
+
+        if (is_network_host(hc)) {
+                /* The host's network: its own /etc/hosts, as docker copies it. */
+                if (read_file_at(AT_FDCWD, "/etc/hosts", &buf, &len, NULL) < 0) {
+                        buf = NULL;
+                        len = 0;
+                        append(&buf, &len, HOSTS_DEFAULT);
+                }
+        } else {
+                append(&buf, &len, HOSTS_DEFAULT);
+        }
+        /* --add-host NAME:IP */
+        json_array_foreach(json_object_get(hc, "ExtraHosts"), i, v) {
+                const char *s = json_string_value(v);
+                const char *colon = s ? strchr(s, ':') : NULL;
+                if (colon == NULL)
+                        continue;
+                cleanup_free char *line = xasprintf("%s\t%.*s\n", colon + 1, (int) (colon - s), s);
+                append(&buf, &len, line);
+        }
+        return buf;
+}
+
+/* The host's resolv.conf without localhost nameservers (unreachable from another network namespace);
+ * Google's resolvers when none is left, as docker does. */
+static char *resolv_conf(const json_t *hc)
+{
+        cleanup_free char *host = NULL;
+        char *buf = NULL;
+        size_t len = 0, i;
+        bool nameserver = false;
+        json_t *v, *dns = json_object_get(hc, "Dns");
+
+        if (json_array_size(dns) > 0) {
+                json_array_foreach(dns, i, v) {
+                        cleanup_free char *line = xasprintf("nameserver %s\n", json_string_value(v) ?: "");
+                        append(&buf, &len, line);
+                }
+                json_array_foreach(json_object_get(hc, "DnsSearch"), i, v) {
+                        cleanup_free char *line = xasprintf("search %s\n", json_string_value(v) ?: "");
+                        append(&buf, &len, line);
+                }
+                json_array_foreach(json_object_get(hc, "DnsOptions"), i, v) {
+                        cleanup_free char *line = xasprintf("options %s\n", json_string_value(v) ?: "");
+                        append(&buf, &len, line);
+                }
+                return buf;
+        }
+        append(&buf, &len, "");
+        if (read_file_at(AT_FDCWD, "/etc/resolv.conf", &host, NULL, NULL) == 0) {
+                char *save = NULL;
+                for (char *line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                        if (str_has_prefix(line, "nameserver")) {
+                                const char *addr = line + strlen("nameserver");
+                                while (*addr == ' ' || *addr == '\t')
+                                        addr++;
+                                if (!is_network_host(hc) && (str_has_prefix(addr, "127.") || strcmp(addr, "::1") == 0))
+                                        continue;
+                                nameserver = true;
+                        }
+                        append(&buf, &len, line);
+                        append(&buf, &len, "\n");
+                }
+        }
+        if (!nameserver)
+                append(&buf, &len, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+        return buf;
+}
+
+int engine_write_etc_files(int dirfd, const json_t *config, const json_t *hc, berth_error *err)
+{
+        const char *name = json_string_value(json_object_get(config, "Hostname"));
+        cleanup_free char *hostname = xasprintf("%s\n", name ? name : "");
+        cleanup_free char *hosts = hosts_file(hc), *resolv = resolv_conf(hc);
+        int r;
+
+        if ((r = write_file_atomic_at(dirfd, "hostname", hostname, strlen(hostname), 0644, false, err)) < 0 ||
+            (r = write_file_atomic_at(dirfd, "hosts", hosts, strlen(hosts), 0644, false, err)) < 0 ||
+            (r = write_file_atomic_at(dirfd, "resolv.conf", resolv, strlen(resolv), 0644, false, err)) < 0)
+                return r;
+        return 0;
+}

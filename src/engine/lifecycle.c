@@ -1,0 +1,466 @@
+#include "lifecycle.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "container.h"
+#include "create.h"
+#include "db.h"
+#include "monitor/protocol.h"
+#include "snapshot.h"
+#include "util.h"
+
+int engine_parse_bytes(const char *s, int64_t *out)
+{
+        char *end = NULL;
+        double v;
+        int64_t mult = 1;
+
+        if (s == NULL || *s == '\0' || !(isdigit((unsigned char) *s) || *s == '.'))
+                return -EINVAL;
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno != 0 || end == s || v < 0)
+                return -EINVAL;
+        switch (tolower((unsigned char) *end)) {
+        case '\0': break;
+        case 'b': mult = 1; break;
+        case 'k': mult = 1LL << 10; break;
+        case 'm': mult = 1LL << 20; break;
+        case 'g': mult = 1LL << 30; break;
+        case 't': mult = 1LL << 40; break;
+        case 'p': mult = 1LL << 50; break;
+        default: return -EINVAL;
+        }
+        if (*end != '\0') {
+                end++;
+                if (mult > 1 && (*end == 'b' || *end == 'B'))
+                        end++;
+                if (*end != '\0')
+                        return -EINVAL;
+        }
+        *out = (int64_t) (v * (double) mult);
+        return 0;
+}
+
+int engine_stop_signal(const struct engine_container *c)
+{
+        const char *s = json_string_value(json_object_get(c->config, "StopSignal"));
+        int sig;
+
+        if (s != NULL && *s && signal_parse(s, &sig) == 0)
+                return sig;
+        return SIGTERM;
+}
+
+static bool same_process_alive(pid_t pid, uint64_t start)
+{
+        char state = 0;
+        uint64_t now = 0;
+
+        if (pid <= 0 || process_stat_info(pid, &state, &now) < 0)
+                return false;
+        return (start == 0 || now == start) && state != 'Z' && state != 'X';
+}
+
+static bool monitor_alive(const struct engine_container *c)
+{
+        return same_process_alive(c->monitor_pid, c->monitor_start);
+}
+
+/* ROOT/containers/ID/exit: "CODE FINISHED_AT". */
+static bool read_exit_file(struct engine *e, const char *id, int *code, char **finished)
+{
+        cleanup_free char *path = xasprintf("%s/%s", id, MONITOR_EXIT_FILE);
+        cleanup_free char *text = NULL;
+        char when[64] = "";
+
+        if (read_file_at(e->containers_fd, path, &text, NULL, NULL) < 0)
+                return false;
+        if (sscanf(text, "%d %63s", code, when) < 1)
+                return false;
+        *finished = xstrdup(when);
+        return true;
+}
+
+/* Whether the container's cgroup saw an OOM kill (read before the runtime removes the cgroup). */
+static bool oom_killed(struct engine *e, const char *id)
+{
+        cleanup_container struct container *rc = NULL;
+        struct cgroup_manager *m = NULL;
+        uint64_t count = 0;
+        bool killed = false;
+
+        if (container_load(&e->rt, id, &rc, NULL) < 0 || rc->cgroup == NULL)
+                return false;
+        if (cgroup_manager_from_json(rc->cgroup, &m, NULL) == 0) {
+                killed = cgroup_manager_oom_count(m, &count, NULL) > 0;
+                cgroup_manager_free(m);
+        }
+        return killed;
+}
+
+static void set_string(char **field, const char *value)
+{
+        free(*field);
+        *field = xstrdup(value);
+}
+
+static void fold_exit(struct engine *e, struct engine_container *c, int code, const char *finished)
+{
+        c->status = ENGINE_EXITED;
+        c->exit_code = code;
+        c->pid = 0;
+        c->pid_start = 0;
+        set_string(&c->finished_at, finished);
+        if (!c->oom_killed)
+                c->oom_killed = oom_killed(e, c->id);
+}
+
+/* A container whose runtime record exists but whose row never heard of it (berth killed between the
+ * monitor's start and the record's update). */
+static bool adopt_runtime_container(struct engine *e, struct engine_container *c)
+{
+        cleanup_container struct container *rc = NULL;
+
+        if (container_load(&e->rt, c->id, &rc, NULL) < 0 || rc->pid <= 0 || !container_init_alive(rc))
+                return false;
+        c->status = ENGINE_RUNNING;
+        c->pid = rc->pid;
+        c->pid_start = rc->start_time;
+        return true;
+}
+
+int engine_container_refresh(struct engine *e, struct engine_container *c, berth_error *err)
+{
+        enum engine_status before = c->status;
+        cleanup_free char *finished = NULL;
+        pid_t pid_before = c->pid;
+        int code = 0;
+
+        switch (c->status) {
+        case ENGINE_CREATED:
+                if (!adopt_runtime_container(e, c))
+                        return 0;
+                break;
+        case ENGINE_RESTARTING:
+                if (monitor_alive(c))
+                        return 0;
+                c->status = ENGINE_EXITED;
+                break;
+        case ENGINE_RUNNING:
+        case ENGINE_PAUSED:
+        case ENGINE_REMOVING:
+                if (same_process_alive(c->pid, c->pid_start))
+                        return 0;
+                if (read_exit_file(e, c->id, &code, &finished)) {
+                        if (c->status == ENGINE_REMOVING)
+                                return 0;
+                        fold_exit(e, c, code, finished);
+                } else if (monitor_alive(c)) {
+                        return 0; /* the init is gone; the monitor is about to say how */
+                } else {
+                        /* Nobody saw the end (the monitor was killed): docker's "dead monitor" code. */
+                        cleanup_free char *now = engine_now_rfc3339();
+                        fold_exit(e, c, 255, now);
+                        set_string(&c->error, "the container's monitor exited before the container");
+                }
+                break;
+        default:
+                return 0;
+        }
+        if (c->status == before && c->pid == pid_before)
+                return 0;
+        return engine_db_update_state(e, c, err);
+}
+
+int engine_container_load(struct engine *e, const char *id, struct engine_container **out, berth_error *err)
+{
+        struct engine_container *c = NULL;
+        int r;
+
+        if ((r = engine_db_get(e, id, &c, err)) < 0)
+                return r;
+        if ((r = engine_container_refresh(e, c, err)) < 0) {
+                engine_container_free(c);
+                return r;
+        }
+        *out = c;
+        return 0;
+}
+
+static bool is_running(const struct engine_container *c)
+{
+        return c->status == ENGINE_RUNNING || c->status == ENGINE_PAUSED || c->status == ENGINE_RESTARTING;
+}
+
+/* Waits until the monitor has recorded the exit (its exit file) or is gone, then until it has finished its
+ * exit command (the same pid). */
+static void wait_monitor_done(const struct engine_container *c, int timeout_ms)
+{
+        if (c->monitor_pid > 0)
+                (void) container_wait_pid_gone(c->monitor_pid, c->monitor_start, timeout_ms, NULL);
+}
+
+int engine_container_kill(struct engine *e, const char *id, int sig, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        int r;
+
+        if ((r = engine_container_load(e, id, &c, err)) < 0)
+                return r;
+        if (!is_running(c))
+                return berth_failf(err, EINVAL, "cannot kill container: %s: Container %s is not running", id, c->id);
+        /* docker: a killed container is not restarted by its policy. */
+        c->manual_stop = true;
+        if ((r = engine_db_update_state(e, c, err)) < 0)
+                return r;
+        r = container_kill(&e->rt, c->id, sig, c->status == ENGINE_PAUSED && sig == SIGKILL, err);
+        if (r == -ESRCH) {
+                berth_error_clear(err);
+                return 0;
+        }
+        return r;
+}
+
+int engine_container_stop(struct engine *e, const char *id, int timeout, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        berth_error ignored = {0};
+        int r;
+
+        if ((r = engine_container_load(e, id, &c, err)) < 0)
+                return r;
+        if (!is_running(c))
+                return 0;
+        c->manual_stop = true;
+        if ((r = engine_db_update_state(e, c, err)) < 0)
+                return r;
+        if (timeout < 0) {
+                json_t *t = json_object_get(c->config, "StopTimeout");
+                timeout = json_is_integer(t) ? (int) json_integer_value(t) : 10;
+        }
+        if (c->status == ENGINE_RUNNING && c->pid > 0) {
+                container_kill(&e->rt, c->id, engine_stop_signal(c), false, &ignored);
+                berth_error_clear(&ignored);
+                if (timeout > 0 && container_wait_pid_gone(c->pid, c->pid_start, timeout * 1000, &ignored) == 0)
+                        goto stopped;
+                berth_error_clear(&ignored);
+        }
+        /* Past the timeout (or paused, or restarting): SIGKILL to everything in the cgroup (thawed first). */
+        container_kill(&e->rt, c->id, SIGKILL, true, &ignored);
+        berth_error_clear(&ignored);
+        if (c->pid > 0)
+                container_wait_pid_gone(c->pid, c->pid_start, 10000, &ignored);
+        berth_error_clear(&ignored);
+stopped:
+        wait_monitor_done(c, 10000);
+        return 0;
+}
+
+int engine_container_restart(struct engine *e, const char *id, int timeout, berth_error *err)
+{
+        bool already = false;
+        int r;
+
+        if ((r = engine_container_stop(e, id, timeout, err)) < 0)
+                return r;
+        return engine_container_start(e, id, NULL, &already, err);
+}
+
+int engine_container_pause(struct engine *e, const char *id, bool pause, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        cleanup_container struct container *rc = NULL;
+        struct cgroup_manager *m = NULL;
+        int r;
+
+        if ((r = engine_container_load(e, id, &c, err)) < 0)
+                return r;
+        if (pause && c->status == ENGINE_PAUSED)
+                return berth_failf(err, EINVAL, "Container %s is already paused", c->id);
+        if (!pause && c->status != ENGINE_PAUSED)
+                return berth_failf(err, EINVAL, "Container %s is not paused", c->id);
+        if (c->status != ENGINE_RUNNING && c->status != ENGINE_PAUSED)
+                return berth_failf(err, EINVAL, "Container %s is not running", c->id);
+        if ((r = container_load(&e->rt, c->id, &rc, err)) < 0)
+                return r;
+        if (rc->cgroup == NULL)
+                return berth_failf(err, ENOENT, "container %s has no cgroup: cannot pause it", c->id);
+        if ((r = cgroup_manager_from_json(rc->cgroup, &m, err)) < 0)
+                return r;
+        r = cgroup_manager_freeze(m, pause, err);
+        cgroup_manager_free(m);
+        if (r < 0)
+                return r;
+        c->status = pause ? ENGINE_PAUSED : ENGINE_RUNNING;
+        return engine_db_update_state(e, c, err);
+}
+
+int engine_container_wait(struct engine *e, const char *id, int *exit_code, berth_error *err)
+{
+        for (;;) {
+                cleanup_engine_container struct engine_container *c = NULL;
+                int r;
+
+                if ((r = engine_container_load(e, id, &c, err)) < 0)
+                        return r;
+                if (c->status == ENGINE_EXITED || c->status == ENGINE_DEAD) {
+                        *exit_code = c->exit_code;
+                        return 0;
+                }
+                if (c->status == ENGINE_RUNNING && same_process_alive(c->pid, c->pid_start))
+                        (void) container_wait_pid_gone(c->pid, c->pid_start, -1, NULL);
+                else
+                        usleep(10000);
+        }
+}
+
+static int lock_dir(struct engine *e, const char *id, int *fd)
+{
+        *fd = openat(e->containers_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (*fd < 0)
+                return -errno;
+        while (flock(*fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return 0;
+}
+
+/* The runtime's container and the mounted rootfs of a container that has stopped. */
+static void release_runtime(struct engine *e, const char *id)
+{
+        berth_error ignored = {0};
+
+        container_delete(&e->rt, id, true, &ignored);
+        berth_error_clear(&ignored);
+        snapshot_unmount(e->store, id, &ignored);
+        berth_error_clear(&ignored);
+}
+
+int engine_container_remove(struct engine *e, const char *id, bool force, bool volumes, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        cleanup_close int lockfd = -1;
+        int r;
+
+        if ((r = engine_container_load(e, id, &c, err)) < 0)
+                return r;
+        if (is_running(c) || c->status == ENGINE_REMOVING) {
+                if (!force && c->status != ENGINE_REMOVING)
+                        return berth_failf(err, EBUSY,
+                                           "cannot remove container \"/%s\": container is %s: stop the container before "
+                                           "removing or force remove",
+                                           c->name, engine_status_name(c->status));
+                c->status = ENGINE_REMOVING;
+                c->manual_stop = true;
+                if ((r = engine_db_update_state(e, c, err)) < 0)
+                        return r;
+                /* Kills everything in the container's cgroup and removes it; the monitor then records the exit
+                 * and its exit command sees "removing" and leaves the rest to us. */
+                release_runtime(e, c->id);
+                wait_monitor_done(c, 10000);
+        }
+        if ((r = lock_dir(e, c->id, &lockfd)) < 0 && r != -ENOENT)
+                return berth_fail(err, -r, "lock container %s", c->id);
+        release_runtime(e, c->id);
+        return engine_container_remove_files(e, c->id, volumes, err);
+}
+
+static bool restart_wanted(const struct engine_container *c)
+{
+        const json_t *policy = json_object_get(c->host_config, "RestartPolicy");
+        const char *name = json_string_value(json_object_get(policy, "Name"));
+        json_int_t max = json_integer_value(json_object_get(policy, "MaximumRetryCount"));
+
+        if (name == NULL || c->manual_stop || c->status == ENGINE_REMOVING)
+                return false;
+        if (strcmp(name, "always") == 0 || strcmp(name, "unless-stopped") == 0)
+                return true;
+        if (strcmp(name, "on-failure") == 0)
+                return c->exit_code != 0 && (max <= 0 || c->restart_count < max);
+        return false;
+}
+
+/* Folds the monitor's exit file and releases what the stopped container held. The caller holds the lock. */
+static int record_exit(struct engine *e, struct engine_container *c, berth_error *err)
+{
+        cleanup_free char *finished = NULL;
+        int code = 0;
+
+        if (read_exit_file(e, c->id, &code, &finished))
+                fold_exit(e, c, code, finished);
+        else if (c->status != ENGINE_REMOVING)
+                fold_exit(e, c, 255, "");
+        release_runtime(e, c->id);
+        if (c->status == ENGINE_REMOVING)
+                return 0;
+        return engine_db_update_state(e, c, err);
+}
+
+int engine_container_finish(struct engine *e, const char *id, bool remove, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        cleanup_close int lockfd = -1;
+        int r;
+
+        if (lock_dir(e, id, &lockfd) < 0 || engine_db_get(e, id, &c, NULL) < 0)
+                return 0; /* removed meanwhile */
+        if ((r = record_exit(e, c, err)) < 0)
+                return r;
+        if (remove && c->status != ENGINE_REMOVING)
+                return engine_container_remove_files(e, id, true, err);
+        return 0;
+}
+
+int engine_container_cleanup(struct engine *e, const char *id, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        cleanup_close int lockfd = -1;
+        bool already = false;
+        int r;
+
+        if (lock_dir(e, id, &lockfd) < 0 || engine_db_get(e, id, &c, NULL) < 0)
+                return 0;
+        if ((r = record_exit(e, c, err)) < 0)
+                return r;
+        if (c->status == ENGINE_REMOVING)
+                return 0;
+        if (json_is_true(json_object_get(c->host_config, "AutoRemove")))
+                return engine_container_remove_files(e, id, true, err);
+        if (!restart_wanted(c))
+                return 0;
+        c->status = ENGINE_RESTARTING;
+        c->restart_count++;
+        if ((r = engine_db_update_state(e, c, err)) < 0)
+                return r;
+        close(steal_fd(&lockfd));
+        /* docker's back-off: 100 ms, doubled per restart, at most a minute. */
+        {
+                unsigned shift = c->restart_count > 10 ? 10 : (unsigned) c->restart_count - 1;
+                long ms = 100L << shift;
+                struct timespec ts = {.tv_sec = (ms > 60000 ? 60000 : ms) / 1000,
+                                      .tv_nsec = ((ms > 60000 ? 60000 : ms) % 1000) * 1000000};
+                nanosleep(&ts, NULL);
+        }
+        {
+                cleanup_engine_container struct engine_container *now = NULL;
+                /* A stop or rm during the back-off wins. */
+                if (engine_db_get(e, id, &now, NULL) < 0 || now->status != ENGINE_RESTARTING || now->manual_stop)
+                        return 0;
+                now->status = ENGINE_EXITED;
+                engine_db_update_state(e, now, NULL);
+        }
+        return engine_container_start(e, id, NULL, &already, err);
+}
