@@ -69,8 +69,15 @@ int engine_open(const char *root, const char *driver, struct engine **out, berth
                 if (legacy != NULL && strcmp(legacy, "legacy") == 0)
                         e->store->overlay_legacy_mount = true;
         }
-        if ((r = engine_db_init(e, err)) < 0)
+        /* Container records need no fsync per change: WAL with synchronous=NORMAL never corrupts the
+         * database, and what a power loss could forget (the last state changes) describes containers that
+         * did not survive it either. Image records keep the store's FULL. */
+        if ((r = store_exec(e->store, "PRAGMA synchronous=NORMAL", err)) < 0 || (r = engine_db_init(e, err)) < 0)
                 goto fail;
+        /* The last connection to close would checkpoint the WAL (two fsyncs) and the next commit would sync the
+         * restarted WAL's header: on every berth command. SQLite's automatic checkpoints (every 1000 pages)
+         * keep the WAL bounded instead. */
+        sqlite3_db_config(e->store->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *) NULL);
         if ((mkdirat(e->store->rootfd, "containers", 0700) < 0 && errno != EEXIST) ||
             (mkdirat(e->store->rootfd, "volumes", 0700) < 0 && errno != EEXIST)) {
                 r = berth_fail(err, errno, "create %s/containers", e->store->root);
@@ -87,6 +94,7 @@ int engine_open(const char *root, const char *driver, struct engine **out, berth
         e->self_exe = self_path();
         e->monitor_exe = find_helper(e->self_exe, "berth-monitor", "BERTH_MONITOR", BERTH_MONITOR_BUILD_PATH);
         e->init_exe = find_helper(e->self_exe, "berth-init", "BERTH_INIT", BERTH_INIT_BUILD_PATH);
+        e->launch_exe = find_helper(e->self_exe, "berth-launch", "BERTH_LAUNCH", BERTH_LAUNCH_BUILD_PATH);
         *out = e;
         return 0;
 fail:
@@ -106,6 +114,7 @@ void engine_close(struct engine *e)
         free(e->self_exe);
         free(e->monitor_exe);
         free(e->init_exe);
+        free(e->launch_exe);
         free(e->root_arg);
         free(e);
 }

@@ -31,6 +31,7 @@ struct engine {
         int containers_fd; /* ROOT/containers */
         char *self_exe;    /* berth itself: the monitor's exit command */
         char *monitor_exe; /* berth-monitor */
+        char *launch_exe;  /* berth-launch: creates the container, becomes the monitor */
         char *init_exe;    /* berth-init (--init) */
         char *root_arg;    /* the --root berth was given, or NULL */
 };

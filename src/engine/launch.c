@@ -26,6 +26,7 @@
 
 #include "cleanup.h"
 #include "container.h"
+#include "exe_protect.h"
 #include "db.h"
 #include "idshift.h"
 #include "json.h"
@@ -34,6 +35,8 @@
 #include "snapshot.h"
 #include "spec_build.h"
 #include "util.h"
+
+extern char **environ;
 
 struct launch {
         struct engine *e;
@@ -150,12 +153,11 @@ static void report(int fd, int code, const char *text)
 static void __attribute__((noreturn)) child_main(struct launch *l)
 {
         struct engine *e = l->e;
-        struct create_options opts = {.id = l->c->id, .bundle = l->bundle, .want_terminal_master = l->tty};
-        struct created_container created = {.terminal_master = -1};
         const json_t *logopts = json_object_get(json_object_get(l->c->host_config, "LogConfig"), "Config");
+        const char *max_file = json_string_value(json_object_get(logopts, "max-file"));
         berth_error err = {0};
         sigset_t none;
-        char *argv[32];
+        char *argv[48];
         char a[16][64];
         int n = 0, k = 0;
 
@@ -166,7 +168,8 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);
         /* Its own session (a terminal's hangup is not ours), and the reaper of whatever the container
-         * orphans: the init made in two stages, and everything in it after its PID 1 is gone. */
+         * orphans: the init made in two stages, and everything in it after its PID 1 is gone. Both survive
+         * the execs to berth-launch and berth-monitor. */
         setsid();
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
                 report(l->status[1], errno, "prctl(PR_SET_CHILD_SUBREAPER)");
@@ -176,54 +179,38 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
         dup2(l->in[0] >= 0 ? l->in[0] : l->null_fd, STDIN_FILENO);
         dup2(l->tty ? l->null_fd : l->out[1], STDOUT_FILENO);
         dup2(l->tty ? l->null_fd : l->err[1], STDERR_FILENO);
-        if (container_create(&e->rt, &opts, &created, &err) < 0) {
-                report(l->status[1], err.code, berth_error_message(&err));
-                _exit(1);
-        }
-        if (container_start(&e->rt, l->c->id, &err) < 0) {
-                berth_error ignored = {0};
-                container_delete(&e->rt, l->c->id, true, &ignored);
-                report(l->status[1], err.code, berth_error_message(&err));
-                _exit(1);
-        }
-        {
-                char pid[32];
-                snprintf(pid, sizeof(pid), "%d", (int) created.pid);
-                report(l->status[1], 0, pid);
-        }
-        dup2(l->null_fd, STDIN_FILENO);
-        dup2(l->null_fd, STDOUT_FILENO);
-        dup2(l->null_fd, STDERR_FILENO);
-        close_fd_ptr(&l->out[1]);
-        close_fd_ptr(&l->err[1]);
-        close_fd_ptr(&l->in[0]);
+        keep_fd(l->status[1]);
         keep_fd(l->dirfd);
         keep_fd(l->out[0]);
         keep_fd(l->err[0]);
         keep_fd(l->in[1]);
-        keep_fd(created.terminal_master);
         keep_fd(l->listen_fd);
         keep_fd(l->attach_fd);
         keep_fd(l->log_fd);
-        argv[n++] = e->monitor_exe;
 #define ARG(fmt, ...)                                                                                                 \
         do {                                                                                                          \
                 snprintf(a[k], sizeof(a[k]), fmt, __VA_ARGS__);                                                       \
                 argv[n++] = a[k++];                                                                                   \
         } while (0)
+        argv[n++] = e->launch_exe;
+        argv[n++] = e->state_root;
+        argv[n++] = l->c->id;
+        argv[n++] = l->bundle;
+        argv[n++] = l->tty ? "1" : "0";
+        ARG("%d", l->status[1]);
+        argv[n++] = "--";
+        argv[n++] = e->monitor_exe;
         ARG("dir=%d", l->dirfd);
-        ARG("pid=%d", (int) created.pid);
+        argv[n++] = "pid=@";
         ARG("out=%d", l->out[0]);
         ARG("err=%d", l->err[0]);
         ARG("in=%d", l->in[1]);
-        ARG("pty=%d", created.terminal_master);
+        argv[n++] = "pty=@";
         ARG("listen=%d", l->listen_fd);
         ARG("client=%d", l->attach_fd);
         ARG("log=%d", l->log_fd);
         ARG("max-size=%lld", (long long) size_option(logopts, "max-size"));
-        ARG("max-file=%lld", (long long) (json_string_value(json_object_get(logopts, "max-file"))
-                                                  ? atoll(json_string_value(json_object_get(logopts, "max-file")))
-                                                  : 1));
+        ARG("max-file=%lld", (long long) (max_file ? atoll(max_file) : 1));
 #undef ARG
         argv[n++] = xasprintf("logname=%s-json.log", l->c->id);
         argv[n++] = "--";
@@ -236,9 +223,10 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
         argv[n++] = "cleanup";
         argv[n++] = l->c->id;
         argv[n] = NULL;
-        execv(e->monitor_exe, argv);
-        /* Nothing would watch the container: take it down rather than leave it unrecorded. */
-        container_delete(&e->rt, l->c->id, true, &err);
+        /* CVE-2019-5736: the process that clones the container's init runs from a copy nothing in a
+         * container can write to. */
+        exe_exec_protected(e->launch_exe, argv, environ, &err);
+        report(l->status[1], err.code, berth_error_message(&err));
         _exit(1);
 }
 
@@ -340,8 +328,8 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
             (r = engine_idshift_rootfs(e, c, l.dirfd, paths.merged, err)) < 0 || (r = write_config(&l, paths.merged, err)) < 0 ||
             (r = prepare_fds(&l, err)) < 0)
                 goto out;
-        if (access(e->monitor_exe, X_OK) < 0) {
-                r = berth_fail(err, errno, "berth-monitor (%s)", e->monitor_exe);
+        if (access(e->monitor_exe, X_OK) < 0 || access(e->launch_exe, X_OK) < 0) {
+                r = berth_fail(err, errno, "berth-monitor (%s), berth-launch (%s)", e->monitor_exe, e->launch_exe);
                 goto out;
         }
         child = fork();

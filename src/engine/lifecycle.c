@@ -393,8 +393,9 @@ static bool restart_wanted(const struct engine_container *c)
         return false;
 }
 
-/* Folds the monitor's exit file and releases what the stopped container held. The caller holds the lock. */
-static int record_exit(struct engine *e, struct engine_container *c, berth_error *err)
+/* Folds the monitor's exit file and releases what the stopped container held. The caller holds the lock.
+ * A container about to be removed is not written back (one transaction less on run --rm). */
+static int record_exit(struct engine *e, struct engine_container *c, bool removing, berth_error *err)
 {
         cleanup_free char *finished = NULL;
         int code = 0;
@@ -404,7 +405,7 @@ static int record_exit(struct engine *e, struct engine_container *c, berth_error
         else if (c->status != ENGINE_REMOVING)
                 fold_exit(e, c, 255, "");
         release_runtime(e, c->id);
-        if (c->status == ENGINE_REMOVING)
+        if (c->status == ENGINE_REMOVING || removing)
                 return 0;
         return engine_db_update_state(e, c, err);
 }
@@ -417,7 +418,7 @@ int engine_container_finish(struct engine *e, const char *id, bool remove, berth
 
         if (lock_dir(e, id, &lockfd) < 0 || engine_db_get(e, id, &c, NULL) < 0)
                 return 0; /* removed meanwhile */
-        if ((r = record_exit(e, c, err)) < 0)
+        if ((r = record_exit(e, c, remove, err)) < 0)
                 return r;
         if (remove && c->status != ENGINE_REMOVING)
                 return engine_container_remove_files(e, id, true, err);
@@ -433,7 +434,7 @@ int engine_container_cleanup(struct engine *e, const char *id, berth_error *err)
 
         if (lock_dir(e, id, &lockfd) < 0 || engine_db_get(e, id, &c, NULL) < 0)
                 return 0;
-        if ((r = record_exit(e, c, err)) < 0)
+        if ((r = record_exit(e, c, json_is_true(json_object_get(c->host_config, "AutoRemove")), err)) < 0)
                 return r;
         if (c->status == ENGINE_REMOVING)
                 return 0;

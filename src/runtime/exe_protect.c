@@ -54,17 +54,17 @@ static int open_through_readonly_mount(const char *exe_path)
         }
 }
 
-static int sealed_memfd_copy(berth_error *err)
+static int sealed_memfd_copy_of(const char *path, berth_error *err)
 {
-        cleanup_close int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        cleanup_close int src = open(path, O_RDONLY | O_CLOEXEC);
         cleanup_close int mem = -1;
         struct stat st;
         off_t offset = 0;
 
         if (src < 0)
-                return berth_fail(err, errno, "open /proc/self/exe");
+                return berth_fail(err, errno, "open %s", path);
         if (fstat(src, &st) < 0)
-                return berth_fail(err, errno, "stat /proc/self/exe");
+                return berth_fail(err, errno, "stat %s", path);
         mem = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (mem < 0)
                 return berth_fail(err, errno, "memfd_create");
@@ -80,21 +80,34 @@ static int sealed_memfd_copy(berth_error *err)
         return steal_fd(&mem);
 }
 
+static int exec_from_protected_copy(const char *exe_path, const char *memfd_source, char **argv, char **envp,
+                                    berth_error *err)
+{
+        cleanup_close int fd = open_through_readonly_mount(exe_path);
+
+        if (fd < 0) {
+                fd = sealed_memfd_copy_of(memfd_source, err);
+                if (fd < 0)
+                        return fd;
+        }
+        execveat(fd, "", argv, envp, AT_EMPTY_PATH);
+        return berth_fail(err, errno, "re-execute %s from a protected copy", exe_path);
+}
+
 int exe_reexec_protected(char **argv, berth_error *err)
 {
         char exe_path[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", exe_path, sizeof(exe_path) - 1);
-        cleanup_close int fd = -1;
 
         if (n < 0)
                 return berth_fail(err, errno, "readlink /proc/self/exe");
         exe_path[n] = '\0';
-        fd = open_through_readonly_mount(exe_path);
-        if (fd < 0) {
-                fd = sealed_memfd_copy(err);
-                if (fd < 0)
-                        return fd;
-        }
-        execveat(fd, "", argv, environ, AT_EMPTY_PATH);
-        return berth_fail(err, errno, "re-execute %s from a protected copy", exe_path);
+        return exec_from_protected_copy(exe_path, "/proc/self/exe", argv, environ, err);
+}
+
+int exe_exec_protected(const char *path, char **argv, char **envp, berth_error *err)
+{
+        if (path[0] != '/')
+                return berth_failf(err, EINVAL, "exec %s: an absolute path is needed", path);
+        return exec_from_protected_copy(path, path, argv, envp, err);
 }

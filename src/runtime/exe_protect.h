@@ -16,3 +16,8 @@ bool exe_is_protected(void);
 /* Unless protected already, re-executes the current program, with the same argv and environment, from a
  * protected file. Returns only on failure. */
 int exe_reexec_protected(char **argv, berth_error *err);
+
+/* Executes another program (an absolute path) the same way: from a detached read-only mount of its
+ * directory, or a sealed memfd copy. For an engine whose container-making helper is a separate binary (the
+ * engine's berth-launch). Returns only on failure. */
+int exe_exec_protected(const char *path, char **argv, char **envp, berth_error *err);

@@ -206,7 +206,7 @@ int cmd_start(struct berth_cli *cli, int argc, char **argv)
                 return r == 1 ? 0 : r;
         if (optind >= argc)
                 return cli_flag_error(cli, "\"berth start\" requires at least 1 argument.");
-        if (cli_engine_protect(cli, &err) < 0 || cli_engine_open(cli, &e, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0)
                 return cli_fail(cli, &err);
         if (f.attach || f.interactive) {
                 cleanup_free char *id = NULL;
@@ -299,7 +299,7 @@ int cmd_stop(struct berth_cli *cli, int argc, char **argv)
 
 int cmd_restart(struct berth_cli *cli, int argc, char **argv)
 {
-        return stop_like(cli, argc, argv, "restart [OPTIONS] CONTAINER [CONTAINER...]", do_restart, false, true);
+        return stop_like(cli, argc, argv, "restart [OPTIONS] CONTAINER [CONTAINER...]", do_restart, false, false);
 }
 
 int cmd_kill(struct berth_cli *cli, int argc, char **argv)
@@ -476,8 +476,7 @@ int cmd_container_cleanup(struct berth_cli *cli, int argc, char **argv)
 
         if (argc != 2)
                 return cli_flag_error(cli, "usage: berth container cleanup ID (the monitor's exit command)");
-        /* A restart policy makes a new container process from here. */
-        if (cli_engine_protect(cli, &err) < 0 || cli_engine_open(cli, &e, &err) < 0 ||
+        if (cli_engine_open(cli, &e, &err) < 0 ||
             engine_container_cleanup(e, argv[1], &err) < 0)
                 return cli_fail(cli, &err);
         return 0;

@@ -122,8 +122,6 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv)
         bool already = false;
         int r;
 
-        if (cli_engine_protect(cli, &err) < 0)
-                return cli_fail(cli, &err);
         r = run_flags_parse(cli, argc, argv, true, &f);
         if (r != 0) {
                 run_flags_clear(&f);

@@ -65,6 +65,9 @@ struct monitor {
         char **exit_command;
         char stdin_buf[MONITOR_PACKET_MAX];
         size_t stdin_len;
+        /* A client said it cleans up after the exit (foreground run) and was still there at the end. */
+        bool client_cleans_up;
+        bool exit_sent;
 };
 
 static long arg_number(int argc, char **argv, const char *key, long fallback)
@@ -102,6 +105,8 @@ static void client_drop(struct monitor *m, struct client *c)
         if (c->fd < 0)
                 return;
         /* docker's StdinOnce: the first attach that brought stdin ends it when it goes. */
+        if ((c->flags & ATTACH_CLIENT_CLEANS_UP) && !m->exit_sent)
+                m->client_cleans_up = false; /* gone before the end: the exit command does the work */
         if ((c->flags & ATTACH_STDIN_ONCE) && m->in_fd >= 0 && !m->tty) {
                 close(m->in_fd);
                 m->in_fd = -1;
@@ -233,11 +238,8 @@ static void client_read(struct monitor *m, struct client *c)
         case ATTACH_HELLO:
                 c->flags = n > 1 ? pkt[1] : 0;
                 c->hello = true;
-                if (m->exited) { /* attached after the end: say so at once */
-                        char code[16];
-                        int len = snprintf(code, sizeof(code), "%d", m->exit_code);
-                        client_send(m, c, ATTACH_EXIT, code, (size_t) len);
-                }
+                if (c->flags & ATTACH_CLIENT_CLEANS_UP)
+                        m->client_cleans_up = true;
                 break;
         case ATTACH_STDIN:
                 if ((c->flags & ATTACH_WANT_STDIN) && (size_t) n - 1 <= sizeof(m->stdin_buf) - m->stdin_len) {
@@ -355,13 +357,6 @@ static void write_exit_file(struct monitor *m)
         close(fd);
 }
 
-static bool a_client_cleans_up(const struct monitor *m)
-{
-        for (size_t i = 0; i < MAX_CLIENTS; i++)
-                if (m->clients[i].fd >= 0 && (m->clients[i].flags & ATTACH_CLIENT_CLEANS_UP))
-                        return true;
-        return false;
-}
 
 /* Sends the exit code and gives slow clients up to two seconds to take what is queued. */
 static void say_goodbye(struct monitor *m)
@@ -370,6 +365,12 @@ static void say_goodbye(struct monitor *m)
         int len = snprintf(code, sizeof(code), "%d", m->exit_code);
         struct timespec start, now;
 
+        /* Hellos still unread (a client that connected as the container ended) decide who hears the code. */
+        for (size_t i = 0; i < MAX_CLIENTS; i++)
+                for (int k = 0; k < 4 && m->clients[i].fd >= 0 && !m->clients[i].hello; k++)
+                        client_read(m, &m->clients[i]);
+
+        m->exit_sent = true;
         for (size_t i = 0; i < MAX_CLIENTS; i++)
                 if (m->clients[i].fd >= 0 && m->clients[i].hello)
                         client_send(m, &m->clients[i], ATTACH_EXIT, code, (size_t) len);
@@ -395,6 +396,9 @@ static void say_goodbye(struct monitor *m)
 static void run(struct monitor *m, int sigfd)
 {
         struct timespec exited_at = {0};
+
+        if (m->exited) /* reaped before the loop: the drain window starts now */
+                clock_gettime(CLOCK_MONOTONIC, &exited_at);
 
         for (;;) {
                 struct pollfd fds[4 + MAX_CLIENTS];
@@ -536,7 +540,7 @@ int main(int argc, char **argv)
                 log_lines(&m, &m.err, true);
         write_exit_file(&m);
         say_goodbye(&m);
-        if (a_client_cleans_up(&m) || m.exit_command == NULL)
+        if (m.client_cleans_up || m.exit_command == NULL)
                 return 0;
         /* Children still reparented to us would be reaped by nobody once we are berth: reap what is gone. */
         reap(&m);
