@@ -209,14 +209,24 @@ static int fetch_retry(struct fetch *f, berth_error *cause, berth_error *err)
 
 static int fetch_commit(struct fetch *f, berth_error *err)
 {
+        berth_error e = {0};
         char digest[DIGEST_STRING_LEN + 1];
         struct blob_writer *w = steal_pointer(&f->w);
         int r;
 
         emit(f, LAYER_VERIFYING, 0, NULL);
-        if ((r = blob_writer_commit(w, digest, err)) < 0) {
+        if ((r = blob_writer_commit(w, digest, &e)) < 0) {
+                /* The store says "blob D: digest mismatch: content has X"; docker's words name the digest once. */
+                const char *msg = berth_error_message(&e);
+                cleanup_free char *own = xasprintf("blob %s: ", f->item->desc->digest);
+                if (str_has_prefix(msg, own))
+                        msg += strlen(own);
                 if (r == -EBADMSG)
-                        berth_error_prefix(err, "filesystem layer verification failed for digest %s: ", f->item->desc->digest);
+                        r = berth_failf(err, EBADMSG, "filesystem layer verification failed for digest %s: %s",
+                                        f->item->desc->digest, msg);
+                else
+                        r = berth_failf(err, -r, "%s", berth_error_message(&e));
+                berth_error_clear(&e);
                 return r;
         }
         fetch_release(f);

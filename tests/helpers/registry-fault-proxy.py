@@ -15,11 +15,13 @@ GET /v2/NAME/blobs/sha256:..., the first N matching requests; N=0: every one):
     slow:BYTES         send blob bodies at BYTES per second
     redirect           answer blob GETs with 307 to http://localhost:PORT/_storage/... (another host name
                        for the client), which serves the blob; the log says whether Authorization came along
+                       (--storage-auth USER:PW: the storage side's own credentials for the upstream)
     manifest:FILE:TYPE answer GET of manifests by tag with FILE's bytes and Content-Type TYPE
 
 The log has one line per request: METHOD PATH STATUS [range=...] [auth=yes|no] [fault=...].
 """
 import argparse
+import base64
 import hashlib
 import http.client
 import json
@@ -87,8 +89,10 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--fault", action="append", default=[])
+    ap.add_argument("--storage-auth", help="USER:PW the storage side uses upstream (as a pre-signed URL would)")
     args = ap.parse_args()
     faults = Faults(args.fault)
+    inflight = [0]  # blob GETs being answered right now
     up_host, up_port = args.upstream.rsplit(":", 1)
     log_lock = threading.Lock()
     logf = open(args.log, "a", buffering=1)
@@ -135,9 +139,10 @@ def main():
             log("%s %s %d%s auth=%s%s" % (self.command, path, status, " range=" + rng if rng else "", auth, extra))
 
         def send_error_body(self, code, msg):
-            body = json.dumps({"errors": [{"code": "UNKNOWN", "message": msg}]}).encode()
+            # What a load balancer in front of a registry answers: a page, not the registry's JSON errors.
+            body = ("<html><body><h1>%d</h1>%s</body></html>\n" % (code, msg)).encode()
             self.send_response(code)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "text/html")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
@@ -181,8 +186,11 @@ def main():
             if faults.norange:
                 headers.pop("Range", None)
             if storage:
-                # Blob storage is another service: it has no use for the registry's credentials.
+                # Blob storage is another service: it has no use for the client's credentials (the log says
+                # whether they came along); it reaches the registry with its own, like a pre-signed URL.
                 headers.pop("Authorization", None)
+                if args.storage_auth:
+                    headers["Authorization"] = "Basic " + base64.b64encode(args.storage_auth.encode()).decode()
             conn = http.client.HTTPConnection(up_host, int(up_port), timeout=60)
             try:
                 conn.request(self.command, target, body=body, headers=headers)
@@ -190,7 +198,21 @@ def main():
             except OSError as e:
                 self.note(502, " upstream-error=%s" % e)
                 return self.send_error_body(502, "upstream: %s" % e)
-            is_blob = self.command == "GET" and (storage or BLOB_RE.match("GET " + target.split("?")[0]))
+            self.inflight = 0
+            is_blob = bool(self.command == "GET" and (storage or BLOB_RE.match("GET " + target.split("?")[0])))
+            if is_blob:
+                with faults.lock:
+                    inflight[0] += 1
+                    self.inflight = inflight[0]
+            try:
+                return self.relay(conn, resp, is_blob, storage)
+            finally:
+                if is_blob:
+                    with faults.lock:
+                        inflight[0] -= 1
+
+        def relay(self, conn, resp, is_blob, storage):
+            extra_base = " inflight=%d" % self.inflight if is_blob else ""
             self.send_response(resp.status, resp.reason)
             length = resp.getheader("Content-Length")
             data = None
@@ -226,7 +248,7 @@ def main():
                         self.wfile.write(chunk)
                         self.wfile.flush()
                         sent += len(chunk)
-                        self.note(resp.status, " fault=cut sent=%d" % sent)
+                        self.note(resp.status, extra_base + " fault=cut sent=%d" % sent)
                         self.close_connection = True
                         self.connection.shutdown(socket.SHUT_RDWR)
                         return
@@ -248,11 +270,11 @@ def main():
                     sent += len(chunk)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
-                self.note(resp.status, " client-gone sent=%d" % sent)
+                self.note(resp.status, extra_base + " client-gone sent=%d" % sent)
                 return
             finally:
                 conn.close()
-            self.note(resp.status, (" storage=yes" if storage else "") + (" fault=corrupt" if flip_at >= 0 else ""))
+            self.note(resp.status, extra_base + (" storage=yes" if storage else "") + (" fault=corrupt" if flip_at >= 0 else ""))
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
