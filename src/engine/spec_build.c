@@ -64,11 +64,25 @@ static char *cap_name(const char *s)
         return n;
 }
 
+/* Our own bounding set: a capability we do not have cannot be given (this host runs berth without
+ * CAP_SYS_RESOURCE, for one). */
+static uint64_t own_bounding_set(void)
+{
+        cleanup_free char *status = NULL;
+        const char *line;
+        unsigned long long v = ~0ULL;
+
+        if (read_file_at(AT_FDCWD, "/proc/self/status", &status, NULL, NULL) == 0 &&
+            (line = strstr(status, "CapBnd:")) != NULL)
+                sscanf(line + 7, "%llx", &v);
+        return (uint64_t) v;
+}
+
 static int capability_set(const json_t *hc, uint64_t *out, berth_error *err)
 {
         json_t *add = json_object_get(hc, "CapAdd"), *drop = json_object_get(hc, "CapDrop"), *v;
         int last = spec_capability_last();
-        uint64_t all = last >= 63 ? ~0ULL : ((1ULL << (last + 1)) - 1);
+        uint64_t all = (last >= 63 ? ~0ULL : ((1ULL << (last + 1)) - 1)) & own_bounding_set();
         uint64_t set = 0;
         size_t i;
 

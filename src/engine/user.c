@@ -150,5 +150,12 @@ int engine_user_resolve(int rootfd, const char *spec, struct engine_user *out, b
                 }
                 out->gid = gid;
         }
+        /* runc's GetExecUser: with no supplementary group, the primary one is the list (docker's `id` shows
+         * groups=GID). */
+        if (out->n_groups == 0) {
+                out->groups = xmalloc(sizeof(uint32_t));
+                out->groups[0] = out->gid;
+                out->n_groups = 1;
+        }
         return 0;
 }

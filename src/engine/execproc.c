@@ -1,0 +1,149 @@
+#include "execproc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "foreground.h"
+#include "lifecycle.h"
+#include "spec.h"
+#include "user.h"
+#include "util.h"
+
+#include "../runtime/exec.h" /* the runtime library's container_exec */
+
+/* env: the container's, then the request's; a request variable replaces one of the same name. */
+static char **merge_env(char **base, char **extra)
+{
+        char **env = strv_dup(base);
+
+        for (char **x = extra; x && *x; x++) {
+                size_t klen = strcspn(*x, "=");
+                bool replaced = false;
+                for (char **o = env; *o; o++)
+                        if (strncmp(*o, *x, klen) == 0 && (*o)[klen] == '=') {
+                                free(*o);
+                                *o = xstrdup(*x);
+                                replaced = true;
+                                break;
+                        }
+                if (!replaced)
+                        env = strv_append(env, *x);
+        }
+        return env;
+}
+
+static int apply_user(struct engine *e, const char *id, const char *user, struct spec_process *p, berth_error *err)
+{
+        cleanup_free char *rootfs = xasprintf("%s/snapshots/%s/merged", e->store->root, id);
+        cleanup_close int rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct engine_user u = {0};
+        int r;
+
+        if (rootfd < 0)
+                return berth_fail(err, errno, "open %s", rootfs);
+        if ((r = engine_user_resolve(rootfd, user, &u, err)) < 0)
+                return r;
+        p->user.uid = u.uid;
+        p->user.gid = u.gid;
+        free(p->user.additional_gids);
+        p->user.additional_gids = xmalloc((u.n_groups + 1) * sizeof(gid_t));
+        for (size_t i = 0; i < u.n_groups; i++)
+                p->user.additional_gids[i] = u.groups[i];
+        p->user.n_additional_gids = u.n_groups;
+        engine_user_clear(&u);
+        return 0;
+}
+
+static uint64_t all_capabilities(void)
+{
+        cleanup_free char *status = NULL;
+        unsigned long long v = 0;
+        const char *line;
+
+        /* Every capability we have ourselves (docker exec --privileged). */
+        if (read_file_at(AT_FDCWD, "/proc/self/status", &status, NULL, NULL) == 0 &&
+            (line = strstr(status, "CapBnd:")) != NULL)
+                sscanf(line + 7, "%llx", &v);
+        return (uint64_t) v;
+}
+
+static int build_process(struct engine *e, const struct engine_container *c, const struct engine_exec_request *req,
+                         struct spec_process *p, berth_error *err)
+{
+        int r;
+
+        if ((r = exec_default_process(&e->rt, c->id, p, err)) < 0)
+                return r;
+        strv_free(p->args);
+        p->args = strv_dup(req->argv);
+        if (req->env != NULL) {
+                char **env = merge_env(p->env, req->env);
+                strv_free(p->env);
+                p->env = env;
+        }
+        if (req->workdir != NULL && *req->workdir) {
+                free(p->cwd);
+                p->cwd = xstrdup(req->workdir);
+        }
+        if (req->user != NULL && *req->user && (r = apply_user(e, c->id, req->user, p, err)) < 0)
+                return r;
+        p->terminal = req->tty;
+        if (req->privileged) {
+                uint64_t all = all_capabilities();
+                p->capabilities.present = true;
+                p->capabilities.bounding = p->capabilities.effective = p->capabilities.permitted = all;
+        }
+        return 0;
+}
+
+int engine_container_exec(struct engine *e, const char *id, const struct engine_exec_request *req, int *exit_code,
+                          berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        struct spec_process p = {0};
+        struct exec_options opts = {.id = id, .process = &p, .want_terminal_master = req->tty && !req->detach};
+        struct exec_result res = {.terminal_master = -1};
+        int null_fd = -1, r;
+
+        *exit_code = 0;
+        if ((r = engine_container_load(e, id, &c, err)) < 0)
+                return r;
+        if (c->status == ENGINE_PAUSED)
+                return berth_failf(err, EINVAL, "Container %s is paused, unpause the container before exec", id);
+        if (c->status != ENGINE_RUNNING)
+                return berth_failf(err, EINVAL, "container %s is not running", id);
+        if ((r = build_process(e, c, req, &p, err)) < 0)
+                goto out;
+        /* The process gets our stdio: nothing for -d, no stdin without -i (docker). */
+        if (req->detach || !req->interactive) {
+                null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null_fd < 0) {
+                        r = berth_fail(err, errno, "open /dev/null");
+                        goto out;
+                }
+                dup2(null_fd, STDIN_FILENO);
+                if (req->detach) {
+                        dup2(null_fd, STDOUT_FILENO);
+                        dup2(null_fd, STDERR_FILENO);
+                }
+        }
+        if (!req->detach && (r = foreground_block_signals(err)) < 0)
+                goto out;
+        if ((r = container_exec(&e->rt, &opts, &res, err)) < 0)
+                goto out;
+        if (!req->detach) {
+                r = foreground_wait(res.pid, res.terminal_master, exit_code, err);
+                if (res.terminal_master >= 0)
+                        close(res.terminal_master);
+        }
+out:
+        if (null_fd >= 0)
+                close(null_fd);
+        spec_process_clear(&p);
+        return r;
+}

@@ -1,0 +1,22 @@
+/* `exec`: a new process in a running container, through the runtime library's container_exec (it joins the
+ * init's namespaces and cgroup, and gets the container's seccomp profile). The process starts from the
+ * container's own process config (env, user, cwd, capabilities, rlimits), with docker exec's changes. It is
+ * berth's child: the caller waits for it (foreground) or leaves it (-d). The caller runs from a protected
+ * binary (exe_protect.h). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "engine.h"
+
+struct engine_exec_request {
+        char **argv;
+        char **env;          /* "KEY=VALUE", added to (or replacing) the container's */
+        const char *user;    /* NULL: the container's */
+        const char *workdir; /* NULL: the container's */
+        bool tty, interactive, detach, privileged;
+};
+
+/* *exit_code: the process's exit code (128+N after signal N); 0 with detach. */
+int engine_container_exec(struct engine *e, const char *id, const struct engine_exec_request *req, int *exit_code,
+                          berth_error *err);
