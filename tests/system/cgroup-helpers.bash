@@ -99,9 +99,22 @@ cg_all_mountpoints() {
 }
 
 # Removes, deepest first, every directory below the recorded cgroups (their processes are gone with the
-# containers), then the recorded ones; detaches the loop devices.
+# containers), then the recorded ones; detaches the loop devices. Also what a runtime left behind when it
+# failed (runc and crun do, on some of these tests): cgroups named after this test's containers, and the
+# plain directories runc writes onto the /sys/fs/cgroup tmpfs for a relative cgroupsPath on hybrid hosts.
 cgroup_teardown() {
         local d loop
+        if [ -n "${CID_PREFIX:-}" ]; then
+                for d in $(find /sys/fs/cgroup -maxdepth 6 -depth -type d -name "$CID_PREFIX-*" 2>/dev/null); do
+                        if [ "$(stat -fc %T "$d")" = tmpfs ]; then
+                                rm -rf "$d"
+                                rmdir "$(dirname "$d")" 2>/dev/null || true
+                                continue
+                        fi
+                        xargs -r kill -9 < "$d/cgroup.procs" 2>/dev/null || true
+                        for _ in $(seq 20); do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
+                done
+        fi
         if [ -f "$TEST_DIR/.cgroups" ]; then
                 for d in $(sort -r "$TEST_DIR/.cgroups"); do
                         [ -d "$d" ] || continue
