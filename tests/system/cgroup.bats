@@ -70,8 +70,10 @@ create_sleeping() {
 @test "a relative cgroupsPath is below the runtime's own cgroup, and cannot climb out of it" {
         parent=berth-rel-$$-$BATS_TEST_NUMBER
         make_test_cgroup "$parent/self"
-        # ".." is cleaned away as runc does: "../sub/ID" is "sub/ID" below the runtime's cgroup.
-        config_set ".linux.cgroupsPath = \"../sub/$CID\""
+        # ".." is cleaned away as runc does: "../S/ID" is "S/ID" below the runtime's cgroup. (S is named after
+        # the test's containers so that teardown finds whatever a runtime leaves of it.)
+        sub=$CID_PREFIX-sub
+        config_set ".linux.cgroupsPath = \"../$sub/$CID\""
         config_args sleep 1000
         (
                 for m in $(cg_all_mountpoints); do echo "$BASHPID" > "$m/$parent/self/cgroup.procs"; done
@@ -79,12 +81,12 @@ create_sleeping() {
         )
         pid=$(container_pid)
         for path in $(cg_paths_of "$pid"); do
-                [ "$path" = "/$parent/self/sub/$CID" ] || { echo "unexpected: $path"; false; }
+                [ "$path" = "/$parent/self/$sub/$CID" ] || { echo "unexpected: $path"; false; }
         done
         rt delete --force "$CID"
         [ "$OCI_RUNTIME" != berth-runtime ] && return 0  # runc keeps the parents it made
         for m in $(cg_all_mountpoints); do
-                [ ! -e "$m/$parent/self/sub" ] || { echo "$m/$parent/self/sub left behind"; false; }
+                [ ! -e "$m/$parent/self/$sub" ] || { echo "$m/$parent/self/$sub left behind"; false; }
         done
 }
 
