@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# Resource limits of berth run as the kernel shows them in the container's cgroup (v1 on the hybrid
+# host, v2 in the VM: tests/system/vm-suites.txt), and OOM kills.
+
+load engine-helpers
+
+setup() {
+        engine_setup
+}
+
+teardown() {
+        engine_teardown
+}
+
+@test "--memory 256m is the container's memory limit" {
+        id=$(b run -d --memory 256m busybox sleep 60)
+        if is_cgroup_v2; then
+                [ "$(cat "$(cgroup_dir "$id" memory)/memory.max")" = 268435456 ]
+                run b exec "$id" cat /sys/fs/cgroup/memory.max
+        else
+                [ "$(cat "$(cgroup_dir "$id" memory)/memory.limit_in_bytes")" = 268435456 ]
+                run b exec "$id" cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+        fi
+        [ "$output" = 268435456 ]
+        [ "$(b inspect -f '{{.HostConfig.Memory}}' "$id")" = 268435456 ]
+}
+
+@test "--cpus 0.5 is a quota of 50000 per 100000" {
+        id=$(b run -d --cpus 0.5 busybox sleep 60)
+        if is_cgroup_v2; then
+                [ "$(cat "$(cgroup_dir "$id" cpu)/cpu.max")" = "50000 100000" ]
+        else
+                [ "$(cat "$(cgroup_dir "$id" cpu)/cpu.cfs_quota_us")" = 50000 ]
+                [ "$(cat "$(cgroup_dir "$id" cpu)/cpu.cfs_period_us")" = 100000 ]
+        fi
+}
+
+@test "--pids-limit, --cpu-shares, --cpuset-cpus, --memory-reservation" {
+        id=$(b run -d --pids-limit 20 --cpu-shares 512 --cpuset-cpus 0 --memory-reservation 64m busybox sleep 60)
+        [ "$(cat "$(cgroup_dir "$id" pids)/pids.max")" = 20 ]
+        if is_cgroup_v2; then
+                [ "$(cat "$(cgroup_dir "$id" cpuset)/cpuset.cpus")" = 0 ]
+                [ "$(cat "$(cgroup_dir "$id" memory)/memory.low")" = 67108864 ]
+                [ "$(cat "$(cgroup_dir "$id" cpu)/cpu.weight")" -lt 100 ]
+        else
+                [ "$(cat "$(cgroup_dir "$id" cpuset)/cpuset.cpus")" = 0 ]
+                [ "$(cat "$(cgroup_dir "$id" memory)/memory.soft_limit_in_bytes")" = 67108864 ]
+                [ "$(cat "$(cgroup_dir "$id" cpu)/cpu.shares")" = 512 ]
+        fi
+        # The pids limit holds inside: 20 processes at most.
+        run b exec "$id" sh -c 'for i in $(seq 30); do sleep 5 & done; wait' 
+        [[ "$output" == *"can't fork"* || "$output" == *"Resource temporarily unavailable"* ]]
+}
+
+@test "an OOM kill: exit code 137 and OOMKilled true" {
+        run b run --name oom --memory 16m --memory-swap 16m busybox sh -c 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'
+        [ "$status" -eq 137 ]
+        [ "$(b inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oom)" = "true 137" ]
+}
+
+@test "--ulimit, and the default open-file limit is min(1048576, the hard limit)" {
+        run b run --rm --ulimit nofile=100:200 busybox sh -c 'ulimit -Sn; ulimit -Hn'
+        [ "$output" = "100
+200" ]
+        hard=$(ulimit -Hn)
+        [ "$hard" = unlimited ] || [ "$hard" -gt 1048576 ] && want=1048576 || want=$hard
+        run b run --rm busybox sh -c 'ulimit -Hn'
+        [ "$output" = "$want" ]
+}
+
+@test "--device gives a device node and its cgroup rule" {
+        run b run --rm --device /dev/null:/dev/mynull busybox sh -c 'echo x > /dev/mynull && ls -l /dev/mynull'
+        [ "$status" -eq 0 ]
+        [[ "$output" == c* ]]
+}
+
+@test "--device-read-bps/--device-write-iops limit the block device" {
+        dev=$(lsblk -dnpo NAME,TYPE 2>/dev/null | awk '$2 == "disk" {print $1; exit}')
+        [ -n "$dev" ] && [ -b "$dev" ] || skip "no block device"
+        majmin=$(lsblk -dno MAJ:MIN "$dev" | tr -d ' ')
+        id=$(b run -d --device-read-bps "$dev:1mb" --device-write-iops "$dev:100" busybox sleep 60)
+        if is_cgroup_v2; then
+                grep -q "^$majmin rbps=1048576 .*wiops=100" "$(cgroup_dir "$id" io)/io.max"
+        else
+                [ "$(cat "$(cgroup_dir "$id" blkio)/blkio.throttle.read_bps_device")" = "$majmin 1048576" ]
+                [ "$(cat "$(cgroup_dir "$id" blkio)/blkio.throttle.write_iops_device")" = "$majmin 100" ]
+        fi
+}
+
+@test "stats --no-stream: CPU %, memory usage / limit, PIDs" {
+        id=$(b run -d --name st --memory 64m busybox sh -c 'sleep 60')
+        run b stats --no-stream --format json st
+        [ "$status" -eq 0 ]
+        [ "$(echo "$output" | jq -r .Name)" = st ]
+        [[ "$(echo "$output" | jq -r .MemUsage)" == *" / 64MiB" ]]
+        [ "$(echo "$output" | jq -r .PIDs)" = 1 ]
+        run b stats --no-stream st
+        [[ "${lines[0]}" == "CONTAINER ID   NAME "*"CPU %"*"MEM USAGE / LIMIT"*"PIDS"* ]]
+}
+
+@test "top lists the container's processes" {
+        id=$(b run -d busybox sleep 77)
+        run b top "$id"
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == UID* ]]
+        [[ "$output" == *"sleep 77"* ]]
+        [ "${#lines[@]}" -eq 2 ]
+}
