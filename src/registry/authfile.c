@@ -79,7 +79,8 @@ int base64_decode(const char *s, char **out, size_t *len)
                 for (int k = 0; k < 4; k++) {
                         v[k] = s[i + k] == '=' && i + 4 == n && k >= 2 ? -2 : b64_value(s[i + k]);
                         if (v[k] == -1 || (k == 2 && v[2] == -2 && s[i + 3] != '=')) {
-                                free_secret(buf);
+                                explicit_bzero(buf, o); /* not terminated yet: wipe what was decoded */
+                                free(buf);
                                 return -EINVAL;
                         }
                 }
