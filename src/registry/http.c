@@ -682,9 +682,14 @@ static int transport_error(struct http_transfer *t, berth_error *err)
                                    t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
         case CURLE_GOT_NOTHING:
                 return berth_failf(err, ECONNRESET, "%s \"%s\": EOF", method, url);
-        case CURLE_PARTIAL_FILE:
         case CURLE_RECV_ERROR:
         case CURLE_SEND_ERROR:
+                /* A TLS alert from the server (a client certificate it wants, one it refuses) is an answer,
+                 * not a broken connection: say what OpenSSL says, and do not retry it. */
+                if (strstr(t->errbuf, "alert") != NULL || strstr(t->errbuf, "SSL") != NULL)
+                        return berth_failf(err, EPROTO, "%s \"%s\": tls: %s", method, url, t->errbuf);
+                /* fall through */
+        case CURLE_PARTIAL_FILE:
                 return berth_failf(err, ECONNRESET, "%s \"%s\": %s", method, url,
                                    os_errno ? strerror((int) os_errno) : "unexpected EOF");
         default:

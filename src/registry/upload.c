@@ -54,7 +54,7 @@ static int call_failed(const char *what, const char *method, const char *url, co
                    : registry_status_is_transient(resp->status) ? EAGAIN
                                                                 : EPROTO;
 
-        return berth_failf(err, code, "%s: %s \"%s\": %s", what, method, url, text);
+        return berth_failf(err, code, "blob %s: %s \"%s\": %s", what, method, url, text);
 }
 
 /* HEAD /v2/PATH/blobs/DIGEST: 200 when the repository holds it. */

@@ -215,3 +215,24 @@ assert_no_secret() {
         [ "$status" -eq 125 ]
         assert_one_line_naming "Cannot perform an interactive login from a non TTY device"
 }
+
+@test "TLS client certificates: NAME.cert + NAME.key of the certificates directory are presented" {
+        mtls_registry_start
+        b load -q -i "$IMAGES/busybox.docker.tar" > /dev/null
+        b tag localhost/busybox:latest "$MTLS/app:1"
+        # the CA alone: the registry refuses the handshake
+        mkdir "$T/ca-only"
+        cp "$MTLS_CERTS/ca.crt" "$T/ca-only/"
+        run b push -q --cert-dir "$T/ca-only" "$MTLS/app:1"
+        echo "$output"
+        [ "$status" -eq 125 ]
+        assert_one_line_naming "Get \"https://$MTLS/v2/\": tls: "
+        [[ "$output" == *"bad certificate"* ]]
+        run b push -q --cert-dir "$MTLS_CERTS" "$MTLS/app:1"
+        [ "$status" -eq 0 ]
+        b rmi localhost/busybox:latest "$MTLS/app:1" > /dev/null
+        run b pull -q --cert-dir "$MTLS_CERTS" "$MTLS/app:1"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$MTLS/app:1" ]
+        assert_store_clean
+}

@@ -150,6 +150,16 @@ assert_store_clean() {
         assert_blobs_verify
 }
 
+# db_query SQL: rows of the store's database, '|'-separated (python's sqlite3: the sqlite3 command is not a
+# dependency).
+db_query() {
+        python3 - "$ROOT/berth.db" "$1" <<'PY'
+import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
+    print("|".join(str(c) for c in row))
+PY
+}
+
 # The lines of a log matching a pattern.
 count_lines() {  # FILE PATTERN
         grep -cE "$2" "$1" || true
@@ -195,6 +205,45 @@ YML
                 echo $! >> "$PIDS"
                 for _ in $(seq 100); do
                         [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = 401 ] && { TOKREG=127.0.0.1:$port; return 0; }
+                        kill -0 "$(tail -1 "$PIDS")" 2>/dev/null || break
+                        sleep 0.05
+                done
+        done
+        cat "$d/registry.log" >&2
+        return 1
+}
+
+# mtls_registry_start: a registry of the test's own that requires a client certificate (TLS with
+# http.tls.clientcas). Sets MTLS (host:port) and MTLS_CERTS, a certificates directory holding the CA
+# (ca.crt) and a client pair (client.cert, client.key) signed by it. Stopped in teardown.
+mtls_registry_start() {
+        local d=$T/mtls port i
+        mkdir -p "$d/data" "$d/certs"
+        (
+                cd "$d"
+                openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=berth-mtls-ca
+                openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1
+                printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
+                openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.crt
+                openssl req -newkey rsa:2048 -nodes -keyout certs/client.key -out client.csr -subj /CN=berth-client
+                printf 'extendedKeyUsage=clientAuth\n' > client.ext
+                openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile client.ext -out certs/client.cert
+                cp ca.crt certs/ca.crt
+        ) > "$d/openssl.log" 2>&1 || { cat "$d/openssl.log" >&2; return 1; }
+        MTLS_CERTS=$d/certs
+        for i in 1 2 3 4 5; do
+                port=$(free_port)
+                cat > "$d/config.yml" <<YML
+version: 0.1
+log: {level: warn, formatter: text}
+storage: {filesystem: {rootdirectory: $d/data}, delete: {enabled: true}}
+http: {addr: 127.0.0.1:$port, secret: berth-test, tls: {certificate: $d/server.crt, key: $d/server.key, clientcas: [$d/ca.crt]}}
+YML
+                docker-registry serve "$d/config.yml" > "$d/registry.log" 2>&1 &
+                echo $! >> "$PIDS"
+                for _ in $(seq 100); do
+                        [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$d/ca.crt" --cert "$d/certs/client.cert" \
+                                --key "$d/certs/client.key" "https://127.0.0.1:$port/v2/")" = 200 ] && { MTLS=127.0.0.1:$port; return 0; }
                         kill -0 "$(tail -1 "$PIDS")" 2>/dev/null || break
                         sleep 0.05
                 done

@@ -55,7 +55,7 @@ teardown() { registry_test_teardown; }
                 diff -u "$IMAGES/multilayer.tree" "$T/ours.tree"
         done
         # One image (same config), recorded with the manifest pulled first: the schema 2 one.
-        [ "$(sqlite3 "$ROOT/berth.db" "SELECT manifest_media_type FROM images")" = application/vnd.docker.distribution.manifest.v2+json ]
+        [ "$(db_query "SELECT manifest_media_type FROM images")" = application/vnd.docker.distribution.manifest.v2+json ]
         assert_store_clean
 }
 
@@ -81,7 +81,7 @@ teardown() { registry_test_teardown; }
         [[ "$output" == *"Digest: $ix"* ]]
         [ -f "$ROOT/blobs/sha256/${amd#sha256:}" ]
         [ ! -e "$ROOT/blobs/sha256/${arm#sha256:}" ]
-        [ "$(sqlite3 "$ROOT/berth.db" "SELECT manifest_digest FROM images")" = "$amd" ]
+        [ "$(db_query "SELECT manifest_digest FROM images")" = "$amd" ]
 
         run b pull --tls-verify=false --platform linux/arm64/v8 "$REG/multiarch"
         [ "$status" -eq 0 ]
@@ -238,7 +238,7 @@ teardown() { registry_test_teardown; }
         # the registry really has them in team-b
         skopeo inspect --tls-verify=false "docker://$DST/team-b/app" > /dev/null
         # and the source is in the store's own table
-        [ "$(sqlite3 "$ROOT/berth.db" "SELECT count(*) FROM registry_blob_sources WHERE repository = 'team-a/app'")" -ge 5 ]
+        [ "$(db_query "SELECT count(*) FROM registry_blob_sources WHERE repository = 'team-a/app'")" -ge 5 ]
 }
 
 @test "push -a pushes every local tag; pushing what is not there fails with docker's message" {
