@@ -1,0 +1,66 @@
+/* berth cp [-a] [-L] CONTAINER:SRC DEST | SRC CONTAINER:DEST (docker's rules; see src/engine/copy.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "cmd_container.h"
+#include "copy.h"
+#include "db.h"
+#include "util.h"
+
+/* "name:path" names a container path unless it starts like a local path (docker's splitCpArg). */
+static bool container_part(const char *arg, char **container, const char **path)
+{
+        const char *colon = strchr(arg, ':');
+
+        if (colon == NULL || arg[0] == '/' || arg[0] == '.' || colon == arg)
+                return false;
+        *container = xstrndup(arg, (size_t) (colon - arg));
+        *path = colon + 1;
+        return true;
+}
+
+int cmd_cp(struct berth_cli *cli, int argc, char **argv)
+{
+        static const struct option options[] = {
+                {"archive", no_argument, NULL, 'a'}, {"follow-link", no_argument, NULL, 'L'},
+                {"quiet", no_argument, NULL, 'q'},   {"help", no_argument, NULL, 'H'},
+                {NULL, 0, NULL, 0},
+        };
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        cleanup_free char *src_ctr = NULL, *dst_ctr = NULL, *id = NULL;
+        const char *src_path = NULL, *dst_path = NULL;
+        bool archive = false, from, to;
+        int c, r;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+aLq", options, NULL)) != -1) {
+                switch (c) {
+                case 'a': archive = true; break;
+                case 'L': case 'q': break;
+                case 'H': printf("Usage:  berth cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH\n"
+                                 "        berth cp [OPTIONS] SRC_PATH CONTAINER:DEST_PATH\n"); return 0;
+                default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
+                }
+        }
+        if (argc - optind != 2)
+                return cli_flag_error(cli, "\"berth cp\" requires exactly 2 arguments.");
+        from = container_part(argv[optind], &src_ctr, &src_path);
+        to = container_part(argv[optind + 1], &dst_ctr, &dst_path);
+        if (from == to)
+                return cli_flag_error(cli, from ? "copying between containers is not supported"
+                                                : "must specify at least one container source");
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_resolve(e, from ? src_ctr : dst_ctr, &id, &err) < 0) {
+                fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
+                return 1;
+        }
+        r = from ? engine_copy_from_container(e, id, src_path, argv[optind + 1], archive, &err)
+                 : engine_copy_to_container(e, id, argv[optind], dst_path, archive, &err);
+        if (r < 0) {
+                fprintf(stderr, "Error: %s\n", berth_error_message(&err));
+                return 1;
+        }
+        return 0;
+}

@@ -1,0 +1,215 @@
+/* berth volume create|ls|inspect|rm|prune: docker's local volumes (ROOT/volumes/NAME/_data). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "cmd_container.h"
+#include "create.h"
+#include "db.h"
+#include "format.h"
+#include "json.h"
+#include "util.h"
+
+static json_t *volume_json(struct engine *e, const struct engine_volume *v)
+{
+        cleanup_free char *mp = engine_volume_path(e, v->name);
+
+        return json_pack("{s:s,s:s,s:O,s:s,s:s,s:n,s:s}", "CreatedAt", v->created, "Driver", "local", "Labels",
+                         v->labels ? v->labels : json_object(), "Mountpoint", mp, "Name", v->name, "Options", "Scope",
+                         "local");
+}
+
+static int simple_opts(struct berth_cli *cli, int argc, char **argv, const char *shorts, const struct option *options,
+                       bool *flag_f, bool *flag_q, bool *flag_a, char ***labels, const char **format)
+{
+        int c;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
+                switch (c) {
+                case 'f': if (flag_f) *flag_f = true; break;
+                case 'q': if (flag_q) *flag_q = true; break;
+                case 'a': if (flag_a) *flag_a = true; break;
+                case 'l': if (labels) *labels = strv_append(*labels, optarg); break;
+                case 'F': if (format) *format = optarg; break;
+                case 'd': if (strcmp(optarg, "local") != 0) return cli_flag_error(cli, "volume driver %s is not supported (local)", optarg); break;
+                case 'o': return cli_flag_error(cli, "volume options are not supported by berth's local driver");
+                case 'H': printf("Usage:  berth %s\n", cli->command); return -1;
+                default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
+                }
+        }
+        return 0;
+}
+
+static const struct option VOLUME_OPTIONS[] = {
+        {"force", no_argument, NULL, 'f'},        {"quiet", no_argument, NULL, 'q'},
+        {"all", no_argument, NULL, 'a'},          {"label", required_argument, NULL, 'l'},
+        {"format", required_argument, NULL, 'F'}, {"driver", required_argument, NULL, 'd'},
+        {"opt", required_argument, NULL, 'o'},    {"filter", required_argument, NULL, 'x'},
+        {"help", no_argument, NULL, 'H'},         {NULL, 0, NULL, 0},
+};
+
+int cmd_volume_create(struct berth_cli *cli, int argc, char **argv)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        cleanup_strv char **labels = xzalloc(sizeof(char *));
+        cleanup_free char *name = NULL;
+        cleanup_json json_t *l = json_object();
+        int r;
+
+        if ((r = simple_opts(cli, argc, argv, "+l:d:o:", VOLUME_OPTIONS, NULL, NULL, NULL, &labels, NULL)) != 0)
+                return r < 0 ? 0 : r;
+        name = optind < argc ? xstrdup(argv[optind]) : engine_new_id();
+        for (char **p = labels; *p; p++) {
+                cleanup_free char *k = xstrndup(*p, strcspn(*p, "="));
+                json_object_set_new(l, k, json_string(strchr(*p, '=') ? strchr(*p, '=') + 1 : ""));
+        }
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_volume_create(e, name, l, optind >= argc, &err) < 0)
+                return cli_fail(cli, &err);
+        printf("%s\n", name);
+        return 0;
+}
+
+int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        struct engine_volume *list = NULL;
+        const char *format = NULL;
+        bool quiet = false;
+        size_t n = 0;
+        int r;
+
+        if ((r = simple_opts(cli, argc, argv, "+qf:", VOLUME_OPTIONS, NULL, &quiet, NULL, NULL, &format)) != 0)
+                return r < 0 ? 0 : r;
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_volume_list(e, &list, &n, &err) < 0)
+                return cli_fail(cli, &err);
+        if (!quiet && format == NULL)
+                printf("DRIVER    VOLUME NAME\n");
+        for (size_t i = 0; i < n; i++) {
+                if (quiet)
+                        printf("%s\n", list[i].name);
+                else if (format != NULL && strcmp(format, "json") == 0) {
+                        cleanup_json json_t *j = volume_json(e, &list[i]);
+                        cleanup_free char *t = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+                        printf("%s\n", t);
+                } else if (format != NULL) {
+                        struct output_format f;
+                        cleanup_json json_t *j = volume_json(e, &list[i]);
+                        cleanup_free char *line = NULL;
+                        if (output_format_parse(format, &f, &err) == 0 && template_render(f.template, j, &line, &err) == 0)
+                                printf("%s\n", line);
+                        output_format_clear(&f);
+                } else
+                        printf("local     %s\n", list[i].name);
+                engine_volume_clear(&list[i]);
+        }
+        free(list);
+        return 0;
+}
+
+int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        cleanup_json json_t *all = json_array();
+        const char *format = NULL;
+        int r, status = 0;
+
+        if ((r = simple_opts(cli, argc, argv, "+f:", VOLUME_OPTIONS, NULL, NULL, NULL, NULL, &format)) != 0)
+                return r < 0 ? 0 : r;
+        if (optind >= argc)
+                return cli_flag_error(cli, "\"berth volume inspect\" requires at least 1 argument.");
+        if (cli_engine_open(cli, &e, &err) < 0)
+                return cli_fail(cli, &err);
+        for (int i = optind; i < argc; i++) {
+                struct engine_volume v = {0};
+                berth_error e2 = {0};
+                if (engine_db_volume_get(e, argv[i], &v, &e2) < 0) {
+                        fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&e2));
+                        berth_error_clear(&e2);
+                        status = 1;
+                        continue;
+                }
+                json_array_append_new(all, volume_json(e, &v));
+                engine_volume_clear(&v);
+        }
+        {
+                cleanup_free char *t = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+                printf("%s\n", t);
+        }
+        return status;
+}
+
+static int remove_volume(struct engine *e, const char *name, bool force, berth_error *err)
+{
+        cleanup_strv char **users = NULL;
+        int r;
+
+        if ((r = engine_db_volume_users(e, name, &users, err)) < 0)
+                return r;
+        if (users[0] != NULL)
+                return berth_failf(err, EBUSY, "remove %s: volume is in use - [%s]", name, users[0]);
+        return engine_volume_remove(e, name, force, err);
+}
+
+int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        bool force = false;
+        int r, status = 0;
+
+        if ((r = simple_opts(cli, argc, argv, "+f", VOLUME_OPTIONS, &force, NULL, NULL, NULL, NULL)) != 0)
+                return r < 0 ? 0 : r;
+        if (optind >= argc)
+                return cli_flag_error(cli, "\"berth volume rm\" requires at least 1 argument.");
+        if (cli_engine_open(cli, &e, &err) < 0)
+                return cli_fail(cli, &err);
+        for (int i = optind; i < argc; i++) {
+                berth_error e2 = {0};
+                if (remove_volume(e, argv[i], force, &e2) < 0) {
+                        if (!(force && e2.code == ENOENT)) {
+                                fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&e2));
+                                status = 1;
+                        }
+                        berth_error_clear(&e2);
+                        continue;
+                }
+                printf("%s\n", argv[i]);
+        }
+        return status;
+}
+
+int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        struct engine_volume *list = NULL;
+        bool all = false, any = false;
+        size_t n = 0;
+        int r;
+
+        if ((r = simple_opts(cli, argc, argv, "+fa", VOLUME_OPTIONS, NULL, NULL, &all, NULL, NULL)) != 0)
+                return r < 0 ? 0 : r;
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_volume_list(e, &list, &n, &err) < 0)
+                return cli_fail(cli, &err);
+        /* docker 23+: only anonymous volumes unless --all. */
+        for (size_t i = 0; i < n; i++) {
+                berth_error e2 = {0};
+                if ((all || list[i].anonymous) && remove_volume(e, list[i].name, false, &e2) == 0) {
+                        if (!any)
+                                printf("Deleted Volumes:\n");
+                        any = true;
+                        printf("%s\n", list[i].name);
+                }
+                berth_error_clear(&e2);
+                engine_volume_clear(&list[i]);
+        }
+        free(list);
+        printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
+        return 0;
+}

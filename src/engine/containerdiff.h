@@ -1,0 +1,30 @@
+/* A container's changes to its image: `diff` (A/C/D per path, as docker's overlay2 driver reports them)
+ * and `commit` (the container's layer as a new image layer). Both read the overlay upper directory: the
+ * container's own layer, where overlayfs keeps whiteouts (0:0 character devices) and opaque directories
+ * (trusted.overlay.opaque=y). */
+#pragma once
+
+#include <jansson.h>
+
+#include "engine.h"
+
+struct engine_change {
+        char kind; /* 'A', 'C', 'D' */
+        char *path;
+};
+
+int engine_container_changes(struct engine *e, const char *id, struct engine_change **out, size_t *n, berth_error *err);
+void engine_changes_free(struct engine_change *c, size_t n);
+
+struct engine_commit_request {
+        const char *reference; /* "repo[:tag]" or NULL */
+        const char *author;
+        const char *message;
+        char **changes;        /* Dockerfile instructions (-c) */
+        bool pause;
+};
+
+/* Writes the container's layer as a tar blob (whiteouts as .wh. entries), then an image config (the
+ * image's, with the container's Config and the new diff id) and manifest, and records the image. */
+int engine_container_commit(struct engine *e, const char *id, const struct engine_commit_request *req, char **image_id,
+                            berth_error *err);

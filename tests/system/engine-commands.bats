@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# exec, attach, logs -f, cp, diff, commit and volume commands.
+
+load engine-helpers
+
+setup() {
+        engine_setup
+}
+
+teardown() {
+        engine_teardown
+}
+
+@test "exec runs in the container's namespaces with docker's flags; its exit codes" {
+        id=$(b run -d -e FROMRUN=1 busybox sleep 100)
+        run b exec "$id" sh -c 'echo $FROMRUN; ps -o pid,comm | grep -c .; cat /proc/1/comm'
+        [ "${lines[0]}" = 1 ]
+        [ "${lines[2]}" = sleep ]
+        # The container's pid namespace: sleep, sh, ps (plus the header) and nothing of the host.
+        [ "${lines[1]}" -le 5 ]
+        run b exec -u nobody -w /tmp -e X=2 "$id" sh -c 'echo $X $(pwd) $(id -u)'
+        [ "$output" = "2 /tmp 65534" ]
+        run b exec "$id" sh -c 'exit 9'
+        [ "$status" -eq 9 ]
+        run b exec "$id" no-such-command
+        [ "$status" -eq 127 ]
+        run b exec "$id" /etc/passwd
+        [ "$status" -eq 126 ]
+        run sh -c "echo piped | '$BERTH_BIN' --root '$ROOT' exec -i $id cat"
+        [ "$output" = piped ]
+        b exec -d "$id" sh -c 'echo detached > /tmp/d'
+        wait_until b exec "$id" test -e /tmp/d
+        run b exec --privileged "$id" grep CapEff /proc/self/status
+        [ "$(echo "$output" | awk '{print $2}')" = "$(grep CapBnd /proc/self/status | awk '{print $2}')" ]
+        b stop -t 1 "$id"
+        run b exec "$id" true
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"is not running"* ]]
+}
+
+@test "exec -t gets a terminal" {
+        id=$(b run -d busybox sleep 100)
+        run script -qec "'$BERTH_BIN' --root '$ROOT' exec -t $id tty" /dev/null
+        [[ "$output" == /dev/pts/* ]]
+}
+
+@test "attach receives the output and the exit code; run -t has a terminal" {
+        id=$(b run -d busybox sh -c 'sleep 1; echo late; exit 4')
+        run b attach "$id"
+        [ "$status" -eq 4 ]
+        [ "$output" = late ]
+        run script -qec "'$BERTH_BIN' --root '$ROOT' run --rm -t busybox tty" /dev/null
+        [[ "$output" == /dev/pts/0* ]]
+}
+
+@test "logs -f follows until the container exits" {
+        id=$(b run -d busybox sh -c 'for i in 1 2 3; do echo $i; sleep 0.3; done')
+        run timeout 20 "$BERTH_BIN" --root "$ROOT" logs -f "$id"
+        [ "$status" -eq 0 ]
+        [ "$output" = "1
+2
+3" ]
+}
+
+@test "cp both ways, archive mode keeps owners, paths stay inside the container" {
+        id=$(b run -d busybox sh -c 'mkdir -p /data/sub; echo in > /data/sub/f; chown 1000:1000 /data/sub/f; ln -s /etc/shadow-of-host /data/link; sleep 100')
+        wait_until b exec "$id" test -e /data/sub/f
+        b cp "$id:/data" "$T/out"
+        [ "$(cat "$T/out/sub/f")" = in ]
+        [ "$(stat -c %u "$T/out/sub/f")" = 0 ]
+        [ "$(readlink "$T/out/link")" = /etc/shadow-of-host ]
+        b cp -a "$id:/data/sub/f" "$T/f-archive"
+        [ "$(stat -c %u:%g "$T/f-archive")" = 1000:1000 ]
+        mkdir "$T/src" && echo host > "$T/src/h"
+        b cp "$T/src" "$id:/data/"
+        [ "$(b exec "$id" cat /data/src/h)" = host ]
+        b cp "$T/src/." "$id:/newdir"
+        [ "$(b exec "$id" cat /newdir/h)" = host ]
+        # A symlink in the container pointing at a host path is resolved inside the container.
+        b exec "$id" ln -s /tmp /data/escape
+        b cp "$T/src/h" "$id:/data/escape/"
+        [ ! -e /tmp/h ] || [ "$(cat /tmp/h)" != host ]
+        [ "$(b exec "$id" cat /tmp/h)" = host ]
+        # A stopped container too.
+        b stop -t 1 "$id"
+        b cp "$id:/data/sub/f" "$T/after-stop"
+        [ "$(cat "$T/after-stop")" = in ]
+        ! grep -q "$ROOT/snapshots/$id/merged" /proc/self/mountinfo
+}
+
+@test "diff lists A/C/D; commit makes an image with the container's layer and config" {
+        id=$(b run -d busybox sh -c 'echo new > /added; rm /bin/vi; echo x >> /etc/group; sleep 100')
+        wait_until b exec "$id" test -e /added
+        run b diff "$id"
+        [ "$output" = "A /added
+C /bin
+D /bin/vi
+C /etc
+C /etc/group" ]
+        run b commit -m "my change" -c 'CMD ["cat", "/added"]' "$id" committed:v1
+        [ "$status" -eq 0 ]
+        [[ "$output" == sha256:* ]]
+        [ "$(b run --rm committed:v1)" = new ]
+        run b run --rm committed:v1 sh -c 'test -e /bin/vi || echo gone'
+        [ "$output" = gone ]
+        [ "$(b history --format '{{.Comment}}' committed:v1 | head -1)" = "my change" ]
+        [ "$(b inspect -f '{{len .RootFS.Layers}}' committed:v1)" = 2 ]
+}
+
+@test "volume create, ls, inspect, rm (refused while in use), prune; rm -v removes anonymous volumes" {
+        run b volume create data1
+        [ "$output" = data1 ]
+        run b volume ls
+        [ "${lines[0]}" = "DRIVER    VOLUME NAME" ]
+        [ "${lines[1]}" = "local     data1" ]
+        [ "$(b volume inspect data1 | jq -r '.[0].Mountpoint')" = "$ROOT/volumes/data1/_data" ]
+        id=$(b create -v data1:/d -v /anon busybox true)
+        run b volume rm data1
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"volume is in use"* ]]
+        [ "$(b volume ls -q | wc -l)" = 2 ]
+        b rm -v "$id"
+        [ "$(b volume ls -q)" = data1 ]
+        b volume rm data1
+        b volume create keepme
+        b create -v /anon2 busybox true >/dev/null
+        b container prune -f
+        run b volume prune -f
+        [ "$status" -eq 0 ]
+        [ "$(b volume ls -q)" = keepme ]
+}
