@@ -104,7 +104,7 @@ C /etc/group" ]
         run b run --rm committed:v1 sh -c 'test -e /bin/vi || echo gone'
         [ "$output" = gone ]
         [ "$(b history --format '{{.Comment}}' committed:v1 | head -1)" = "my change" ]
-        [ "$(b inspect -f '{{len .RootFS.Layers}}' committed:v1)" = 2 ]
+        [ "$(b inspect committed:v1 | jq '.[0].RootFS.Layers | length')" = 2 ]
 }
 
 @test "volume create, ls, inspect, rm (refused while in use), prune; rm -v removes anonymous volumes" {
