@@ -1,0 +1,191 @@
+/* Unit tests of the engine's pure parts: docker's sizes, users and groups resolved in a rootfs, HostConfig
+ * limits as linux.resources, rlimits, id mappings. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <cmocka.h>
+
+#include "cleanup.h"
+#include "json.h"
+#include "lifecycle.h"
+#include "spec_build.h"
+#include "user.h"
+#include "util.h"
+
+static void test_parse_bytes(void **state)
+{
+        int64_t v = 0;
+
+        (void) state;
+        assert_int_equal(engine_parse_bytes("256m", &v), 0);
+        assert_int_equal(v, 268435456);
+        assert_int_equal(engine_parse_bytes("1g", &v), 0);
+        assert_int_equal(v, 1073741824);
+        assert_int_equal(engine_parse_bytes("512", &v), 0);
+        assert_int_equal(v, 512);
+        assert_int_equal(engine_parse_bytes("10MB", &v), 0);
+        assert_int_equal(v, 10485760);
+        assert_int_equal(engine_parse_bytes("1.5k", &v), 0);
+        assert_int_equal(v, 1536);
+        assert_int_equal(engine_parse_bytes("12zb", &v), -EINVAL);
+        assert_int_equal(engine_parse_bytes("", &v), -EINVAL);
+        assert_int_equal(engine_parse_bytes("-5m", &v), -EINVAL);
+        assert_int_equal(engine_parse_bytes("m", &v), -EINVAL);
+}
+
+static int make_rootfs(char *dir)
+{
+        char path[512];
+        FILE *f;
+
+        if (mkdtemp(dir) == NULL)
+                return -1;
+        snprintf(path, sizeof(path), "%s/etc", dir);
+        mkdir(path, 0755);
+        snprintf(path, sizeof(path), "%s/etc/passwd", dir);
+        f = fopen(path, "w");
+        fputs("root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001:app:/home/app:/bin/sh\n# comment\nbad:line\n", f);
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/etc/group", dir);
+        f = fopen(path, "w");
+        fputs("root:x:0:\napp:x:1001:\nwheel:x:10:root,app\naudio:x:29:app\n", f);
+        fclose(f);
+        return 0;
+}
+
+static void remove_rootfs(const char *dir)
+{
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+static void test_user_resolve(void **state)
+{
+        char dir[] = "/tmp/berth-unit-user.XXXXXX";
+        cleanup_close int rootfd = -1;
+        struct engine_user u = {0};
+        berth_error err = {0};
+
+        (void) state;
+        assert_int_equal(make_rootfs(dir), 0);
+        rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(rootfd >= 0);
+
+        assert_int_equal(engine_user_resolve(rootfd, "app", &u, &err), 0);
+        assert_int_equal(u.uid, 1000);
+        assert_int_equal(u.gid, 1001);
+        assert_string_equal(u.home, "/home/app");
+        assert_int_equal(u.n_groups, 2); /* wheel, audio */
+        engine_user_clear(&u);
+
+        assert_int_equal(engine_user_resolve(rootfd, "app:wheel", &u, &err), 0);
+        assert_int_equal(u.gid, 10);
+        engine_user_clear(&u);
+
+        assert_int_equal(engine_user_resolve(rootfd, "4321:99", &u, &err), 0);
+        assert_int_equal(u.uid, 4321);
+        assert_int_equal(u.gid, 99);
+        assert_int_equal(u.n_groups, 1);
+        assert_int_equal(u.groups[0], 99);
+        engine_user_clear(&u);
+
+        assert_int_equal(engine_user_resolve(rootfd, "", &u, &err), 0);
+        assert_int_equal(u.uid, 0);
+        assert_string_equal(u.home, "/root");
+        engine_user_clear(&u);
+
+        assert_true(engine_user_resolve(rootfd, "nobody-here", &u, &err) < 0);
+        assert_non_null(strstr(err.message, "unable to find user nobody-here"));
+        berth_error_clear(&err);
+        assert_true(engine_user_resolve(rootfd, "app:nogroup", &u, &err) < 0);
+        assert_non_null(strstr(err.message, "unable to find group nogroup"));
+        berth_error_clear(&err);
+        remove_rootfs(dir);
+}
+
+static void test_resources(void **state)
+{
+        cleanup_json json_t *hc = json_pack("{s:I,s:I,s:I,s:b,s:I,s:I,s:s}", "Memory", (json_int_t) 268435456,
+                                            "MemoryReservation", (json_int_t) 67108864, "NanoCpus",
+                                            (json_int_t) 500000000, "OomKillDisable", 1, "PidsLimit", (json_int_t) 20,
+                                            "CpuShares", (json_int_t) 512, "CpusetCpus", "0-1");
+        cleanup_json json_t *lx = json_object();
+        berth_error err = {0};
+        json_t *res;
+
+        (void) state;
+        assert_int_equal(engine_spec_resources(hc, lx, &err), 0);
+        res = json_object_get(lx, "resources");
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "memory"), "limit")), 268435456);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "memory"), "reservation")), 67108864);
+        assert_true(json_is_true(json_object_get(json_object_get(res, "memory"), "disableOOMKiller")));
+        assert_null(json_object_get(json_object_get(res, "memory"), "swap"));
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "cpu"), "quota")), 50000);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "cpu"), "period")), 100000);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "cpu"), "shares")), 512);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(res, "cpu"), "cpus")), "0-1");
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "pids"), "limit")), 20);
+}
+
+static void test_rlimits(void **state)
+{
+        cleanup_json json_t *hc = json_pack("{s:[{s:s,s:I,s:I}]}", "Ulimits", "Name", "nproc", "Soft", (json_int_t) 10,
+                                            "Hard", (json_int_t) 20);
+        cleanup_json json_t *process = json_object(), *plain = json_object(), *empty = json_object();
+        struct rlimit rl;
+        berth_error err = {0};
+        json_t *list, *nofile;
+
+        (void) state;
+        assert_int_equal(engine_spec_rlimits(hc, process, &err), 0);
+        list = json_object_get(process, "rlimits");
+        assert_int_equal(json_array_size(list), 2);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "type")), "RLIMIT_NPROC");
+        /* The default open-file limit fits the hard limit we have. */
+        assert_int_equal(engine_spec_rlimits(empty, plain, &err), 0);
+        nofile = json_array_get(json_object_get(plain, "rlimits"), 0);
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+        assert_int_equal((uint64_t) json_integer_value(json_object_get(nofile, "hard")),
+                         rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max);
+}
+
+static void test_userns_mappings(void **state)
+{
+        cleanup_json json_t *hc = json_pack("{s:[s]}", "BerthUidMaps", "0:200000:65536");
+        cleanup_json json_t *bad = json_pack("{s:[s]}", "BerthUidMaps", "0:200000");
+        json_t *uids = NULL, *gids = NULL;
+        berth_error err = {0};
+
+        (void) state;
+        assert_int_equal(engine_userns_mappings(hc, &uids, &gids, &err), 0);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(uids, 0), "hostID")), 200000);
+        /* --uidmap alone maps the gids the same way. */
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(gids, 0), "hostID")), 200000);
+        json_decref(uids);
+        json_decref(gids);
+        assert_true(engine_userns_mappings(bad, &uids, &gids, &err) < 0);
+        assert_non_null(strstr(err.message, "CONTAINER_ID:HOST_ID:SIZE"));
+        berth_error_clear(&err);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_parse_bytes),
+                cmocka_unit_test(test_user_resolve),
+                cmocka_unit_test(test_resources),
+                cmocka_unit_test(test_rlimits),
+                cmocka_unit_test(test_userns_mappings),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
