@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "init.h"
 #include "json.h"
 #include "namespaces.h"
@@ -40,6 +41,7 @@ struct creation {
         struct cgroup_manager *cgroup;
         struct seccomp_profile *seccomp_profile;
         struct seccomp_filter *seccomp;
+        int *idmapped_trees; /* idmap.h */
         char *state_dir;
         int state_dirfd;
         bool state_dir_made;
@@ -95,6 +97,8 @@ static void creation_free(struct creation *c)
                 close(c->console_peer);
         if (c->state_dirfd >= 0)
                 close(c->state_dirfd);
+        if (c->spec != NULL)
+                idmap_close_mounts(c->idmapped_trees, c->spec->n_mounts);
         free(c->state_dir);
         if (c->seccomp)
                 seccomp_filter_free(c->seccomp);
@@ -227,6 +231,7 @@ static int spawn_init(struct creation *c, berth_error *err)
                 .spec = c->spec,
                 .cgroup = c->cgroup,
                 .seccomp = c->seccomp,
+                .idmapped_trees = c->idmapped_trees,
                 .state_dir = c->state_dir,
                 .fifo_fd = c->fifo_fd,
                 .console_fd = c->console_fd,
@@ -488,7 +493,9 @@ int container_create(const struct runtime_context *ctx, const struct create_opti
                 goto done;
         }
         if ((r = make_state_dir(&c, err)) < 0 || (r = prepare_cgroup(&c, err)) < 0 ||
-            (r = prepare_seccomp(&c, err)) < 0 || (r = prepare_channels(&c, err)) < 0 ||
+            (r = prepare_seccomp(&c, err)) < 0 ||
+            (r = idmap_prepare_mounts(c.spec, opts->bundle, &c.idmapped_trees, err)) < 0 ||
+            (r = prepare_channels(&c, err)) < 0 ||
             (r = spawn_init(&c, err)) < 0 || (r = guide_init_to_go(&c, err)) < 0 ||
             (r = wait_until_created(&c, err)) < 0 || (r = receive_terminal_master(&c, out, err)) < 0 ||
             (r = write_state(&c, err)) < 0)

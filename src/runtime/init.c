@@ -154,6 +154,7 @@ static int build_rootfs(const struct init_config *ic, int *rootfd, berth_error *
                 .own_network_namespace = lx->namespaces[NS_NETWORK].present,
                 .own_ipc_namespace = lx->namespaces[NS_IPC].present,
                 .cgroup = ic->cgroup,
+                .idmapped_trees = ic->idmapped_trees,
         };
         int r;
 

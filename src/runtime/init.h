@@ -18,6 +18,7 @@ struct init_config {
         const struct runtime_spec *spec;
         struct cgroup_manager *cgroup;         /* may be NULL */
         const struct seccomp_filter *seccomp;  /* may be NULL */
+        const int *idmapped_trees;             /* idmap.h; may be NULL */
         const char *state_dir;
         int sync_fd;     /* the init's end of the socketpair */
         int fifo_fd;     /* exec.fifo, O_RDWR: start writes a byte into it */

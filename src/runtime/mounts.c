@@ -374,6 +374,31 @@ static int apply_recursive_attrs(int tree_fd, const struct mount_options *o, con
         return 0;
 }
 
+/* The tree was made by the runtime (idmap.c): only the attaching and the options are left to do. */
+static int mount_idmapped(const struct mount_context *mc, const struct spec_mount *m, const struct mount_options *o,
+                          int tree, berth_error *err)
+{
+        cleanup_close int target = -1;
+        struct mount_attr attr = {0};
+        struct stat st;
+
+        if (fstat(tree, &st) < 0)
+                return berth_fail(err, errno, "stat idmapped mount for %s", m->destination);
+        target = path_ensure_in_root(mc->rootfd, m->destination, S_ISDIR(st.st_mode), S_ISDIR(st.st_mode) ? 0755 : 0644,
+                                     err);
+        if (target < 0)
+                return target;
+        attr.attr_set = attr_from_flags(o->flags);
+        attr.attr_clr = attr_from_flags(o->cleared);
+        if ((attr.attr_set || attr.attr_clr) && mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                return berth_fail(err, errno, "set options of idmapped mount on %s", m->destination);
+        if (apply_recursive_attrs(tree, o, m->destination, err) < 0)
+                return -err->code;
+        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return berth_fail(err, errno, "attach idmapped mount on %s", m->destination);
+        return mount_set_propagation(tree, o->propagation, m->destination, err);
+}
+
 static int mount_bind(const struct mount_context *mc, const struct spec_mount *m, const struct mount_options *o,
                       berth_error *err)
 {
@@ -551,12 +576,11 @@ int mounts_apply(const struct mount_context *mc, berth_error *err)
 
                 if (r < 0)
                         return berth_error_prefix(err, "mounts[%zu]: ", i);
-                if (o.idmap || m->n_uid_mappings > 0) {
-                        mount_options_clear(&o);
-                        return berth_failf(err, ENOTSUP, "mounts[%zu] (%s): idmapped mounts are not supported yet", i,
-                                           m->destination);
-                }
-                if (o.remount)
+                if (mc->idmapped_trees != NULL && mc->idmapped_trees[i] >= 0)
+                        r = mount_idmapped(mc, m, &o, mc->idmapped_trees[i], err);
+                else if (o.idmap || m->n_uid_mappings > 0)
+                        r = berth_failf(err, EINVAL, "idmapped mount was not prepared");
+                else if (o.remount)
                         r = mount_remount(mc, m, &o, err);
                 else if (is_bind(m, &o))
                         r = mount_bind(mc, m, &o, err);
@@ -574,8 +598,6 @@ json_t *mount_option_names(void)
         json_t *a = json_array();
 
         for (size_t k = 0; k < ARRAY_SIZE(option_table); k++) {
-                if (strcmp(option_table[k].name, "idmap") == 0 || strcmp(option_table[k].name, "ridmap") == 0)
-                        continue; /* not supported yet: don't advertise */
                 json_array_append_new(a, json_string(option_table[k].name));
         }
         return a;

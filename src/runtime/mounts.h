@@ -36,6 +36,7 @@ struct mount_context {
         bool own_network_namespace;
         bool own_ipc_namespace;
         struct cgroup_manager *cgroup; /* for "cgroup" mounts; may be NULL */
+        const int *idmapped_trees;     /* idmap.h: per mount, a detached idmapped tree or -1; may be NULL */
 };
 
 /* Makes every mount of config.json, in order. */

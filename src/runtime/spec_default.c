@@ -125,7 +125,7 @@ json_t *runtime_features(void)
                             json_pack("{s:b}", "enabled", stat("/sys/kernel/security/apparmor", &st) == 0));
         json_object_set_new(linux_obj, "selinux", json_pack("{s:b}", "enabled", 0));
         json_object_set_new(linux_obj, "intelRdt", json_pack("{s:b}", "enabled", 0));
-        json_object_set_new(linux_obj, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 0));
+        json_object_set_new(linux_obj, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 1));
         json_object_set_new(linux_obj, "netDevices", json_pack("{s:b}", "enabled", 0));
         json_object_set_new(f, "linux", linux_obj);
         {

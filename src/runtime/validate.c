@@ -77,10 +77,5 @@ int validate_for_create(const struct runtime_spec *spec, const struct runtime_co
                         return berth_error_prefix(err, "config.json: ");
         if (lx->intel_rdt != NULL)
                 return berth_failf(err, ENOTSUP, "config.json: linux.intelRdt: Intel RDT is not supported");
-        for (size_t i = 0; i < spec->n_mounts; i++)
-                if (spec->mounts[i].n_uid_mappings > 0)
-                        return berth_failf(err, ENOTSUP, "config.json: mounts[%zu].uidMappings: idmapped mounts are not "
-                                                         "supported yet",
-                                           i);
         return 0;
 }

@@ -242,3 +242,47 @@ teardown() {
         [ -n "$(grep -E '^(memory|cgroup.controllers)$' <<< "$output")" ]
         [[ "$output" == *" ro,"* ]]
 }
+
+# bats test_tags=conformance
+@test "idmap: in a user namespace, a bind mount shows the host's files with the container's ids" {
+        mkdir -p "$TEST_DIR/data"
+        echo host-owned > "$TEST_DIR/data/file"
+        chown 0:0 "$TEST_DIR/data/file"
+        chmod 755 "$TEST_DIR"
+        chown -R 100000:100000 "$BUNDLE/rootfs"
+        config_set '.linux.namespaces += [{"type":"user"}] |
+                .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}] |
+                .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]'
+        config_set ".mounts += [{\"destination\":\"/idmapped\",\"type\":\"bind\",\"source\":\"$TEST_DIR/data\",\"options\":[\"bind\",\"idmap\"]},
+                                {\"destination\":\"/plain\",\"type\":\"bind\",\"source\":\"$TEST_DIR/data\",\"options\":[\"bind\"]}]"
+        config_args sh -c 'stat -c %u:%g /idmapped/file /plain/file; echo new > /idmapped/new'
+        run_container
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = 0:0 ]
+        [ "${lines[1]}" = 65534:65534 ]
+        # The container's root wrote through the idmapped mount: on disk, the file is root's.
+        [ "$(stat -c %u:%g "$TEST_DIR/data/new")" = 0:0 ]
+}
+
+# bats test_tags=conformance
+@test "idmap: a mount's own uidMappings/gidMappings, without a user namespace" {
+        mkdir -p "$TEST_DIR/data"
+        touch "$TEST_DIR/data/file"
+        chown 0:0 "$TEST_DIR/data/file"
+        config_set ".mounts += [{\"destination\":\"/idmapped\",\"type\":\"bind\",\"source\":\"$TEST_DIR/data\",\"options\":[\"bind\"],
+                                 \"uidMappings\":[{\"containerID\":0,\"hostID\":1234,\"size\":1}],
+                                 \"gidMappings\":[{\"containerID\":0,\"hostID\":4321,\"size\":1}]}]"
+        config_args stat -c %u:%g /idmapped/file
+        run_container
+        [ "$status" -eq 0 ]
+        [ "$output" = 1234:4321 ]
+}
+
+@test "idmap on a mount that is not a bind mount is refused" {
+        berth_only
+        config_set '.mounts += [{"destination":"/t","type":"tmpfs","source":"tmpfs","options":["idmap"]}]'
+        run rt run --bundle "$BUNDLE" "$CID"
+        [ "$status" -ne 0 ]
+        assert_one_line_naming "only bind mounts can be idmapped"
+        assert_no_state
+}
