@@ -40,13 +40,16 @@ static int write_map_file(pid_t pid, const char *file, const char *text, berth_e
         return write_file_at(AT_FDCWD, path, text, strlen(text), err);
 }
 
-/* newuidmap PID  cid hid size  cid hid size ... */
+/* newuidmap PID  cid hid size  cid hid size ...; its complaint (stderr) becomes part of our one error line. */
 static int run_id_map_helper(const char *helper, pid_t pid, const struct spec_id_mapping *map, size_t n,
                              berth_error *err)
 {
         char **argv = xzalloc((2 + 3 * n + 1) * sizeof(char *));
+        posix_spawn_file_actions_t actions;
+        char said[512] = "";
+        int out[2], status = 0, r;
+        ssize_t len;
         pid_t child;
-        int status = 0, r;
 
         argv[0] = xstrdup(helper);
         argv[1] = xasprintf("%d", (int) pid);
@@ -55,16 +58,33 @@ static int run_id_map_helper(const char *helper, pid_t pid, const struct spec_id
                 argv[3 + 3 * i] = xasprintf("%u", map[i].host_id);
                 argv[4 + 3 * i] = xasprintf("%u", map[i].size);
         }
-        r = posix_spawnp(&child, helper, NULL, NULL, argv, environ);
+        if (pipe2(out, O_CLOEXEC) < 0) {
+                strv_free(argv);
+                return berth_fail(err, errno, "pipe");
+        }
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
+        posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+        r = posix_spawnp(&child, helper, &actions, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&actions);
         strv_free(argv);
-        if (r != 0)
-                return berth_fail(err, r, "run %s", helper);
+        close(out[1]);
+        if (r != 0) {
+                close(out[0]);
+                return berth_fail(err, r, "run %s (package uidmap)", helper);
+        }
+        len = read_all(out[0], said, sizeof(said) - 1);
+        close(out[0]);
+        said[len > 0 ? len : 0] = '\0';
+        for (char *p = said; *p; p++)
+                if (*p == '\n')
+                        *p = *(p + 1) ? ' ' : '\0';
         while (waitpid(child, &status, 0) < 0)
                 if (errno != EINTR)
                         return berth_fail(err, errno, "wait for %s", helper);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return berth_failf(err, EPERM, "%s %d failed (status %d): are the ranges in /etc/sub%cid?", helper,
-                                   (int) pid, status, helper[3] == 'u' ? 'u' : 'g');
+                return berth_failf(err, EPERM, "%s %d failed%s%s (are the ranges in /etc/sub%cid?)", helper, (int) pid,
+                                   said[0] ? ": " : "", said, helper[3] == 'u' ? 'u' : 'g');
         return 0;
 }
 
