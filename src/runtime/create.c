@@ -430,12 +430,22 @@ static int write_state(struct creation *c, berth_error *err)
         json_object_set_new(state, "berth.startTime", json_integer((json_int_t) start_time));
         if (c->cgroup != NULL)
                 json_object_set_new(state, "berth.cgroup", cgroup_manager_to_json(c->cgroup));
+        /* start and delete read the saved config only when it has hooks for them to run. */
+        if (c->spec->hooks.count[HOOK_POSTSTART] > 0)
+                json_object_set_new(state, "berth.poststartHooks", json_true());
+        if (c->spec->hooks.count[HOOK_POSTSTOP] > 0)
+                json_object_set_new(state, "berth.poststopHooks", json_true());
         text = json_to_string(state);
         json_decref(state);
         /* The config as created: exec takes its defaults from it and delete its poststop hooks, even when
-         * the bundle has changed or gone since. */
-        config = json_to_string(c->spec->document);
-        if ((r = write_file_atomic_at(c->state_dirfd, "config.json", config, strlen(config), 0600, false, err)) < 0)
+         * the bundle has changed or gone since. Its bytes as read, not re-serialised. */
+        if (c->spec->raw != NULL)
+                r = write_file_atomic_at(c->state_dirfd, "config.json", c->spec->raw, c->spec->raw_len, 0600, false, err);
+        else {
+                config = json_to_string(c->spec->document);
+                r = write_file_atomic_at(c->state_dirfd, "config.json", config, strlen(config), 0600, false, err);
+        }
+        if (r < 0)
                 return r;
         return write_file_atomic_at(c->state_dirfd, "state.json", text, strlen(text), 0600, false, err);
 }

@@ -35,6 +35,11 @@ static int load_locked(const struct runtime_context *ctx, const char *id, struct
         return 0;
 }
 
+static bool state_flag(const struct container *c, const char *key)
+{
+        return c->extra != NULL && json_is_true(json_object_get(c->extra, key));
+}
+
 static struct runtime_spec *load_saved_spec(const struct container *c)
 {
         cleanup_free char *path = xasprintf("%s/config.json", c->state_dir);
@@ -74,7 +79,7 @@ int container_start(const struct runtime_context *ctx, const char *id, berth_err
         if (unlinkat(c->state_dirfd, "exec.fifo", 0) < 0)
                 return berth_fail(err, errno, "remove %s/exec.fifo", c->state_dir);
 
-        spec = load_saved_spec(c);
+        spec = state_flag(c, "berth.poststartHooks") ? load_saved_spec(c) : NULL;
         if (spec != NULL && spec->hooks.count[HOOK_POSTSTART] > 0) {
                 cleanup_free char *state = init_hook_state(spec, c->id, c->bundle, c->pid, "running");
                 berth_error hook_err = {0};
@@ -220,7 +225,7 @@ int container_delete(const struct runtime_context *ctx, const char *id, bool for
                 goto out;
         if (m != NULL && (r = cgroup_manager_destroy(m, err)) < 0)
                 goto out;
-        spec = load_saved_spec(c);
+        spec = state_flag(c, "berth.poststopHooks") ? load_saved_spec(c) : NULL;
         if ((r = remove_state_dir(c, err)) < 0)
                 goto out;
         if (spec != NULL && spec->hooks.count[HOOK_POSTSTOP] > 0) {

@@ -1,6 +1,7 @@
 #include "spec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -733,12 +734,26 @@ fail:
 
 int spec_load(const char *bundle, struct runtime_spec **out, berth_error *err)
 {
-        cleanup_free char *path = xasprintf("%s/config.json", bundle);
-        cleanup_json json_t *doc = json_load_path(path, err);
+        cleanup_free char *path = xasprintf("config.json");
+        cleanup_free char *text = NULL;
+        cleanup_json json_t *doc = NULL;
+        cleanup_close int dirfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        size_t len = 0;
+        int r;
 
+        if (dirfd < 0)
+                return berth_fail(err, errno, "bundle %s", bundle);
+        if ((r = read_file_at(dirfd, path, &text, &len, err)) < 0)
+                return berth_error_prefix(err, "%s/", bundle);
+        doc = json_load_text("config.json", text, len, err);
         if (doc == NULL)
                 return -err->code;
-        return spec_parse(doc, bundle, out, err);
+        if ((r = spec_parse(doc, bundle, out, err)) < 0)
+                return r;
+        /* Kept as read: the state directory saves these bytes, no re-serialisation needed. */
+        (*out)->raw = steal_pointer(&text);
+        (*out)->raw_len = len;
+        return 0;
 }
 
 void spec_free(struct runtime_spec *spec)
@@ -789,5 +804,6 @@ void spec_free(struct runtime_spec *spec)
         free(lx->mount_label);
         if (spec->document != NULL)
                 json_decref(spec->document);
+        free(spec->raw);
         free(spec);
 }

@@ -155,6 +155,8 @@ struct spec_linux {
 
 struct runtime_spec {
         json_t *document; /* the parsed config.json; owns the borrowed sections */
+        char *raw;        /* config.json's bytes as read by spec_load (NULL after spec_parse) */
+        size_t raw_len;
         char *oci_version;
         char *root_path; /* absolute: the bundle's root.path resolved against the bundle */
         bool root_readonly;
