@@ -378,3 +378,23 @@ uint64_t cgroup_keyed_value(const char *text, const char *key)
         }
         return 0;
 }
+
+int cgroup_set_hugetlb(struct cgroup_hierarchy *h, const struct cgroup_resources *r, const char *suffix,
+                       berth_error *err)
+{
+        for (size_t i = 0; i < r->n_hugepages; i++) {
+                cleanup_free char *file = xasprintf("hugetlb.%s.%s", r->hugepages[i].page_size, suffix);
+                char buf[24];
+                int ret;
+
+                snprintf(buf, sizeof(buf), "%" PRIu64, r->hugepages[i].limit);
+                ret = cgroup_write_raw(h, file, buf);
+                if (ret == -ENOENT)
+                        return berth_failf(err, EINVAL, "linux.resources.hugepageLimits[%zu]: page size %s is not "
+                                                        "supported by this host",
+                                           i, r->hugepages[i].page_size);
+                if (ret < 0)
+                        return berth_fail(err, -ret, "write '%s' to %s/%s", buf, h->dir, file);
+        }
+        return 0;
+}

@@ -235,6 +235,9 @@ int cgroup_writef(struct cgroup_hierarchy *h, berth_error *err, const char *file
         __attribute__((format(printf, 4, 5)));
 /* Raw write: returns 0 or -errno, sets no error (for callers that turn errno into a better message). */
 int cgroup_write_raw(struct cgroup_hierarchy *h, const char *file, const char *value);
+/* hugepageLimits into hugetlb.<size>.<suffix>: "limit_in_bytes" on v1, "max" on v2. */
+int cgroup_set_hugetlb(struct cgroup_hierarchy *h, const struct cgroup_resources *r, const char *suffix,
+                       berth_error *err);
 int cgroup_read(struct cgroup_hierarchy *h, const char *file, char **out, berth_error *err);
 int cgroup_read_u64(struct cgroup_hierarchy *h, const char *file, uint64_t *out, berth_error *err);
 bool cgroup_file_exists(struct cgroup_hierarchy *h, const char *file);

@@ -315,23 +315,6 @@ static int set_blkio(struct cgroup_hierarchy *h, const struct cgroup_resources *
 
 /* ---- hugetlb, net_cls, net_prio, rdma ---------------------------------------------------------------- */
 
-static int set_hugetlb(struct cgroup_hierarchy *h, const struct cgroup_resources *r, berth_error *err)
-{
-        for (size_t i = 0; i < r->n_hugepages; i++) {
-                cleanup_free char *file = xasprintf("hugetlb.%s.limit_in_bytes", r->hugepages[i].page_size);
-                char buf[24];
-                snprintf(buf, sizeof(buf), "%" PRIu64, r->hugepages[i].limit);
-                int ret = cgroup_write_raw(h, file, buf);
-                if (ret == -ENOENT)
-                        return berth_failf(err, EINVAL, "linux.resources.hugepageLimits[%zu]: page size %s is not "
-                                                        "supported by this host",
-                                           i, r->hugepages[i].page_size);
-                if (ret < 0)
-                        return berth_fail(err, -ret, "write '%s' to %s/%s", buf, h->dir, file);
-        }
-        return 0;
-}
-
 static int set_net_prio(struct cgroup_hierarchy *h, const struct cgroup_resources *r, berth_error *err)
 {
         for (size_t i = 0; i < r->network.n_priorities; i++) {
@@ -369,7 +352,7 @@ int cgroup_v1_apply(struct cgroup_manager *m, const struct cgroup_resources *r, 
                 return ret;
         if ((h = v1_find(m, CG_BLKIO)) != NULL && (ret = set_blkio(h, r, err)) < 0)
                 return ret;
-        if ((h = v1_find(m, CG_HUGETLB)) != NULL && (ret = set_hugetlb(h, r, err)) < 0)
+        if ((h = v1_find(m, CG_HUGETLB)) != NULL && (ret = cgroup_set_hugetlb(h, r, "limit_in_bytes", err)) < 0)
                 return ret;
         if ((h = v1_find(m, CG_NET_CLS)) != NULL && r->network.has_class_id &&
             (ret = cgroup_writef(h, err, "net_cls.classid", "%" PRIu32, r->network.class_id)) < 0)

@@ -247,23 +247,6 @@ static int set_io(struct cgroup_hierarchy *h, const struct cgroup_resources *r, 
 
 /* ---- hugetlb, rdma, unified ------------------------------------------------------------------------------ */
 
-static int set_hugetlb(struct cgroup_hierarchy *h, const struct cgroup_resources *r, berth_error *err)
-{
-        for (size_t i = 0; i < r->n_hugepages; i++) {
-                cleanup_free char *file = xasprintf("hugetlb.%s.max", r->hugepages[i].page_size);
-                char buf[24];
-                snprintf(buf, sizeof(buf), "%" PRIu64, r->hugepages[i].limit);
-                int ret = cgroup_write_raw(h, file, buf);
-                if (ret == -ENOENT)
-                        return berth_failf(err, EINVAL, "linux.resources.hugepageLimits[%zu]: page size %s is not "
-                                                        "supported by this host",
-                                           i, r->hugepages[i].page_size);
-                if (ret < 0)
-                        return berth_fail(err, -ret, "write '%s' to %s/%s", buf, h->dir, file);
-        }
-        return 0;
-}
-
 static int set_unified(struct cgroup_hierarchy *h, const struct cgroup_resources *r, berth_error *err)
 {
         for (size_t i = 0; i < r->n_unified; i++) {
@@ -309,7 +292,7 @@ int cgroup_v2_apply(struct cgroup_manager *m, struct cgroup_hierarchy *h, const 
                 return ret;
         if ((c & CG_BIT(CG_BLKIO)) && (ret = set_io(h, r, err)) < 0)
                 return ret;
-        if ((c & CG_BIT(CG_HUGETLB)) && (ret = set_hugetlb(h, r, err)) < 0)
+        if ((c & CG_BIT(CG_HUGETLB)) && (ret = cgroup_set_hugetlb(h, r, "max", err)) < 0)
                 return ret;
         for (size_t i = 0; (c & CG_BIT(CG_RDMA)) && i < r->n_rdma; i++) {
                 cleanup_free char *line = cgroup_rdma_line(&r->rdma[i]);

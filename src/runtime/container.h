@@ -41,6 +41,11 @@ int container_start(const struct runtime_context *ctx, const char *id, berth_err
 /* Signals the init, or every process of the container with all. */
 int container_kill(const struct runtime_context *ctx, const char *id, int sig, bool all, berth_error *err);
 
+/* pause: freezes every process (v1 freezer.state, v2 cgroup.freeze) once the kernel reports them frozen;
+ * only a created or running container. resume: thaws a paused one (anything else is an error, as runc). */
+int container_pause(const struct runtime_context *ctx, const char *id, berth_error *err);
+int container_resume(const struct runtime_context *ctx, const char *id, berth_error *err);
+
 /* Removes a stopped (or, with force, any) container: its processes, cgroup, state; runs poststop hooks. */
 int container_delete(const struct runtime_context *ctx, const char *id, bool force, berth_error *err);
 

@@ -193,28 +193,13 @@ static int prepare_channels(struct creation *c, berth_error *err)
 static pid_t clone_init(struct creation *c, int flags, berth_error *err)
 {
         int cgroup_fd = c->cgroup ? cgroup_manager_clone_into_fd(c->cgroup) : -1;
-        struct clone_args args = {
-                .flags = (uint64_t) flags,
-                .exit_signal = SIGCHLD,
-        };
-        pid_t pid;
+        bool placed;
+        pid_t pid = namespaces_clone(flags, cgroup_fd, &placed, err);
 
-        /* Fork semantics (no new stack): the child runs on, in a copy of our memory, into init_main. On a
-         * cgroup v2 host the child is born in its cgroup (CLONE_INTO_CGROUP): no window outside it. */
-        if (cgroup_fd >= 0) {
-                args.flags |= CLONE_INTO_CGROUP;
-                args.cgroup = (uint64_t) cgroup_fd;
-        }
-        pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
-        if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
-                cgroup_fd = -1;
-                pid = (pid_t) syscall(SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
-        }
-        if (pid < 0)
-                return berth_fail(err, errno, "clone the container's init (flags %#x)", flags);
-        if (pid == 0)
-                return 0;
-        if (cgroup_fd < 0 && c->cgroup != NULL && cgroup_manager_enter(c->cgroup, pid, err) < 0) {
+        if (pid <= 0)
+                return pid < 0 ? berth_error_prefix(err, "the container's init: ") : 0;
+        /* Without CLONE_INTO_CGROUP (cgroup v1 or hybrid), move it before it runs anything of ours. */
+        if (!placed && c->cgroup != NULL && cgroup_manager_enter(c->cgroup, pid, err) < 0) {
                 c->child = pid;
                 return -err->code;
         }
@@ -244,11 +229,11 @@ static int spawn_init(struct creation *c, berth_error *err)
 
         /* Joining a pid namespace changes only where our children go: do it here, and come back after. */
         if (lx->namespaces[NS_PID].path != NULL) {
-                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-                if (own_pidns < 0)
-                        return berth_fail(err, errno, "open /proc/self/ns/pid");
-                if (namespaces_join_one(NS_PID, lx->namespaces[NS_PID].path, err) < 0)
-                        return -err->code;
+                cleanup_close int target = open(lx->namespaces[NS_PID].path, O_RDONLY | O_CLOEXEC);
+                if (target < 0)
+                        return berth_fail(err, errno, "open pid namespace %s", lx->namespaces[NS_PID].path);
+                if (namespaces_enter_pid_for_children(target, &own_pidns, err) < 0)
+                        return berth_error_prefix(err, "%s: ", lx->namespaces[NS_PID].path);
         }
         pid = clone_init(c, flags, err);
         if (pid == 0) {
@@ -256,9 +241,9 @@ static int spawn_init(struct creation *c, berth_error *err)
                 ic.sync_fd = c->sync_child;
                 init_main(&ic);
         }
-        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0 && pid > 0) {
+        if (namespaces_leave_pid_for_children(&own_pidns, pid > 0 ? err : NULL) < 0 && pid > 0) {
                 c->child = pid;
-                return berth_fail(err, errno, "return to the runtime's pid namespace");
+                return -err->code;
         }
         if (pid < 0)
                 return pid;

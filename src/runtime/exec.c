@@ -251,40 +251,28 @@ static void __attribute__((noreturn)) child_main(const struct exec_job *j)
 static int spawn(struct exec_job *j, berth_error *err)
 {
         int cgroup_fd = j->cgroup ? cgroup_manager_clone_into_fd(j->cgroup) : -1;
-        cleanup_close int own_pidns = -1;
-        struct clone_args args = {.exit_signal = SIGCHLD};
-        bool own_pid = j->spec->linux_section.namespaces[NS_PID].present;
+        int own_pidns = -1;
+        bool placed;
         pid_t pid;
 
-        if (own_pid) {
-                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-                if (own_pidns < 0)
-                        return berth_fail(err, errno, "open /proc/self/ns/pid");
-                if (setns(j->pidfd, CLONE_NEWPID) < 0)
-                        return berth_fail(err, errno, "join the container's pid namespace");
-        }
-        if (cgroup_fd >= 0) {
-                args.flags |= CLONE_INTO_CGROUP;
-                args.cgroup = (uint64_t) cgroup_fd;
-        }
-        pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
-        if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
-                cgroup_fd = -1;
-                pid = (pid_t) syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
-        }
+        /* The pid namespace only applies to children: we join it, the clone lands in it, we leave. */
+        if (j->spec->linux_section.namespaces[NS_PID].present &&
+            namespaces_enter_pid_for_children(j->pidfd, &own_pidns, err) < 0)
+                return -err->code;
+        pid = namespaces_clone(0, cgroup_fd, &placed, err);
         if (pid == 0) {
                 close(j->sync_parent);
                 child_main(j);
         }
-        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0) {
+        if (namespaces_leave_pid_for_children(&own_pidns, err) < 0) {
                 if (pid > 0) {
                         kill(pid, SIGKILL);
                         waitpid(pid, NULL, 0);
                 }
-                return berth_fail(err, errno, "return to the runtime's pid namespace");
+                return -err->code;
         }
         if (pid < 0)
-                return berth_fail(err, errno, "clone the exec process");
+                return berth_error_prefix(err, "the exec process: ");
         j->child = pid;
         close(j->sync_child);
         j->sync_child = -1;
@@ -292,7 +280,7 @@ static int spawn(struct exec_job *j, berth_error *err)
                 close(j->console_fd);
                 j->console_fd = -1;
         }
-        if (cgroup_fd < 0 && j->cgroup != NULL && cgroup_manager_enter(j->cgroup, pid, err) < 0)
+        if (!placed && j->cgroup != NULL && cgroup_manager_enter(j->cgroup, pid, err) < 0)
                 return -err->code;
         return sync_send(j->sync_parent, SYNC_GO, pid, NULL, err);
 }

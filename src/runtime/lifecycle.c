@@ -161,6 +161,38 @@ int container_kill(const struct runtime_context *ctx, const char *id, int sig, b
         return signal_init(c, sig, err);
 }
 
+static int set_frozen(const struct runtime_context *ctx, const char *id, bool frozen, berth_error *err)
+{
+        cleanup_container struct container *c = NULL;
+        struct cgroup_manager *m = NULL;
+        enum container_status status;
+        int r;
+
+        if ((r = load_locked(ctx, id, &c, &status, err)) < 0)
+                return r;
+        if (frozen && status != CONTAINER_RUNNING && status != CONTAINER_CREATED)
+                return berth_failf(err, EINVAL, "container %s is not running (%s)", id, container_status_name(status));
+        if (!frozen && status != CONTAINER_PAUSED)
+                return berth_failf(err, EINVAL, "container %s is not paused (%s)", id, container_status_name(status));
+        if (c->cgroup == NULL)
+                return berth_failf(err, ENOENT, "container %s has no cgroup: cannot %s it", id, frozen ? "pause" : "resume");
+        if ((r = cgroup_manager_from_json(c->cgroup, &m, err)) < 0)
+                return r;
+        r = cgroup_manager_freeze(m, frozen, err);
+        cgroup_manager_free(m);
+        return r;
+}
+
+int container_pause(const struct runtime_context *ctx, const char *id, berth_error *err)
+{
+        return set_frozen(ctx, id, true, err);
+}
+
+int container_resume(const struct runtime_context *ctx, const char *id, berth_error *err)
+{
+        return set_frozen(ctx, id, false, err);
+}
+
 static int remove_state_dir(const struct container *c, berth_error *err)
 {
         static const char *const files[] = {"exec.fifo", "state.json", "config.json"};

@@ -1,6 +1,10 @@
 #include "namespaces.h"
 
 #include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -98,4 +102,57 @@ int namespaces_write_time_offsets(const struct spec_linux *lx, berth_error *err)
                 line += n;
         }
         return 0;
+}
+
+pid_t namespaces_clone(int flags, int cgroup_fd, bool *placed, berth_error *err)
+{
+        struct clone_args args = {
+                .flags = (uint64_t) flags,
+                .exit_signal = SIGCHLD,
+        };
+        pid_t pid;
+
+        *placed = false;
+        /* Fork semantics (no new stack): the child continues in a copy of our memory. The raw syscall, not
+         * glibc's fork(): no atfork handlers, and the flags go through. */
+        if (cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t) cgroup_fd;
+        }
+        pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
+                cgroup_fd = -1;
+                pid = (pid_t) syscall(SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
+        }
+        if (pid < 0)
+                return berth_fail(err, errno, "clone (flags %#x)", flags);
+        *placed = cgroup_fd >= 0;
+        return pid;
+}
+
+int namespaces_enter_pid_for_children(int fd, int *saved, berth_error *err)
+{
+        *saved = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        if (*saved < 0)
+                return berth_fail(err, errno, "open /proc/self/ns/pid");
+        if (setns(fd, CLONE_NEWPID) < 0) {
+                int e = errno;
+                close(*saved);
+                *saved = -1;
+                return berth_fail(err, e, "join the container's pid namespace");
+        }
+        return 0;
+}
+
+int namespaces_leave_pid_for_children(int *saved, berth_error *err)
+{
+        int r = 0;
+
+        if (*saved < 0)
+                return 0;
+        if (setns(*saved, CLONE_NEWPID) < 0)
+                r = berth_fail(err, errno, "return to the runtime's pid namespace");
+        close(*saved);
+        *saved = -1;
+        return r;
 }

@@ -25,6 +25,16 @@ int namespaces_join_paths(const struct spec_linux *lx, unsigned skip, bool inclu
 /* setns() into one namespace by path. */
 int namespaces_join_one(enum spec_namespace_type type, const char *path, berth_error *err);
 
+/* Clones a child with fork semantics (it returns 0 there, in a copy of our memory) and the CLONE_NEW* flags.
+ * With a cgroup v2 directory fd (cgroup_fd >= 0) the child is born in that cgroup (clone3's
+ * CLONE_INTO_CGROUP) and *placed is set; otherwise the caller must move it. Returns the pid or -errno. */
+pid_t namespaces_clone(int flags, int cgroup_fd, bool *placed, berth_error *err);
+
+/* Our children's pid namespace (setns affects only them): enter the one of fd (a namespace fd or a
+ * pidfd), remembering ours in *saved; then come back to it. */
+int namespaces_enter_pid_for_children(int fd, int *saved, berth_error *err);
+int namespaces_leave_pid_for_children(int *saved, berth_error *err);
+
 /* Writes linux.timeOffsets into /proc/self/timens_offsets; must follow unshare(CLONE_NEWTIME) and precede
  * the fork of the first process that lives in the new time namespace. */
 int namespaces_write_time_offsets(const struct spec_linux *lx, berth_error *err);

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "seccomp_profile.h"
 #include "seccomp_internal.h"
+#include "sync.h"
 #include "util.h"
 
 
@@ -347,41 +348,6 @@ static int listener_connect(const char *listener_path, berth_error *err)
         return steal_fd(&sock);
 }
 
-/* The fd rides on the first sendmsg; a stream socket may take the payload in parts, the rest goes with
- * plain sends ("If more than one sendmsg(2) is used, the file descriptors MUST be sent only in the first
- * call"). */
-static int send_fd_and_payload(int sock, int fd, const char *payload, size_t len, berth_error *err)
-{
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } control;
-        struct iovec iov = {.iov_base = (void *) payload, .iov_len = len};
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = control.buf,
-                .msg_controllen = sizeof(control.buf),
-        };
-        struct cmsghdr *cmsg;
-        ssize_t n;
-        int r;
-
-        memset(&control, 0, sizeof(control));
-        cmsg = CMSG_FIRSTHDR(&msg);
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-        do
-                n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return berth_fail(err, errno, "send the seccomp listener fd");
-        if ((size_t) n < len && (r = write_all(sock, payload + n, len - (size_t) n)) < 0)
-                return berth_fail(err, -r, "send the container process state to the seccomp listener");
-        return 0;
-}
 
 int seccomp_send_listener(const char *listener_path, int listener_fd, const char *state_json, berth_error *err)
 {
@@ -391,7 +357,7 @@ int seccomp_send_listener(const char *listener_path, int listener_fd, const char
         if (sock < 0)
                 return sock;
         /* One state per connection, and the connection is closed after it (runtime-spec). */
-        if ((r = send_fd_and_payload(sock, listener_fd, state_json, strlen(state_json), err)) < 0)
+        if ((r = fd_send(sock, listener_fd, state_json, strlen(state_json), err)) < 0)
                 return berth_error_prefix(err, "seccomp listener %s: ", listener_path);
         return 0;
 }

@@ -9,6 +9,8 @@
 
 #include "util.h"
 
+static ssize_t receive_with_fd(int sock, void *buf, size_t len, int *fd_out);
+
 int sync_send(int fd, enum sync_message_type type, int32_t value, const char *text, berth_error *err)
 {
         struct sync_message msg = {.type = type, .value = value};
@@ -36,33 +38,14 @@ int sync_send_fd(int fd, enum sync_message_type type, int passed_fd, berth_error
 
 int sync_receive(int fd, struct sync_message *msg, berth_error *err)
 {
-        struct iovec iov = {.iov_base = msg, .iov_len = offsetof(struct sync_message, fd)};
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } control;
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = control.buf,
-                .msg_controllen = sizeof(control.buf),
-        };
-        struct cmsghdr *cmsg;
         ssize_t n;
 
         memset(msg, 0, sizeof(*msg));
-        msg->fd = -1;
-        do
-                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-        while (n < 0 && errno == EINTR);
+        n = receive_with_fd(fd, msg, offsetof(struct sync_message, fd), &msg->fd);
         if (n < 0)
-                return berth_fail(err, errno, "receive from the container's init");
+                return berth_fail(err, (int) -n, "receive from the container's init");
         if (n == 0)
                 return -EPIPE;
-        cmsg = CMSG_FIRSTHDR(&mh);
-        if (cmsg != NULL && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
-            cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-                memcpy(&msg->fd, CMSG_DATA(cmsg), sizeof(int));
         msg->text[sizeof(msg->text) - 1] = '\0';
         if ((size_t) n < offsetof(struct sync_message, text)) {
                 if (msg->fd >= 0)
@@ -99,6 +82,8 @@ void sync_fail_and_exit(int fd, const berth_error *err)
         _exit(EXIT_FAILURE);
 }
 
+/* The fd rides on the first sendmsg; a stream socket may take the payload in parts, the rest goes with
+ * plain sends (SCM_RIGHTS must be sent with the first part only). */
 int fd_send(int sock, int fd, const void *payload, size_t payload_len, berth_error *err)
 {
         char dummy = '\0';
@@ -118,6 +103,7 @@ int fd_send(int sock, int fd, const void *payload, size_t payload_len, berth_err
         };
         struct cmsghdr *cmsg;
         ssize_t n;
+        int r;
 
         memset(&control, 0, sizeof(control));
         cmsg = CMSG_FIRSTHDR(&msg);
@@ -130,18 +116,20 @@ int fd_send(int sock, int fd, const void *payload, size_t payload_len, berth_err
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return berth_fail(err, errno, "send fd over unix socket");
+        if ((size_t) n < iov.iov_len && (r = write_all(sock, (const char *) iov.iov_base + n, iov.iov_len - (size_t) n)) < 0)
+                return berth_fail(err, -r, "send the rest of the message over unix socket");
         return 0;
 }
 
-int fd_receive(int sock, int *fd_out, berth_error *err)
+/* recvmsg of up to len bytes and at most one fd (*fd_out, -1 when none came). Returns bytes or -errno. */
+static ssize_t receive_with_fd(int sock, void *buf, size_t len, int *fd_out)
 {
-        char buf[4096];
-        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+        struct iovec iov = {.iov_base = buf, .iov_len = len};
         union {
                 char buf[CMSG_SPACE(sizeof(int))];
                 struct cmsghdr align;
         } control;
-        struct msghdr msg = {
+        struct msghdr mh = {
                 .msg_iov = &iov,
                 .msg_iovlen = 1,
                 .msg_control = control.buf,
@@ -150,17 +138,29 @@ int fd_receive(int sock, int *fd_out, berth_error *err)
         struct cmsghdr *cmsg;
         ssize_t n;
 
+        *fd_out = -1;
         do
-                n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+                n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n < 0)
-                return berth_fail(err, errno, "receive fd over unix socket");
-        if (n == 0)
+                return -errno;
+        cmsg = CMSG_FIRSTHDR(&mh);
+        if (cmsg != NULL && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
+            cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+                memcpy(fd_out, CMSG_DATA(cmsg), sizeof(int));
+        return n;
+}
+
+int fd_receive(int sock, int *fd_out, berth_error *err)
+{
+        char buf[4096];
+        ssize_t n = receive_with_fd(sock, buf, sizeof(buf), fd_out);
+
+        if (n < 0)
+                return berth_fail(err, (int) -n, "receive fd over unix socket");
+        if (n == 0 && *fd_out < 0)
                 return berth_failf(err, EPIPE, "receive fd over unix socket: peer closed the connection");
-        cmsg = CMSG_FIRSTHDR(&msg);
-        if (cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
-            cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+        if (*fd_out < 0)
                 return berth_failf(err, EPROTO, "receive fd over unix socket: no fd in the message");
-        memcpy(fd_out, CMSG_DATA(cmsg), sizeof(int));
         return 0;
 }

@@ -1,34 +1,25 @@
-/* `pause`: freezes every process of the container (v1 freezer.state, v2 cgroup.freeze) and returns once the
- * kernel reports them frozen. Only a created or running container can be paused, as with runc. */
-#include <errno.h>
-
-#include "cgroup.h"
-#include "cleanup.h"
+/* `pause` and `resume` (runc's): the freezer, through the runtime library's lifecycle operations. */
 #include "commands.h"
+#include "container.h"
+
+static int freezer_command(struct runtime_context *ctx, int argc, char **argv,
+                           int (*operation)(const struct runtime_context *, const char *, berth_error *))
+{
+        berth_error err = {0};
+
+        if (argc != 2)
+                return cli_usage_error(ctx, "%s: expects exactly one container id", argv[0]);
+        if (operation(ctx, argv[1], &err) < 0)
+                return cli_fail(ctx, &err);
+        return 0;
+}
 
 int cmd_pause(struct runtime_context *ctx, int argc, char **argv)
 {
-        cleanup_container struct container *c = NULL;
-        struct cgroup_manager *m = NULL;
-        enum container_status status;
-        cleanup_error berth_error err = {0};
-        int r;
+        return freezer_command(ctx, argc, argv, container_pause);
+}
 
-        if (argc != 2)
-                return cli_usage_error(ctx, "pause: expects exactly one container id");
-        if (container_load(ctx, argv[1], &c, &err) < 0 || container_lock(c, &err) < 0 ||
-            container_status(c, &status, &err) < 0)
-                return cli_fail(ctx, &err);
-        if (status != CONTAINER_RUNNING && status != CONTAINER_CREATED) {
-                berth_failf(&err, EINVAL, "container %s is not running (%s)", argv[1], container_status_name(status));
-                return cli_fail(ctx, &err);
-        }
-        if (c->cgroup == NULL) {
-                berth_failf(&err, ENOENT, "container %s has no cgroup: cannot pause it", argv[1]);
-                return cli_fail(ctx, &err);
-        }
-        if ((r = cgroup_manager_from_json(c->cgroup, &m, &err)) == 0)
-                r = cgroup_manager_freeze(m, true, &err);
-        cgroup_manager_free(m);
-        return r < 0 ? cli_fail(ctx, &err) : 0;
+int cmd_resume(struct runtime_context *ctx, int argc, char **argv)
+{
+        return freezer_command(ctx, argc, argv, container_resume);
 }
