@@ -22,10 +22,13 @@ done
 
 passed=0
 failed=0
+started=$SECONDS
+phase_started=$SECONDS
 report() {  # report PASSED FAILED WHAT
         passed=$((passed + $1))
         failed=$((failed + $2))
-        printf '== %s: %d passed, %d failed\n' "$3" "$1" "$2"
+        printf '== %s: %d passed, %d failed (%ds)\n' "$3" "$1" "$2" $((SECONDS - phase_started))
+        phase_started=$SECONDS
 }
 
 # TAP from bats: count "ok" and "not ok" (skips count as passed: they are reported in the output).
@@ -81,6 +84,7 @@ fi
 if [ ${#suites[@]} -eq 0 ]; then
         mapfile -t suites < <(ls tests/system/*.bats)
 fi
+phase_started=$SECONDS
 
 export BERTH_BUILD=$top/build
 for suite in "${suites[@]}"; do
@@ -116,5 +120,6 @@ if [ -z "$quick" ]; then
         fi
 fi
 
+echo "total time: $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
