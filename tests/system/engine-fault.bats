@@ -42,7 +42,7 @@ count_kernel_objects() {
 
 @test "kill -9 of a monitor: ps -a tells the truth, rm -f cleans up" {
         id=$(b run -d busybox sleep 300)
-        mon=$(pgrep -f "berth-monitor.*$id")
+        mon=$(pgrep -o -f "berth-monitor.*$id")
         kill -9 "$mon"
         # The container still runs: ps says so.
         [ "$(container_state "$id")" = running ]
@@ -57,7 +57,7 @@ count_kernel_objects() {
 @test "kill -9 of a monitor whose container keeps running: rm -f stops and removes it" {
         id=$(b run -d busybox sleep 300)
         pid=$(init_pid "$id")
-        kill -9 "$(pgrep -f "berth-monitor.*$id")"
+        kill -9 "$(pgrep -o -f "berth-monitor.*$id")"
         b rm -f "$id"
         # Gone, or a zombie waiting for the host's init to reap it (its parent, the monitor, is dead).
         state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo gone)
