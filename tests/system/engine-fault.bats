@@ -18,7 +18,8 @@ count_kernel_objects() {
         mounts=$(grep -c " $T/" /proc/self/mountinfo || true)
         nsfs=$(grep -c " nsfs " /proc/self/mountinfo || true)
         procs=$(pgrep -f -- "$ROOT" | wc -l)
-        cgroups=$(find /sys/fs/cgroup -maxdepth 3 -path '*/berth/*' -type d 2>/dev/null | wc -l)
+        # Containers of the engine have 64-hex ids (other suites' runtime containers do not).
+        cgroups=$(find /sys/fs/cgroup -maxdepth 3 -regextype posix-extended -regex '.*/berth/[0-9a-f]{64}' -type d 2>/dev/null | wc -l)
         echo "mounts=$mounts nsfs=$nsfs procs=$procs cgroups=$cgroups"
 }
 
