@@ -292,3 +292,24 @@ line 200" ]
         [ "$status" -eq 0 ]
         [ "$(b ps -aq)" = "${a:0:12}" ]
 }
+
+@test "--pid/--uts host and container:NAME; --security-opt seccomp=unconfined|PROFILE and no-new-privileges" {
+        b run -d --name nssrc busybox sleep 100
+        run b run --rm --pid container:nssrc busybox ps -o pid,comm
+        [ "$(echo "${lines[1]}" | awk '{print $1, $2}')" = "1 sleep" ]
+        [ "$(b run --rm --uts host busybox hostname)" = "$(hostname)" ]
+        [ "$(b run --rm --pid host busybox sh -c 'ls -d /proc/[0-9]* | wc -l')" -gt 5 ]
+        [ "$(b run --rm busybox grep Seccomp: /proc/self/status | awk '{print $2}')" = 2 ]
+        [ "$(b run --rm --security-opt seccomp=unconfined busybox grep Seccomp: /proc/self/status | awk '{print $2}')" = 0 ]
+        [ "$(b run --rm --security-opt no-new-privileges busybox grep NoNewPrivs: /proc/self/status | awk '{print $2}')" = 1 ]
+        [ "$(b run --rm busybox grep NoNewPrivs: /proc/self/status | awk '{print $2}')" = 0 ]
+        # A docker-format profile (names, includes/excludes by capability).
+        cat > "$T/profile.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"},
+              {"names": ["chdir"], "action": "SCMP_ACT_ERRNO", "includes": {"caps": ["CAP_SYS_ADMIN"]}}]}
+JSON
+        run b run --rm --security-opt "seccomp=$T/profile.json" busybox sh -c 'mkdir /x; cd /tmp && echo cd-ok'
+        [[ "$output" == *"mkdir: can't create directory '/x': Operation not permitted"* ]]
+        [[ "$output" == *cd-ok* ]]
+}
