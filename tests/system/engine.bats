@@ -313,3 +313,23 @@ JSON
         [[ "$output" == *"mkdir: can't create directory '/x': Operation not permitted"* ]]
         [[ "$output" == *cd-ok* ]]
 }
+
+@test "--sig-proxy: a signal to the foreground berth run reaches the container" {
+        "$BERTH_BIN" --root "$ROOT" run --name proxied busybox sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while true; do sleep 0.1; done' > "$T/out" 2>&1 &
+        client=$!
+        wait_until grep -q ready "$T/out"
+        kill -TERM "$client"
+        wait "$client" || status=$?
+        [ "${status:-0}" -eq 3 ]
+        grep -q got-term "$T/out"
+        [ "$(b inspect -f '{{.State.ExitCode}}' proxied)" = 3 ]
+}
+
+@test "logs --since and --until select by time" {
+        id=$(b run -d busybox sh -c 'echo early; sleep 2; echo late')
+        b wait "$id" >/dev/null
+        mid=$(date -u -d @$(( $(date +%s) - 1 )) +%Y-%m-%dT%H:%M:%SZ)
+        [ "$(b logs --since "$mid" "$id")" = late ]
+        [ "$(b logs --until "$mid" "$id")" = early ]
+        [ "$(b logs --since 1h "$id" | wc -l)" = 2 ]
+}
