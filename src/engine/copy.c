@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "create.h"
+#include "json.h"
 #include "db.h"
 #include "lifecycle.h"
 #include "path.h"
@@ -42,6 +44,9 @@ static int copy_dir_contents(int sfd, int dfd, bool archive, berth_error *err)
         struct dirent *de;
         int r;
 
+        /* The dup shares the offset: start from the first entry whatever read the fd before. */
+        if (dupfd >= 0)
+                lseek(dupfd, 0, SEEK_SET);
         if (dupfd < 0 || (d = fdopendir(dupfd)) == NULL) {
                 if (dupfd >= 0)
                         close(dupfd);
@@ -273,4 +278,57 @@ int engine_copy_to_container(struct engine *e, const char *id, const char *src, 
         close(parent);
         split_clear(&s);
         return r;
+}
+
+static bool dir_is_empty(int fd)
+{
+        cleanup_closedir DIR *d = NULL;
+        int dupfd = dup(fd);
+        struct dirent *de;
+
+        if (dupfd >= 0)
+                lseek(dupfd, 0, SEEK_SET);
+        if (dupfd < 0 || (d = fdopendir(dupfd)) == NULL) {
+                if (dupfd >= 0)
+                        close(dupfd);
+                return false;
+        }
+        while ((de = readdir(d)) != NULL)
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        return false;
+        return true;
+}
+
+int engine_populate_volumes(struct engine *e, const struct engine_container *c, const char *rootfs, berth_error *err)
+{
+        cleanup_close int rootfd = -1;
+        size_t i;
+        json_t *v;
+        int r;
+
+        json_array_foreach(c->mounts, i, v) {
+                const char *type = json_string_value(json_object_get(v, "Type"));
+                const char *name = json_string_value(json_object_get(v, "Name"));
+                const char *dest = json_string_value(json_object_get(v, "Destination"));
+                const char *mode = json_string_value(json_object_get(v, "Mode"));
+                cleanup_free char *data = NULL;
+                cleanup_close int src = -1, dst = -1;
+                if (type == NULL || strcmp(type, "volume") != 0 || name == NULL || dest == NULL ||
+                    (mode != NULL && strstr(mode, "nocopy") != NULL))
+                        continue;
+                if (rootfd < 0 && (rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+                        return berth_fail(err, errno, "open %s", rootfs);
+                src = path_open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0, NULL);
+                if (src < 0)
+                        continue; /* nothing there in the image */
+                data = engine_volume_path(e, name);
+                dst = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dst < 0)
+                        return berth_fail(err, errno, "open volume %s", name);
+                if (!dir_is_empty(dst) || dir_is_empty(src))
+                        continue;
+                if ((r = copy_dir_contents(src, dst, true, err)) < 0)
+                        return berth_error_prefix(err, "copy %s into volume %s: ", dest, name);
+        }
+        return 0;
 }

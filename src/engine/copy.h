@@ -15,3 +15,7 @@ int engine_copy_from_container(struct engine *e, const char *id, const char *src
                                berth_error *err);
 int engine_copy_to_container(struct engine *e, const char *id, const char *src, const char *dst, bool archive,
                              berth_error *err);
+
+/* docker's volume population: a new (empty) volume mounted where the image has content gets a copy of it,
+ * owners and modes kept. Called at start, before the container runs; "nocopy" in the mount's mode skips it. */
+int engine_populate_volumes(struct engine *e, const struct engine_container *c, const char *rootfs, berth_error *err);

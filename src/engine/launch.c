@@ -26,6 +26,7 @@
 
 #include "cleanup.h"
 #include "container.h"
+#include "copy.h"
 #include "exe_protect.h"
 #include "db.h"
 #include "idshift.h"
@@ -325,7 +326,8 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         unlinkat(l.dirfd, MONITOR_EXIT_FILE, 0);
         remove_stale_runtime_state(e, id);
         if ((r = snapshot_mount(e->store, id, false, &paths, err)) < 0 ||
-            (r = engine_idshift_rootfs(e, c, l.dirfd, paths.merged, err)) < 0 || (r = write_config(&l, paths.merged, err)) < 0 ||
+            (r = engine_idshift_rootfs(e, c, l.dirfd, paths.merged, err)) < 0 ||
+            (r = engine_populate_volumes(e, c, paths.merged, err)) < 0 || (r = write_config(&l, paths.merged, err)) < 0 ||
             (r = prepare_fds(&l, err)) < 0)
                 goto out;
         if (access(e->monitor_exe, X_OK) < 0 || access(e->launch_exe, X_OK) < 0) {

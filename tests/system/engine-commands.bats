@@ -129,3 +129,12 @@ C /etc/group" ]
         [ "$status" -eq 0 ]
         [ "$(b volume ls -q)" = keepme ]
 }
+
+@test "a new volume gets the image's content at its mount point (docker's copy-up), once" {
+        run b run --rm -v etcvol:/etc busybox sh -c 'grep -c . /etc/group > /dev/null && echo populated; echo mine > /etc/group'
+        [ "$output" = populated ]
+        [ "$(b run --rm -v etcvol:/etc busybox cat /etc/group)" = mine ]
+        [ -f "$ROOT/volumes/etcvol/_data/passwd" ]
+        run b run --rm -v empty:/etc:nocopy busybox ls /etc
+        [ -z "$(ls "$ROOT/volumes/empty/_data")" ] || [ "$(ls "$ROOT/volumes/empty/_data")" = "$(echo)" ]
+}
