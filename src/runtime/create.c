@@ -2,7 +2,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <linux/sched.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -382,10 +381,29 @@ static int receive_terminal_master(struct creation *c, struct created_container 
         return fd_receive(c->console_peer, &out->terminal_master, err);
 }
 
+/* The state's "owner": the user name of our uid from /etc/passwd, read directly (as runc does) rather than
+ * through NSS, which a static binary cannot load. */
 static char *owner_name(void)
 {
-        struct passwd *pw = getpwuid(geteuid());
-        return xstrdup(pw ? pw->pw_name : "");
+        cleanup_fclose FILE *f = fopen("/etc/passwd", "re");
+        char line[1024];
+        uid_t uid = geteuid();
+
+        while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+                char *name = line, *colon = strchr(line, ':'), *uid_field;
+                uint64_t value;
+                if (colon == NULL)
+                        continue;
+                *colon = '\0';
+                uid_field = strchr(colon + 1, ':');
+                if (uid_field == NULL)
+                        continue;
+                uid_field++;
+                uid_field[strcspn(uid_field, ":")] = '\0';
+                if (parse_u64(uid_field, &value) == 0 && value == uid)
+                        return xstrdup(name);
+        }
+        return xstrdup("");
 }
 
 static int write_state(struct creation *c, berth_error *err)
