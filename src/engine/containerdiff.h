@@ -5,6 +5,8 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 
 #include "engine.h"
 
@@ -12,6 +14,12 @@ struct engine_change {
         char kind; /* 'A', 'C', 'D' */
         char *path;
 };
+
+/* Shared by diff and commit (containercommit.c). */
+int engine_container_upper_fd(struct engine *e, const char *id, berth_error *err);
+bool engine_layer_is_mount_point(const json_t *mounts, const char *path, const struct stat *st);
+bool engine_layer_is_whiteout(const struct stat *st);
+bool engine_layer_is_opaque(int dirfd, const char *name);
 
 int engine_container_changes(struct engine *e, const char *id, struct engine_change **out, size_t *n, berth_error *err);
 void engine_changes_free(struct engine_change *c, size_t n);

@@ -92,13 +92,3 @@ out:
         return r;
 }
 
-int image_config_read(struct image_store *s, const char *config_digest, struct image_config *c, berth_error *err)
-{
-        cleanup_free char *text = NULL, *what = xasprintf("config %s", config_digest);
-        size_t len = 0;
-        int r;
-
-        if ((r = store_blob_read(s, config_digest, IMAGE_METADATA_MAX, &text, &len, err)) < 0)
-                return r;
-        return image_config_parse(what, text, len, c, err);
-}

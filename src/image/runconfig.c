@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "blob.h"
 #include "cleanup.h"
 #include "commit.h"
 #include "json.h"
@@ -98,4 +99,16 @@ int image_run_config_get(struct image_store *s, const char *image_id, struct ima
                 return berth_error_prefix(err, "image %s: ", image_id);
         }
         return 0;
+}
+
+/* Here rather than in commit.c: reading a config is light, committing an image unpacks layers. */
+int image_config_read(struct image_store *s, const char *config_digest, struct image_config *c, berth_error *err)
+{
+        cleanup_free char *text = NULL, *what = xasprintf("config %s", config_digest);
+        size_t len = 0;
+        int r;
+
+        if ((r = store_blob_read(s, config_digest, IMAGE_METADATA_MAX, &text, &len, err)) < 0)
+                return r;
+        return image_config_parse(what, text, len, c, err);
 }

@@ -13,8 +13,28 @@
 #include "cleanup.h"
 #include "cli.h"
 #include "cmd_container.h"
-#include "registry_cli.h"
+#ifdef BERTH_FULL
+#include "registry_cli.h" /* the pull/push/login commands */
+#endif
 #include "util.h"
+
+/* Commands that need libarchive or libcurl. They live only in berth-full: `berth` itself stays lean (it
+ * starts in a fraction of the time without ~40 shared libraries), and hands these over with execv. */
+#define HEAVY_COMMANDS(X) \
+        X("load", cmd_load, "Load an image from a tar archive or STDIN") \
+        X("image load", cmd_load, "Load an image from a tar archive or STDIN") \
+        X("save", cmd_save, "Save one or more images to a tar archive") \
+        X("image save", cmd_save, "Save one or more images to a tar archive") \
+        X("import", cmd_import, "Import the contents from a tarball to create a filesystem image") \
+        X("image import", cmd_import, "Import the contents from a tarball to create a filesystem image") \
+        X("commit", cmd_commit, "Create a new image from a container's changes") \
+        X("container commit", cmd_commit, "Create a new image from a container's changes") \
+        X("pull", cmd_pull, "Download an image from a registry") \
+        X("image pull", cmd_pull, "Download an image from a registry") \
+        X("push", cmd_push, "Upload an image to a registry") \
+        X("image push", cmd_push, "Upload an image to a registry") \
+        X("login", cmd_login, "Log in to a registry") \
+        X("logout", cmd_logout, "Log out from a registry")
 
 /* The command table. A later command (run, ps, ...) adds its cmd_*.c file and one line here; two-word
  * names ("image ls") are matched before one-word names. */
@@ -32,12 +52,6 @@ static const struct berth_command COMMANDS[] = {
         {"image rm", cmd_rmi, "Remove one or more images"},
         {"image remove", cmd_rmi, "Remove one or more images"},
         {"image prune", cmd_image_prune, "Remove unused images"},
-        {"load", cmd_load, "Load an image from a tar archive or STDIN"},
-        {"image load", cmd_load, "Load an image from a tar archive or STDIN"},
-        {"save", cmd_save, "Save one or more images to a tar archive"},
-        {"image save", cmd_save, "Save one or more images to a tar archive"},
-        {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
-        {"image import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
         {"image mount", cmd_image_mount, "Mount an image's root filesystem read-only and print its path"},
         {"image unmount", cmd_image_unmount, "Unmount an image's root filesystem"},
         {"image umount", cmd_image_unmount, "Unmount an image's root filesystem"},
@@ -87,8 +101,6 @@ static const struct berth_command COMMANDS[] = {
         {"container cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
         {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
         {"container diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
-        {"commit", cmd_commit, "Create a new image from a container's changes"},
-        {"container commit", cmd_commit, "Create a new image from a container's changes"},
         {"volume create", cmd_volume_create, "Create a volume"},
         {"volume ls", cmd_volume_ls, "List volumes"},
         {"volume list", cmd_volume_ls, "List volumes"},
@@ -96,13 +108,16 @@ static const struct berth_command COMMANDS[] = {
         {"volume rm", cmd_volume_rm, "Remove one or more volumes"},
         {"volume remove", cmd_volume_rm, "Remove one or more volumes"},
         {"volume prune", cmd_volume_prune, "Remove unused local volumes"},
-        {"pull", cmd_pull, "Download an image from a registry"},
-        {"image pull", cmd_pull, "Download an image from a registry"},
-        {"push", cmd_push, "Upload an image to a registry"},
-        {"image push", cmd_push, "Upload an image to a registry"},
-        {"login", cmd_login, "Log in to a registry"},
-        {"logout", cmd_logout, "Log out from a registry"},
+#ifdef BERTH_FULL
+#define COMMAND_ENTRY(name, fn, summary) {name, fn, summary},
+        HEAVY_COMMANDS(COMMAND_ENTRY)
+#endif
 };
+
+#ifndef BERTH_FULL
+#define FORWARDED_ENTRY(name, fn, summary) {name, NULL, summary},
+static const struct berth_command FORWARDED[] = {HEAVY_COMMANDS(FORWARDED_ENTRY)};
+#endif
 
 int cli_fail(struct berth_cli *cli, const berth_error *err)
 {
@@ -142,7 +157,47 @@ static void usage(FILE *f)
                 STORE_DEFAULT_ROOT);
         for (size_t i = 0; i < ARRAY_SIZE(COMMANDS); i++)
                 fprintf(f, "  %-16s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+#ifndef BERTH_FULL
+        for (size_t i = 0; i < ARRAY_SIZE(FORWARDED); i++)
+                fprintf(f, "  %-16s %s\n", FORWARDED[i].name, FORWARDED[i].summary);
+#endif
 }
+
+#ifndef BERTH_FULL
+static bool is_forwarded(int argc, char **argv)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(FORWARDED); i++) {
+                size_t len = strlen(argv[0]);
+                const char *name = FORWARDED[i].name;
+                if (strcmp(name, argv[0]) == 0)
+                        return true;
+                if (argc >= 2 && strncmp(name, argv[0], len) == 0 && name[len] == ' ' && strcmp(name + len + 1, argv[1]) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* berth-full sits next to berth (build tree and install alike). */
+static int forward_to_full(char **original_argv)
+{
+        char self[4096], *slash;
+        cleanup_free char *full = NULL;
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        if (n < 0) {
+                fprintf(stderr, "Error: readlink /proc/self/exe: %s\n", strerror(errno));
+                return CLI_EXIT_ERROR;
+        }
+        self[n] = '\0';
+        slash = strrchr(self, '/');
+        if (slash != NULL)
+                *slash = '\0';
+        full = xasprintf("%s/berth-full", self);
+        execv(full, original_argv);
+        fprintf(stderr, "Error: run %s: %s\n", full, strerror(errno));
+        return CLI_EXIT_ERROR;
+}
+#endif
 
 static const struct berth_command *find_command(int argc, char **argv, int *words)
 {
@@ -174,7 +229,7 @@ int main(int argc, char **argv)
         };
         struct berth_cli cli = {.program = "berth"};
         const struct berth_command *cmd;
-        char *cmdname = NULL;
+        char *cmdname = NULL, **original_argv __attribute__((unused));
         int c, words = 1, r;
 
         setlocale(LC_CTYPE, "C.UTF-8");
@@ -196,9 +251,14 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return CLI_EXIT_ERROR;
         }
+        original_argv = argv;
         argc -= optind;
         argv += optind;
         cmd = find_command(argc, argv, &words);
+#ifndef BERTH_FULL
+        if (cmd == NULL && is_forwarded(argc, argv))
+                return forward_to_full(original_argv);
+#endif
         if (cmd == NULL) {
                 fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", argv[0]);
                 return CLI_EXIT_ERROR;
