@@ -34,8 +34,7 @@ need_file "$inc/$multiarch/curl/curl.h" libcurl4-openssl-dev
 need_file "$inc/sqlite3.h" libsqlite3-dev
 need_file "$inc/libmnl/libmnl.h" libmnl-dev
 need_file "$inc/zstd.h" libzstd-dev
-need_file "$inc/nettle/sha2.h" nettle-dev       # SHA-256 keys of the seccomp filter cache (static, small)
-need_file "$inc/openssl/evp.h" libssl-dev      # SHA-256 of blobs and layers (src/image/digest.c)
+need_file "$inc/nettle/sha2.h" nettle-dev       # SHA-256: blobs, layers, the seccomp filter cache
 need_file "$inc/isa-l/igzip_lib.h" libisal-dev # gzip layers: igzip inflates ~5x faster than zlib (src/image/stream.c)
 
 if [ -n "$want_tests" ]; then

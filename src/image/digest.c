@@ -1,38 +1,31 @@
 #include "digest.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
+/* nettle's SHA-256: the same library the runtime's seccomp cache uses (one implementation for the whole
+ * project), static, with SHA-NI picked at run time (Debian builds nettle "fat"): as fast as libcrypto's
+ * here (1.3-1.4 GB/s both), without loading libcrypto into every `berth` command. */
 struct digest_ctx {
-        EVP_MD_CTX *md;
+        struct sha256_ctx sha;
 };
-
-static void digest_init(struct digest_ctx *ctx)
-{
-        /* EVP_sha256() is the implementation-agnostic handle; it picks SHA-NI when the CPU has it. */
-        if (EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL) != 1)
-                abort(); /* only fails on allocation failure inside OpenSSL */
-}
 
 struct digest_ctx *digest_new(void)
 {
         struct digest_ctx *ctx = xzalloc(sizeof(*ctx));
 
-        ctx->md = EVP_MD_CTX_new();
-        if (ctx->md == NULL)
-                abort();
-        digest_init(ctx);
+        sha256_init(&ctx->sha);
         return ctx;
 }
 
 void digest_update(struct digest_ctx *ctx, const void *data, size_t len)
 {
-        if (len > 0 && EVP_DigestUpdate(ctx->md, data, len) != 1)
-                abort();
+        if (len > 0)
+                sha256_update(&ctx->sha, len, data);
 }
 
 static void hex_encode(const unsigned char *in, size_t n, char *out)
@@ -48,28 +41,27 @@ static void hex_encode(const unsigned char *in, size_t n, char *out)
 
 void digest_final(struct digest_ctx *ctx, char out[DIGEST_STRING_LEN + 1])
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
+        unsigned char md[SHA256_DIGEST_SIZE];
 
-        if (EVP_DigestFinal_ex(ctx->md, md, &n) != 1 || n != 32)
-                abort();
+        /* sha256_digest also re-initialises the context for the next use, as callers expect. */
+        sha256_digest(&ctx->sha, sizeof(md), md);
         memcpy(out, "sha256:", 7);
-        hex_encode(md, n, out + 7);
-        digest_init(ctx);
+        hex_encode(md, sizeof(md), out + 7);
 }
 
 void digest_free(struct digest_ctx *ctx)
 {
-        EVP_MD_CTX_free(ctx->md);
         free(ctx);
 }
 
 void digest_buffer(const void *data, size_t len, char out[DIGEST_STRING_LEN + 1])
 {
-        unsigned char md[32];
+        struct sha256_ctx sha;
+        unsigned char md[SHA256_DIGEST_SIZE];
 
-        if (EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL) != 1)
-                abort();
+        sha256_init(&sha);
+        sha256_update(&sha, len, data);
+        sha256_digest(&sha, sizeof(md), md);
         memcpy(out, "sha256:", 7);
         hex_encode(md, sizeof(md), out + 7);
 }
