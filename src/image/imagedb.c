@@ -298,11 +298,14 @@ static int resolve_name(struct image_store *s, const struct image_ref *ref, char
         int r;
 
         if (ref->digest != NULL) {
-                /* name@digest: an image of that repository whose manifest has that digest. */
+                /* name@digest: an image of that repository whose manifest has that digest, or one recorded under
+                 * exactly that name: a pull by the digest of an index records REPO@INDEX_DIGEST, while the
+                 * image's own manifest is the platform's. */
                 if ((r = store_prepare(s,
-                                       "SELECT i.id FROM images i WHERE i.manifest_digest = ?1 AND EXISTS (SELECT 1 FROM"
+                                       "SELECT i.id FROM images i WHERE (i.manifest_digest = ?1 AND EXISTS (SELECT 1 FROM"
                                        " names n WHERE n.image_id = i.id AND (n.name GLOB ?2 || ':*' OR n.name = ?2 ||"
-                                       " '@' || ?1)) LIMIT 1",
+                                       " '@' || ?1))) OR EXISTS (SELECT 1 FROM names n WHERE n.image_id = i.id AND"
+                                       " n.name = ?2 || '@' || ?1) LIMIT 1",
                                        &st, err)) < 0)
                         return r;
                 sqlite3_bind_text(st, 1, ref->digest, -1, SQLITE_STATIC);

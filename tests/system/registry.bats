@@ -102,6 +102,20 @@ teardown() { registry_test_teardown; }
         assert_store_clean
 }
 
+@test "pull by the digest of an index: the image is found again by that reference" {
+        local ix amd id
+        ix=$(layout_manifest multiarch latest)
+        amd=$(jq -r '.manifests[] | select(.platform.architecture == "amd64") | .digest' "$IMAGES/multiarch/blobs/sha256/${ix#sha256:}")
+        run b pull -q --tls-verify=false "$REG/multiarch@$ix"
+        [ "$status" -eq 0 ]
+        # The image's own manifest is the platform's; the index digest still names it, as with docker.
+        id=$(b inspect --format '{{.Id}}' "$REG/multiarch@$ix")
+        [ -n "$id" ]
+        [ "$(b inspect --format '{{.Id}}' "$REG/multiarch@$amd" 2>/dev/null || echo "$id")" = "$id" ]
+        run b inspect "$REG/multiarch@sha256:$(printf '%064d' 0)"
+        [ "$status" -ne 0 ]
+}
+
 @test "--platform on a single-platform image of another platform: refused before its layers" {
         run b pull -q --tls-verify=false --platform linux/arm64 "$REG/busybox"
         [ "$status" -eq 125 ]
