@@ -14,6 +14,7 @@ top=$PWD
 # The project's shared tools (test images, the cgroup v2 VM) sit beside the repository, as on the
 # development machines and in CI; BERTH_SHARED points elsewhere when the clone lives somewhere else.
 shared=${BERTH_SHARED:-$top/../shared}
+export BERTH_SHARED=$shared
 quick=
 suites=()
 for arg in "$@"; do

@@ -5,7 +5,7 @@ load helpers
 
 BERTH_BIN=${BERTH_BIN:-$BERTH_BUILD/src/cli/berth/berth}
 IMAGES=${BERTH_IMAGES:-$HOME/.cache/berth-images}
-SHARED_IMAGES=${SHARED_IMAGES:-$BERTH_ROOT_DIR/../shared/images}
+SHARED_IMAGES=${SHARED_IMAGES:-${BERTH_SHARED:-$BERTH_ROOT_DIR/../shared}/images}
 [ -d "$SHARED_IMAGES" ] || SHARED_IMAGES=/work/shared/images
 
 engine_setup() {

@@ -7,7 +7,7 @@ load helpers
 
 setup_file() {
         export BERTH_IMAGES=${BERTH_IMAGES:-$HOME/.cache/berth-images}
-        [ -f "$BERTH_IMAGES/busybox.docker.tar" ] || "$BERTH_ROOT_DIR/../shared/images/make-images.sh" "$BERTH_IMAGES" busybox >&2
+        [ -f "$BERTH_IMAGES/busybox.docker.tar" ] || "${BERTH_SHARED:-$BERTH_ROOT_DIR/../shared}/images/make-images.sh" "$BERTH_IMAGES" busybox >&2
 }
 
 setup() {
