@@ -28,6 +28,8 @@ podman_cmd=(podman --root "$work/podman" --runroot "$work/podman-run" --cgroup-m
 cleanup() {
         "$berth" --root "$work/berth" ps -aq --no-trunc 2>/dev/null | xargs -r "$berth" --root "$work/berth" rm -f >/dev/null 2>&1 || true
         "${podman_cmd[@]}" rm -af -t 0 >/dev/null 2>&1 || true
+        # podman's own teardown unmounts its storage (its overlay dir is a mount of its own).
+        "${podman_cmd[@]}" system reset -f >/dev/null 2>&1 || true
         findmnt -rn -o TARGET | grep "^$work/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
         rm -rf "$work"
 }

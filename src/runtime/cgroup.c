@@ -373,12 +373,14 @@ static int remove_parent(const char *dir, uint64_t deadline)
         }
 }
 
-static void remove_created_parents(struct cgroup_hierarchy *h, uint64_t deadline)
+static void remove_created_parents(struct cgroup_hierarchy *h, bool default_parent, uint64_t deadline)
 {
         cleanup_free char *dir = xstrdup(h->dir);
+        /* Only the parents this container made, and only while empty; and the runtime's own default parent
+         * (/berth) when the last container under it goes, whoever made it. */
+        unsigned levels = h->created > 1 ? h->created : (default_parent ? 2 : 1);
 
-        /* Only the parents this container made, and only while empty. */
-        for (unsigned i = 1; i < h->created; i++) {
+        for (unsigned i = 1; i < levels; i++) {
                 char *slash = strrchr(dir, '/');
                 if (slash == NULL || slash == dir)
                         return;
@@ -409,7 +411,7 @@ int cgroup_manager_destroy(struct cgroup_manager *m, berth_error *err)
         deadline = now_ms() + 1000;
         for (size_t i = 0; i < m->n; i++)
                 if (removed[i])
-                        remove_created_parents(&m->h[i], deadline);
+                        remove_created_parents(&m->h[i], m->default_parent, deadline);
         free(removed);
         return ret;
 }
@@ -440,6 +442,8 @@ json_t *cgroup_manager_to_json(const struct cgroup_manager *m)
         json_t *root = json_object(), *list = json_array();
 
         json_object_set_new(root, "layout", json_string(layout_name(m->layout)));
+        if (m->default_parent)
+                json_object_set_new(root, "defaultParent", json_true());
         for (size_t i = 0; i < m->n; i++) {
                 const struct cgroup_hierarchy *h = &m->h[i];
                 json_t *o = json_object();
@@ -497,6 +501,7 @@ int cgroup_manager_from_json(json_t *saved, struct cgroup_manager **out, berth_e
                 return r;
         m->layout = strcmp(layout, "v2") == 0 ? CG_LAYOUT_V2 : strcmp(layout, "hybrid") == 0 ? CG_LAYOUT_HYBRID
                                                                                           : CG_LAYOUT_V1;
+        m->default_parent = json_is_true(json_object_get(saved, "defaultParent"));
         m->h = xzalloc((json_array_size(list) + 1) * sizeof(*m->h));
         json_array_foreach (list, i, item) {
                 cleanup_free char *where = xasprintf("cgroup.hierarchies[%zu]", i);

@@ -361,6 +361,7 @@ static int setup_hierarchies(struct cgroup_manager *m, struct cgroup_mount *moun
                     (r = own_cgroup_path(&st, mnt, &own, err)) < 0)
                         break;
                 path = cgroup_resolve_path(config->cgroups_path, own, config->id);
+                m->default_parent = config->cgroups_path == NULL || config->cgroups_path[0] == '\0';
                 h->dir = xasprintf("%s%s", strcmp(mnt->mountpoint, "/") == 0 ? "" : mnt->mountpoint, path);
                 if (h->v2 && m->layout == CG_LAYOUT_V2) {
                         /* Built into cgroup2: the freezer (cgroup.freeze), the device filter (BPF) and cpu.stat. */

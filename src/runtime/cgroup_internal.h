@@ -200,6 +200,7 @@ struct cgroup_hierarchy {
 
 struct cgroup_manager {
         enum cgroup_layout layout;
+        bool default_parent; /* the runtime chose the path (/berth/<id>): the shared /berth goes when empty */
         struct cgroup_hierarchy *h;
         size_t n;
         int oom_fd;         /* events: eventfd (v1) or inotify (v2), -1 */

@@ -41,6 +41,23 @@ create_sleeping() {
         assert_no_cgroup
 }
 
+@test "the default parent /berth goes with the last container under it, whichever made it" {
+        berth_only
+        for m in $(cg_all_mountpoints); do
+                [ -z "$(find "$m/berth" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ] ||
+                        skip "other containers live under $m/berth"
+        done
+        create_sleeping
+        rt create --bundle "$BUNDLE" "$CID-2"
+        # The first one made /berth; it is deleted first, so the second one must take /berth along.
+        rt delete --force "$CID"
+        for m in $(cg_all_mountpoints); do [ -d "$m/berth/$CID-2" ]; done
+        rt delete --force "$CID-2"
+        for m in $(cg_all_mountpoints); do
+                [ ! -e "$m/berth" ] || { echo "$m/berth left behind"; false; }
+        done
+}
+
 # bats test_tags=conformance
 @test "an absolute cgroupsPath is used as it is; delete removes the parents it made, not others" {
         parent=berth-abs-$$-$BATS_TEST_NUMBER
