@@ -176,17 +176,10 @@ static int prepare_channels(struct creation *c, berth_error *err)
         c->sync_child = pair[1];
         if (!c->spec->process.terminal)
                 return 0;
-        if (c->opts->console_socket != NULL)
-                return terminal_connect_console_socket(c->opts->console_socket, &c->console_fd, err);
-        if (c->opts->want_terminal_master) {
-                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-                        return berth_fail(err, errno, "socketpair for the terminal");
-                c->console_peer = pair[0];
-                c->console_fd = pair[1];
-                return 0;
-        }
-        return berth_failf(err, EINVAL, "process.terminal is set: --console-socket is required (or run it "
-                                        "in the foreground)");
+        return terminal_open_channel(c->opts->console_socket, c->opts->want_terminal_master,
+                                     "process.terminal is set: --console-socket is required (or run it in the "
+                                     "foreground)",
+                                     &c->console_fd, &c->console_peer, err);
 }
 
 static pid_t clone_init(struct creation *c, int flags, berth_error *err)

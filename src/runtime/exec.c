@@ -139,15 +139,9 @@ static int prepare(struct exec_job *j, berth_error *err)
         j->sync_child = pair[1];
         if (!j->opts->process->terminal)
                 return 0;
-        if (j->opts->console_socket != NULL)
-                return terminal_connect_console_socket(j->opts->console_socket, &j->console_fd, err);
-        if (!j->opts->want_terminal_master)
-                return berth_failf(err, EINVAL, "--tty needs --console-socket when detached");
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-                return berth_fail(err, errno, "socketpair for the terminal");
-        j->console_peer = pair[0];
-        j->console_fd = pair[1];
-        return 0;
+        return terminal_open_channel(j->opts->console_socket, j->opts->want_terminal_master,
+                                     "--tty needs --console-socket when detached", &j->console_fd, &j->console_peer,
+                                     err);
 }
 
 /* ---- the child ---- */

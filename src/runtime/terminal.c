@@ -38,6 +38,22 @@ int terminal_connect_console_socket(const char *path, int *fd_out, berth_error *
         return 0;
 }
 
+int terminal_open_channel(const char *console_socket, bool want_master, const char *missing_hint, int *child_fd,
+                          int *our_fd, berth_error *err)
+{
+        int pair[2];
+
+        if (console_socket != NULL)
+                return terminal_connect_console_socket(console_socket, child_fd, err);
+        if (!want_master)
+                return berth_failf(err, EINVAL, "%s", missing_hint);
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                return berth_fail(err, errno, "socketpair for the terminal");
+        *our_fd = pair[0];
+        *child_fd = pair[1];
+        return 0;
+}
+
 int terminal_set_size(int fd, unsigned rows, unsigned cols, berth_error *err)
 {
         struct winsize ws = {.ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols};

@@ -11,6 +11,13 @@
 /* Parent side: connects to the console socket before the init is made, so a bad path fails early. */
 int terminal_connect_console_socket(const char *path, int *fd_out, berth_error *err);
 
+/* Parent side, for a process with process.terminal: where its pty master will go. *child_fd is the end the
+ * process sends it on: the connected --console-socket, or, when the caller proxies the terminal itself
+ * (want_master), one end of a socketpair whose other end is *our_fd. Neither: an error saying what to give
+ * (missing_hint). */
+int terminal_open_channel(const char *console_socket, bool want_master, const char *missing_hint, int *child_fd,
+                          int *our_fd, berth_error *err);
+
 /* In the container (after pivot_root): opens /dev/ptmx, unlocks it, gets the slave with TIOCGPTPEER.
  * With bind_console, the slave is also bind-mounted on /dev/console. */
 int terminal_open_pty(const struct spec_process *p, bool bind_console, int *master_out, int *slave_out,
