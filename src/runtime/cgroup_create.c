@@ -367,7 +367,19 @@ static int setup_hierarchies(struct cgroup_manager *m, struct cgroup_mount *moun
                         /* Built into cgroup2: the freezer (cgroup.freeze), the device filter (BPF) and cpu.stat. */
                         h->controllers |= CG_BIT(CG_FREEZER) | CG_BIT(CG_DEVICES) | CG_BIT(CG_CPUACCT);
                 }
-                r = create_hierarchy_dirs(&st, h, mnt->mountpoint, path, err);
+                /* Another container's delete may remove the shared default parent (/berth) while it is empty,
+                 * between our mkdir of it and of our leaf: cgroupfs then says ENOENT. Make the path again. */
+                for (int attempt = 0;; attempt++) {
+                        r = create_hierarchy_dirs(&st, h, mnt->mountpoint, path, err);
+                        if (r != -ENOENT || attempt == 4)
+                                break;
+                        berth_error_clear(err);
+                        h->created = 0;
+                        if (h->fd >= 0) {
+                                close(h->fd);
+                                h->fd = -1;
+                        }
+                }
                 if (r == 1) { /* skipped (rootless): dropped below */
                         free(h->dir);
                         h->dir = NULL;
