@@ -101,11 +101,12 @@ for suite in "${suites[@]}"; do
 done
 
 if [ -z "$quick" ]; then
-        # The runtime's system tests once more with the sanitizer build: memory errors in the runtime
-        # itself (not only in unit-tested parsers) fail CI.
+        # The runtime's and the engine's main system tests once more with the sanitizer build: memory errors
+        # and leaks in the programs themselves (not only in unit-tested parsers) fail CI.
         if [ -x build-asan/src/cli/berth-runtime ]; then
-                export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-                for suite in tests/system/runtime-lifecycle.bats tests/system/runtime-exec.bats; do
+                export ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+                for suite in tests/system/runtime-lifecycle.bats tests/system/runtime-exec.bats \
+                        tests/system/engine.bats tests/system/engine-commands.bats; do
                         name=$(basename "$suite" .bats)
                         BERTH_BUILD=$top/build-asan bats --tap "$suite" > "$logs/asan-$name.tap" 2>&1
                         count_tap "$logs/asan-$name.tap" "system (ASan+UBSan): $name"

@@ -411,7 +411,7 @@ int engine_db_volume_get(struct engine *e, const char *name, struct engine_volum
 int engine_db_volume_put(struct engine *e, const struct engine_volume *v, berth_error *err)
 {
         cleanup_stmt sqlite3_stmt *st = NULL;
-        cleanup_free char *labels = json_to_string(v->labels ? v->labels : json_object());
+        cleanup_free char *labels = v->labels ? json_to_string(v->labels) : xstrdup("{}");
         int r;
 
         if ((r = store_prepare(e->store,

@@ -1,13 +1,15 @@
-/* start: the container's monitor is forked from berth. The child becomes a child subreaper, creates and
- * starts the container with the runtime library (the init is its child), reports the init's pid (or the
- * error) on a pipe, and execs berth-monitor, which keeps the pid, the subreaper role and the fds:
+/* start: the container's monitor is forked from berth. The child becomes a child subreaper, execs
+ * berth-launch, which creates and starts the container with the runtime library (the init is its child),
+ * reports the init's pid (or the error) on a pipe, and becomes the monitor, keeping the pid, the subreaper
+ * role and the fds: it execs berth-monitor, or, when a client is attached from the first byte (run in the
+ * foreground, start -a), runs the monitor's loop itself (monitor/monitor.h):
  *
  *   berth (client)                          child (becomes the monitor)
  *   lock ROOT/containers/ID                 setsid, PR_SET_CHILD_SUBREAPER
  *   mount the snapshot, write config.json   stdio of the container on fds 0-2
- *   pipes / pty, attach.sock, log file      container_create + container_start
+ *   pipes / pty, attach.sock, log file      exec berth-launch: container_create + container_start
  *   fork ----------------------------->    "0 PID" or "ERRNO message" on the status pipe
- *   read the status pipe <-------------    execv berth-monitor (status pipe closes)
+ *   read the status pipe <-------------    execv berth-monitor, or close the pipe and monitor in-process
  *   record: running, pids, StartedAt
  */
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include "idshift.h"
 #include "json.h"
 #include "lifecycle.h"
+#include "monitor/monitor.h"
 #include "monitor/protocol.h"
 #include "snapshot.h"
 #include "spec_build.h"
@@ -200,7 +203,7 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
         argv[n++] = l->tty ? "1" : "0";
         ARG("%d", l->status[1]);
         argv[n++] = "--";
-        argv[n++] = e->monitor_exe;
+        argv[n++] = l->attach_fd >= 0 ? MONITOR_IN_PROCESS : e->monitor_exe;
         ARG("dir=%d", l->dirfd);
         argv[n++] = "pid=@";
         ARG("out=%d", l->out[0]);

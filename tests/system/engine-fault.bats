@@ -28,6 +28,8 @@ count_kernel_objects() {
                 b run -d --name "p$i" busybox sleep 300 > "$T/out.$i" 2>&1 &
         done
         wait
+        cat "$T"/out.* | grep -v '^[0-9a-f]\{64\}$' || true
+        b ps -a
         [ "$(b ps -q | wc -l)" -eq 20 ]
         [ "$(sqlite3 "$ROOT/berth.db" 'SELECT count(*) FROM engine_containers' 2>/dev/null || b ps -aq | wc -l)" -eq 20 ]
         # Each one really runs: its init is alive and is a sleep.
@@ -63,6 +65,29 @@ count_kernel_objects() {
         # Gone, or a zombie waiting for the host's init to reap it (its parent, the monitor, is dead).
         state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo gone)
         [ "$state" = gone ] || [ "$state" = Z ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != sleep ]
+        assert_nothing_left "$id"
+}
+
+@test "kill -9 of a foreground run's monitor (berth-launch itself): the client ends, ps -a tells the truth" {
+        "$BERTH_BIN" --root "$ROOT" run --name fg busybox sleep 300 >/dev/null 2>"$T/fg.err" &
+        runner=$!
+        wait_until sh -c "[ \"\$('$BERTH_BIN' --root '$ROOT' inspect -f '{{.State.Status}}' fg 2>/dev/null)\" = running ]"
+        id=$(b inspect -f '{{.Id}}' fg)
+        # A foreground container's monitor is the launcher: no berth-monitor was started for it.
+        mon=$(pgrep -o -f "berth-launch.*$id")
+        [ -n "$mon" ]
+        [ -z "$(pgrep -f "berth-monitor.*$id" || true)" ]
+        [ "$(awk '{print $4}' "/proc/$(init_pid "$id")/stat")" = "$mon" ]
+        kill -9 "$mon"
+        # The client loses its stream and says so; the container goes on, and ps says so.
+        status=0
+        wait "$runner" || status=$?
+        [ "$status" -ne 0 ]
+        [ "$(container_state "$id")" = running ]
+        kill -9 "$(init_pid "$id")"
+        wait_until sh -c "[ \"\$('$BERTH_BIN' --root '$ROOT' inspect -f '{{.State.Status}}' $id)\" = exited ]"
+        [ "$(b inspect -f '{{.State.ExitCode}}' "$id")" = 255 ]
+        b rm -f "$id"
         assert_nothing_left "$id"
 }
 

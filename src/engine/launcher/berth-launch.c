@@ -1,17 +1,20 @@
 /* berth-launch: the step between berth and the monitor. berth forks a process that sets up the container's
  * stdio on fds 0-2, becomes a child subreaper and execs this binary through a protected copy
  * (exe_exec_protected, CVE-2019-5736: it clones the container's init). It creates and starts the
- * container with the runtime library, reports "0 PID" (or "ERRNO message") on the status fd, and execs
- * berth-monitor in the same process, which stays the init's parent.
+ * container with the runtime library, reports "0 PID" (or "ERRNO message") on the status fd, and becomes
+ * the monitor in the same process, which stays the init's parent: it execs berth-monitor (a detached
+ * container), or runs the monitor's loop itself when MONITOR is "-" (a client is attached from the first
+ * byte: monitor/monitor.h).
  *
  * A binary of its own, linked like berth-runtime (the runtime library and its static deps, nothing else):
  * starting it costs a fraction of what starting berth (image store, registry client) costs, and this is
  * the hot path of `berth run`.
  *
- *   berth-launch STATE_ROOT ID BUNDLE TTY(0|1) STATUS_FD -- MONITOR [ARG...]
+ *   berth-launch STATE_ROOT ID BUNDLE TTY(0|1) STATUS_FD -- MONITOR|- [ARG...]
  * In the monitor's arguments "pid=@" becomes the init's pid and "pty=@" the pty master's fd. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 
 #include "container.h"
 #include "log.h"
+#include "monitor/monitor.h"
 #include "util.h"
 
 static void report(int fd, int code, const char *text)
@@ -79,11 +83,20 @@ int main(int argc, char **argv)
                 dup2(null_fd, STDIN_FILENO);
                 dup2(null_fd, STDOUT_FILENO);
                 dup2(null_fd, STDERR_FILENO);
+                if (null_fd > STDERR_FILENO)
+                        close(null_fd);
         }
         {
                 char pid[32];
                 snprintf(pid, sizeof(pid), "%d", (int) created.pid);
                 report(status_fd, 0, pid);
+        }
+        if (strcmp(argv[first], MONITOR_IN_PROCESS) == 0) {
+                /* What an exec would have done for us: berth reads the status fd until it closes, and the
+                 * monitor owes the runtime library nothing it allocated. */
+                close(status_fd);
+                malloc_trim(0);
+                return monitor_main(argc - first, argv + first);
         }
         execv(argv[first], argv + first);
         /* Nothing would watch the container: take it down rather than leave it unrecorded. */

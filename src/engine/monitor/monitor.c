@@ -1,13 +1,15 @@
-/* berth-monitor: one small process per container, as conmon is for podman. berth forks a process that
- * becomes a child subreaper, creates the container with the runtime library (the init is its child) and
- * execve()s this static binary, which only holds file descriptors:
+/* The monitor: one small process per container, as conmon is for podman. berth forks a process that
+ * becomes a child subreaper and creates the container with the runtime library (berth-launch; the init is
+ * its child). That process then becomes the monitor, which only holds file descriptors:
  *   - copies the container's stdout/stderr (pipes, or the pty master) to the json-file log and to the
  *     attached clients, and their stdin to the container;
  *   - reaps every process reparented to it, and when the init exits writes ROOT/containers/ID/exit
  *     ("CODE FINISHED_AT\n", atomically) and sends the code to its clients;
  *   - then execve()s the exit command (`berth container cleanup ID`: records, restart policy, --rm), unless
  *     a client that cleans up itself (a foreground run) is still connected.
- * No SQLite, no JSON library, no allocation in the steady state: its RSS is a cost per container.
+ * A detached container's monitor is the static berth-monitor binary (main.c), exec'd by berth-launch: no
+ * SQLite, no JSON library, no allocation in the steady state, as its RSS is a cost per container. A
+ * foreground container's monitor runs in berth-launch itself (monitor.h says why).
  *
  * Arguments: KEY=VALUE... -- EXIT COMMAND...
  *   dir=FD pid=INIT log=FD logname=NAME max-size=N max-file=N out=FD err=FD in=FD pty=FD listen=FD client=FD
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include "logfile.h"
+#include "monitor.h"
 #include "protocol.h"
 
 #define MAX_CLIENTS 32
@@ -468,7 +471,7 @@ static void run(struct monitor *m, int sigfd)
         }
 }
 
-int main(int argc, char **argv)
+int monitor_main(int argc, char **argv)
 {
         static struct monitor m;
         sigset_t mask;
