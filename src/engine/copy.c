@@ -214,7 +214,7 @@ static int mount_rootfs(struct engine *e, const char *id, bool *mounted_here, in
         if ((r = engine_container_load(e, id, &c, err)) < 0)
                 return r;
         *mounted_here = !snapshot_is_mounted(e->store, id);
-        if ((r = snapshot_mount(e->store, id, false, &p, err)) < 0)
+        if ((r = snapshot_mount(e->store, id, 0, &p, err)) < 0)
                 return r;
         *rootfd = open(p.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         r = *rootfd < 0 ? berth_fail(err, errno, "open %s", p.merged) : 0;

@@ -328,7 +328,10 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         }
         unlinkat(l.dirfd, MONITOR_EXIT_FILE, 0);
         remove_stale_runtime_state(e, id);
-        if ((r = snapshot_mount(e->store, id, false, &paths, err)) < 0 ||
+        /* A container removed when it stops keeps nothing that must survive a crash (podman does the same). */
+        if ((r = snapshot_mount(e->store, id,
+                                json_is_true(json_object_get(c->host_config, "AutoRemove")) ? SNAPSHOT_MOUNT_VOLATILE : 0,
+                                &paths, err)) < 0 ||
             (r = engine_idshift_rootfs(e, c, l.dirfd, paths.merged, err)) < 0 ||
             (r = engine_populate_volumes(e, c, paths.merged, err)) < 0 || (r = write_config(&l, paths.merged, err)) < 0 ||
             (r = prepare_fds(&l, err)) < 0)

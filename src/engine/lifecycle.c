@@ -374,6 +374,16 @@ int engine_container_remove(struct engine *e, const char *id, bool force, bool v
         }
         if ((r = lock_dir(e, c->id, &lockfd)) < 0 && r != -ENOENT)
                 return berth_fail(err, -r, "lock container %s", c->id);
+        {
+                /* Removed meanwhile by another rm: what was asked is done. */
+                cleanup_engine_container struct engine_container *now = NULL;
+                if ((r = engine_db_get(e, c->id, &now, err)) == -ENOENT) {
+                        berth_error_clear(err);
+                        return 0;
+                }
+                if (r < 0)
+                        return r;
+        }
         release_runtime(e, c->id);
         return engine_container_remove_files(e, c->id, volumes, err);
 }
@@ -398,14 +408,18 @@ static bool restart_wanted(const struct engine_container *c)
 static int record_exit(struct engine *e, struct engine_container *c, bool removing, berth_error *err)
 {
         cleanup_free char *finished = NULL;
+        bool rm_in_progress = c->status == ENGINE_REMOVING;
         int code = 0;
 
         if (read_exit_file(e, c->id, &code, &finished))
                 fold_exit(e, c, code, finished);
-        else if (c->status != ENGINE_REMOVING)
+        else if (!rm_in_progress)
                 fold_exit(e, c, 255, "");
         release_runtime(e, c->id);
-        if (c->status == ENGINE_REMOVING || removing)
+        /* An rm -f that stopped the container removes it too: the caller leaves it alone. */
+        if (rm_in_progress)
+                c->status = ENGINE_REMOVING;
+        if (rm_in_progress || removing)
                 return 0;
         return engine_db_update_state(e, c, err);
 }

@@ -262,8 +262,9 @@ bool snapshot_is_mounted(struct image_store *s, const char *id)
 }
 
 /* New mount API: one lowerdir+ per layer, no page limit (Linux >= 6.8). -EINVAL/-ENOSYS: fall back. */
-static int mount_overlay_fsconfig(struct image_store *s, char **lowers, const struct snapshot_paths *p, bool readonly)
+static int mount_overlay_fsconfig(struct image_store *s, char **lowers, const struct snapshot_paths *p, unsigned flags)
 {
+        bool readonly = flags & SNAPSHOT_MOUNT_READONLY;
         cleanup_close int fsfd = sys_fsopen("overlay", FSOPEN_CLOEXEC);
         cleanup_close int mfd = -1;
 
@@ -276,6 +277,10 @@ static int mount_overlay_fsconfig(struct image_store *s, char **lowers, const st
         }
         if (!readonly && (sys_fsconfig(fsfd, FSCONFIG_SET_STRING, "upperdir", p->upper, 0) < 0 ||
                           sys_fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", p->work, 0) < 0))
+                return -errno;
+        /* Before 5.10 overlayfs does not know "volatile": the mount is then an ordinary one. */
+        if (!readonly && (flags & SNAPSHOT_MOUNT_VOLATILE) &&
+            sys_fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0 && errno != EINVAL)
                 return -errno;
         if (sys_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return -errno;
@@ -291,10 +296,11 @@ static int mount_overlay_fsconfig(struct image_store *s, char **lowers, const st
 
 /* mount(2) with "lowerdir=l/A:l/B,...": relative to ROOT, from a child process that chdir'd there (the
  * parent's cwd is left alone), so each layer costs 16 bytes of the one-page option string. */
-static int mount_overlay_legacy(struct image_store *s, char **lowers, const struct snapshot_paths *p, bool readonly,
+static int mount_overlay_legacy(struct image_store *s, char **lowers, const struct snapshot_paths *p, unsigned flags,
                                 berth_error *err)
 {
-        size_t len = 64 + (readonly ? 0 : strlen(p->upper) + strlen(p->work));
+        bool readonly = flags & SNAPSHOT_MOUNT_READONLY;
+        size_t len = 80 + (readonly ? 0 : strlen(p->upper) + strlen(p->work));
         cleanup_free char *data = NULL;
         char *o;
         pid_t pid;
@@ -310,14 +316,23 @@ static int mount_overlay_legacy(struct image_store *s, char **lowers, const stru
         for (char **l = lowers; *l != NULL; l++)
                 o += sprintf(o, "%s%s", l == lowers ? "" : ":", *l);
         if (!readonly)
-                sprintf(o, ",upperdir=%s,workdir=%s", p->upper, p->work);
+                o += sprintf(o, ",upperdir=%s,workdir=%s", p->upper, p->work);
+        if (!readonly && (flags & SNAPSHOT_MOUNT_VOLATILE))
+                sprintf(o, ",volatile");
         pid = fork();
         if (pid < 0)
                 return berth_fail(err, errno, "fork");
         if (pid == 0) {
                 if (fchdir(s->rootfd) < 0)
                         _exit(errno);
-                if (mount("overlay", p->merged, "overlay", readonly ? MS_RDONLY | MS_NOSUID | MS_NODEV : 0, data) < 0)
+                unsigned long mflags = readonly ? MS_RDONLY | MS_NOSUID | MS_NODEV : 0;
+                if (mount("overlay", p->merged, "overlay", mflags, data) == 0)
+                        _exit(0);
+                /* Before 5.10 overlayfs does not know "volatile": an ordinary mount then. */
+                if (errno != EINVAL || readonly || !(flags & SNAPSHOT_MOUNT_VOLATILE))
+                        _exit(errno);
+                *o = '\0';
+                if (mount("overlay", p->merged, "overlay", mflags, data) < 0)
                         _exit(errno);
                 _exit(0);
         }
@@ -328,9 +343,22 @@ static int mount_overlay_legacy(struct image_store *s, char **lowers, const stru
         return 0;
 }
 
-static int mount_overlay(struct image_store *s, const char *image_id, const struct snapshot_paths *p, bool readonly,
+/* The kernel's marker that this upper dir was mounted volatile (WORK/work/incompat/volatile/dirty): while it
+ * exists, overlayfs refuses the upper dir. Only --rm containers are mounted volatile (SNAPSHOT_MOUNT_VOLATILE). */
+static int remove_volatile_marker(const struct snapshot_paths *p, berth_error *err)
+{
+        cleanup_free char *incompat = xasprintf("%s/work/incompat", p->work);
+        struct stat st;
+
+        if (lstat(incompat, &st) < 0)
+                return errno == ENOENT ? 0 : berth_fail(err, errno, "stat %s", incompat);
+        return fs_remove_tree_at(AT_FDCWD, incompat, err);
+}
+
+static int mount_overlay(struct image_store *s, const char *image_id, const struct snapshot_paths *p, unsigned flags,
                          berth_error *err)
 {
+        bool readonly = flags & SNAPSHOT_MOUNT_READONLY;
         cleanup_strv char **lowers = NULL;
         int r;
 
@@ -345,12 +373,14 @@ static int mount_overlay(struct image_store *s, const char *image_id, const stru
                         break;
                 lowers = strv_append(lowers, "l/empty");
         }
-        r = s->overlay_legacy_mount ? -ENOSYS : mount_overlay_fsconfig(s, lowers, p, readonly);
+        if (!readonly && (r = remove_volatile_marker(p, err)) < 0)
+                return r;
+        r = s->overlay_legacy_mount ? -ENOSYS : mount_overlay_fsconfig(s, lowers, p, flags);
         if (r == 0)
                 return 0;
         if (r != -EINVAL && r != -ENOSYS && r != -EPERM)
                 return berth_fail(err, -r, "mount overlay on %s", p->merged);
-        return mount_overlay_legacy(s, lowers, p, readonly, err);
+        return mount_overlay_legacy(s, lowers, p, flags, err);
 }
 
 static int mount_copy(const struct snapshot_paths *p, bool readonly, berth_error *err)
@@ -365,7 +395,7 @@ static int mount_copy(const struct snapshot_paths *p, bool readonly, berth_error
         return 0;
 }
 
-int snapshot_mount(struct image_store *s, const char *id, bool readonly, struct snapshot_paths *out, berth_error *err)
+int snapshot_mount(struct image_store *s, const char *id, unsigned flags, struct snapshot_paths *out, berth_error *err)
 {
         struct snapshot_paths p = {0};
         cleanup_free char *image_id = NULL;
@@ -375,7 +405,8 @@ int snapshot_mount(struct image_store *s, const char *id, bool readonly, struct 
                 return r;
         fill_paths(s, id, &p);
         if (!snapshot_is_mounted(s, id)) {
-                r = is_overlay(s) ? mount_overlay(s, image_id, &p, readonly, err) : mount_copy(&p, readonly, err);
+                r = is_overlay(s) ? mount_overlay(s, image_id, &p, flags, err)
+                                  : mount_copy(&p, flags & SNAPSHOT_MOUNT_READONLY, err);
                 if (r < 0) {
                         snapshot_paths_clear(&p);
                         return r;
@@ -448,7 +479,7 @@ int image_mount(struct image_store *s, const char *image_id, char **path, berth_
         }
         if (r < 0)
                 return r;
-        if ((r = snapshot_mount(s, id, true, &p, err)) < 0) {
+        if ((r = snapshot_mount(s, id, SNAPSHOT_MOUNT_READONLY, &p, err)) < 0) {
                 /* A mount that failed leaves no snapshot behind to block rmi. */
                 if (created) {
                         snapshot_remove(s, id, &e);

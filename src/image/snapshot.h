@@ -29,8 +29,20 @@ void snapshot_paths_clear(struct snapshot_paths *p);
  * image cannot be removed while the snapshot exists. */
 int snapshot_create(struct image_store *s, const char *id, const char *image_id, const char *kind,
                     struct snapshot_paths *out, berth_error *err);
-/* Mounts merged (read-only when asked: image mount). Mounting a mounted snapshot is a no-op. */
-int snapshot_mount(struct image_store *s, const char *id, bool readonly, struct snapshot_paths *out, berth_error *err);
+enum snapshot_mount_flags {
+        /* An image mount: no upper directory; setuid files and device nodes do not work (nosuid, nodev). */
+        SNAPSHOT_MOUNT_READONLY = 1 << 0,
+        /* overlayfs "volatile" (Linux 5.10+; ignored where unsupported or on the copy driver): no sync of the
+         * container's writes reaches the disk, and unmounting skips the upper filesystem's sync. For a
+         * container removed when it stops (run --rm, as podman does): its writes never need to survive a
+         * crash. The kernel's marker against remounting such an upper dir after a crash is removed when
+         * the snapshot is mounted again: whatever a crash left of a --rm container is disposable. */
+        SNAPSHOT_MOUNT_VOLATILE = 1 << 1,
+};
+
+/* Mounts merged (flags: enum snapshot_mount_flags). Mounting a mounted snapshot is a no-op. */
+int snapshot_mount(struct image_store *s, const char *id, unsigned flags, struct snapshot_paths *out,
+                   berth_error *err);
 int snapshot_unmount(struct image_store *s, const char *id, berth_error *err);
 /* Unmounts if needed, deletes the directories and the record. -ENOENT when there is no such snapshot. */
 int snapshot_remove(struct image_store *s, const char *id, berth_error *err);

@@ -156,6 +156,22 @@ line 200" ]
         assert_nothing_left "$id"
 }
 
+@test "--rm: the writable layer is mounted volatile, a kept container's is not; rm -f of a running --rm container" {
+        id=$(b run -d --rm busybox sleep 300)
+        kept=$(b run -d busybox sleep 300)
+        # Linux 6.6+ shows fsync=volatile, older kernels volatile.
+        grep "/snapshots/$id/merged " /proc/self/mountinfo | grep -Eq ',(fsync=)?volatile(,|$)'
+        grep "/snapshots/$kept/merged " /proc/self/mountinfo
+        ! grep "/snapshots/$kept/merged " /proc/self/mountinfo | grep -q volatile
+        # Its own --rm cleanup and the rm -f race to remove it: either way rm -f succeeds, as docker's.
+        run b rm -f "$id"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$id" ]
+        b rm -f "$kept"
+        assert_nothing_left "$id"
+        assert_nothing_left "$kept"
+}
+
 @test "--init: a reaping init is PID 1 and the command its child; SIGTERM stops it" {
         run b run --rm --init busybox ps -o pid,ppid,comm
         [ "$status" -eq 0 ]

@@ -232,7 +232,11 @@ int main(int argc, char **argv)
         char *cmdname = NULL, **original_argv __attribute__((unused));
         int c, words = 1, r;
 
+#ifdef BERTH_FULL
+        /* libarchive converts entry names with the locale's charset: UTF-8 names from images and tarballs stay
+         * intact. Only berth-full reads archives; in `berth` loading the locale would cost every command. */
         setlocale(LC_CTYPE, "C.UTF-8");
+#endif
         /* Files unpacked from images get exactly their modes: the umask must not strip bits first. */
         umask(022);
         /* '+': stop at the first non-option, the command; its own flags are its business. */
