@@ -26,6 +26,7 @@ images=${BERTH_IMAGES:-$HOME/.cache/berth-images}
 work=$(mktemp -d /tmp/berth-bench-many.XXXXXX)
 podman_cmd=(podman --root "$work/podman" --runroot "$work/podman-run" --cgroup-manager cgroupfs --events-backend none --runtime runc)
 cleanup() {
+        set +e # a clean-up step that finds nothing to do must not stop the ones after it
         "$berth" --root "$work/berth" ps -aq --no-trunc 2>/dev/null | xargs -r "$berth" --root "$work/berth" rm -f >/dev/null 2>&1 || true
         "${podman_cmd[@]}" rm -af -t 0 >/dev/null 2>&1 || true
         # podman's own teardown unmounts its storage (its overlay dir is a mount of its own).

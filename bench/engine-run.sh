@@ -33,6 +33,7 @@ done
 work=$(mktemp -d /tmp/berth-bench-engine.XXXXXX)
 podman_cmd=(podman --root "$work/podman" --runroot "$work/podman-run" --cgroup-manager cgroupfs --events-backend none --runtime runc)
 cleanup() {
+        set +e # a clean-up step that finds nothing to do must not stop the ones after it
         "$berth" --root "$work/berth" ps -aq --no-trunc 2>/dev/null | xargs -r "$berth" --root "$work/berth" rm -f >/dev/null 2>&1 || true
         "${podman_cmd[@]}" rm -af >/dev/null 2>&1 || true
         "$runtime" --root "$work/floor-state" delete -f floor >/dev/null 2>&1 || true

@@ -27,6 +27,7 @@ done
 W=$(mktemp -d /tmp/berth-bench-pull.XXXXXX)
 PORT=
 cleanup() {
+        set +e # a clean-up step that finds nothing to do must not stop the ones after it
         podman --root "$W/podman" --runroot "$W/podman-run" rmi -a -f >/dev/null 2>&1 || true
         [ -z "$PORT" ] || "$SHARED/registry.sh" stop "$PORT" >/dev/null 2>&1 || true
         rm -rf "$W"
