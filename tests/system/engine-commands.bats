@@ -53,6 +53,68 @@ teardown() {
         [[ "$output" == /dev/pts/0* ]]
 }
 
+# Drives `berth ARGS... -- SEND EXPECT...` on a pty: writes each SEND (backslash escapes allowed) and waits
+# for its EXPECT in the output, then for the command's exit, and prints its exit code.
+pty_drive() {
+        python3 - "$BERTH_BIN" "$ROOT" "$@" <<'EOF'
+import os, pty, select, sys, time
+berth, root, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+split = args.index('--')
+command, steps = args[:split], args[split + 1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(berth, [berth, '--root', root] + command)
+out = b''
+def read_more(deadline):
+    global out
+    r, _, _ = select.select([fd], [], [], max(0, deadline - time.time()))
+    if not r:
+        return False
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        return False
+    out += chunk
+    return bool(chunk)
+for i in range(0, len(steps), 2):
+    send, expect = steps[i].encode().decode('unicode_escape').encode('latin-1'), steps[i + 1].encode()
+    if send:
+        os.write(fd, send)
+    deadline = time.time() + 20
+    while expect not in out:
+        if not read_more(deadline):
+            sys.exit('no %r in %r' % (expect, out))
+deadline = time.time() + 20
+while read_more(deadline):
+    pass
+for _ in range(100):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.1)
+else:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    sys.exit('still running after its output ended: %r' % out)
+print(os.waitstatus_to_exitcode(status))
+EOF
+}
+
+@test "run -it: ctrl-p ctrl-q detaches and the container goes on; attach reconnects; the exit code is kept" {
+        run pty_drive run -it --name dk busybox sh -- 'echo hel""lo-$((6*7))\n' hello-42 '\x10\x11' ''
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "${lines[-1]}" = 0 ]
+        [ "$(b inspect -f '{{.State.Status}}' dk)" = running ]
+        run pty_drive attach dk -- 'echo ag""ain; exit 3\n' again
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "${lines[-1]}" = 3 ]
+        wait_until sh -c "[ \"\$('$BERTH_BIN' --root '$ROOT' inspect -f '{{.State.Status}}' dk)\" = exited ]"
+        [ "$(b inspect -f '{{.State.ExitCode}}' dk)" = 3 ]
+        b rm dk
+}
+
 @test "logs -f follows until the container exits" {
         id=$(b run -d busybox sh -c 'for i in 1 2 3; do echo $i; sleep 0.3; done')
         run timeout 20 "$BERTH_BIN" --root "$ROOT" logs -f "$id"
