@@ -18,6 +18,7 @@
 #include "util.h"
 
 struct fixture {
+        char base[PATH_MAX];    /* the test's own directory, holding both */
         char root[PATH_MAX];    /* the "container root" */
         char outside[PATH_MAX]; /* a sibling directory standing for the host */
         int rootfd;
@@ -38,6 +39,7 @@ static int setup(void **state)
         char p[PATH_MAX * 3];
 
         assert_non_null(mkdtemp(base));
+        snprintf(f->base, sizeof(f->base), "%s", base);
         snprintf(f->root, sizeof(f->root), "%s/root", base);
         snprintf(f->outside, sizeof(f->outside), "%s/outside", base);
         assert_int_equal(mkdir(f->root, 0755), 0);
@@ -73,7 +75,7 @@ static int teardown(void **state)
         char cmd[PATH_MAX + 32];
 
         close(f->rootfd);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s/..'", f->root);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->base);
         (void) !system(cmd);
         free(f);
         return 0;
