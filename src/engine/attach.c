@@ -143,13 +143,22 @@ static int receive(const struct engine_attach *a, int *exit_code, berth_error *e
         return 0;
 }
 
-int engine_attach_hello(struct engine_attach *a, berth_error *err)
+int engine_attach_pair(struct engine_attach *a, int *monitor_end, berth_error *err)
 {
         unsigned char hello = (unsigned char) a->flags;
+        int sv[2];
 
-        if (!a->hello_sent && send_packet(a->fd, ATTACH_HELLO, &hello, 1) < 0)
-                return berth_fail(err, errno, "attach");
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return berth_fail(err, errno, "socketpair");
+        if (send_packet(sv[0], ATTACH_HELLO, &hello, 1) < 0) {
+                int saved = errno;
+                close(sv[0]);
+                close(sv[1]);
+                return berth_fail(err, saved, "attach");
+        }
+        a->fd = sv[0];
         a->hello_sent = true;
+        *monitor_end = sv[1];
         return 0;
 }
 

@@ -16,9 +16,10 @@ struct engine_attach {
         bool hello_sent;  /* engine_attach_hello() was called before the monitor started */
 };
 
-/* Sends the hello now: on a socketpair made before the monitor, it is the first thing the monitor reads,
- * before any output it has to route. */
-int engine_attach_hello(struct engine_attach *a, berth_error *err);
+/* A client attached from the container's first byte (run, start -a): a socketpair made before the monitor
+ * exists. a->fd becomes our end, with the hello already in it (the first thing the monitor reads, before
+ * any output it has to route); *monitor_end goes to engine_start_options.attach_fd. */
+int engine_attach_pair(struct engine_attach *a, int *monitor_end, berth_error *err);
 
 /* Connects to ROOT/containers/ID/attach.sock. */
 int engine_attach_connect(struct engine *e, const char *id, int *fd, berth_error *err);

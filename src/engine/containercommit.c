@@ -78,15 +78,11 @@ static int add_empty_file(struct archive *a, const char *name)
 
 static int add_tree(struct archive *a, int dirfd, const char *prefix, const json_t *mounts, berth_error *err)
 {
-        cleanup_closedir DIR *d = NULL;
-        int dupfd = dup(dirfd);
+        cleanup_closedir DIR *d = opendir_at(dirfd);
         struct dirent *de;
 
-        if (dupfd < 0 || (d = fdopendir(dupfd)) == NULL) {
-                if (dupfd >= 0)
-                        close(dupfd);
+        if (d == NULL)
                 return berth_fail(err, errno, "read %s", prefix);
-        }
         while ((de = readdir(d)) != NULL) {
                 cleanup_free char *name = NULL;
                 struct archive_entry *ae;

@@ -114,15 +114,11 @@ static void add_change(struct walk *w, char kind, const char *path)
 /* *skipped: a mount point was left out here (a directory holding only those is not a change of its own). */
 static int walk_upper(struct walk *w, int dirfd, const char *prefix, bool *skipped, berth_error *err)
 {
-        cleanup_closedir DIR *d = NULL;
-        int dupfd = dup(dirfd);
+        cleanup_closedir DIR *d = opendir_at(dirfd);
         struct dirent *de;
 
-        if (dupfd < 0 || (d = fdopendir(dupfd)) == NULL) {
-                if (dupfd >= 0)
-                        close(dupfd);
+        if (d == NULL)
                 return berth_fail(err, errno, "read %s", prefix);
-        }
         while ((de = readdir(d)) != NULL) {
                 cleanup_free char *path = NULL;
                 struct stat st;

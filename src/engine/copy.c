@@ -39,19 +39,12 @@ static int copy_entry(int sdir, const char *sname, int ddir, const char *dname, 
 
 static int copy_dir_contents(int sfd, int dfd, bool archive, berth_error *err)
 {
-        cleanup_closedir DIR *d = NULL;
-        int dupfd = dup(sfd);
+        cleanup_closedir DIR *d = opendir_at(sfd);
         struct dirent *de;
         int r;
 
-        /* The dup shares the offset: start from the first entry whatever read the fd before. */
-        if (dupfd >= 0)
-                lseek(dupfd, 0, SEEK_SET);
-        if (dupfd < 0 || (d = fdopendir(dupfd)) == NULL) {
-                if (dupfd >= 0)
-                        close(dupfd);
+        if (d == NULL)
                 return berth_fail(err, errno, "read directory");
-        }
         while ((de = readdir(d)) != NULL) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
@@ -282,17 +275,11 @@ int engine_copy_to_container(struct engine *e, const char *id, const char *src, 
 
 static bool dir_is_empty(int fd)
 {
-        cleanup_closedir DIR *d = NULL;
-        int dupfd = dup(fd);
+        cleanup_closedir DIR *d = opendir_at(fd);
         struct dirent *de;
 
-        if (dupfd >= 0)
-                lseek(dupfd, 0, SEEK_SET);
-        if (dupfd < 0 || (d = fdopendir(dupfd)) == NULL) {
-                if (dupfd >= 0)
-                        close(dupfd);
+        if (d == NULL)
                 return false;
-        }
         while ((de = readdir(d)) != NULL)
                 if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
                         return false;

@@ -18,17 +18,8 @@
 
 bool engine_name_is_valid(const char *name)
 {
-        /* docker: ^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$ */
-        if (name[0] == '/')
-                name++;
-        if (strlen(name) < 2 || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
-                                  (name[0] >= '0' && name[0] <= '9')))
-                return false;
-        for (const char *p = name; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-                      *p == '.' || *p == '-'))
-                        return false;
-        return true;
+        /* docker: ^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$, its volume names' rule after an optional slash. */
+        return engine_volume_name_is_valid(name[0] == '/' ? name + 1 : name);
 }
 
 static json_t *strv_json(char **v)

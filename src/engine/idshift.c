@@ -68,16 +68,12 @@ static int shift_entry(const struct shift *s, int dirfd, const char *name, const
 
 static int shift_tree(const struct shift *s, int dirfd, berth_error *err)
 {
-        cleanup_closedir DIR *d = NULL;
-        int dupfd = dup(dirfd);
+        cleanup_closedir DIR *d = opendir_at(dirfd);
         struct dirent *de;
         int r;
 
-        if (dupfd < 0 || (d = fdopendir(dupfd)) == NULL) {
-                if (dupfd >= 0)
-                        close(dupfd);
+        if (d == NULL)
                 return berth_fail(err, errno, "read directory");
-        }
         while ((de = readdir(d)) != NULL) {
                 struct stat st;
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)

@@ -215,17 +215,12 @@ static int apply_dir(struct flattener *f, int srcdir, int dstdir, const char *re
 {
         cleanup_closedir DIR *d = NULL;
         struct dirent *de;
-        int fd, r;
+        int r;
 
         if (depth > 4096)
                 return berth_failf(f->err, ELOOP, "layer nested deeper than 4096 directories");
-        fd = dup(srcdir);
-        if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-                if (fd >= 0)
-                        close(fd);
+        if ((d = opendir_at(srcdir)) == NULL)
                 return berth_fail(f->err, errno, "read directory %s", relpath[0] ? relpath : "/");
-        }
-        rewinddir(d);
         while ((errno = 0, de = readdir(d)) != NULL) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;

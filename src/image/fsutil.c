@@ -16,18 +16,11 @@ static int remove_children(int dfd, int depth, berth_error *err)
 {
         cleanup_closedir DIR *d = NULL;
         struct dirent *de;
-        int dup_fd;
 
         if (depth > 4096)
                 return berth_failf(err, ELOOP, "remove tree: nesting deeper than 4096 levels");
-        dup_fd = dup(dfd);
-        if (dup_fd < 0)
-                return berth_fail(err, errno, "dup");
-        d = fdopendir(dup_fd);
-        if (d == NULL) {
-                close(dup_fd);
-                return berth_fail(err, errno, "fdopendir");
-        }
+        if ((d = opendir_at(dfd)) == NULL)
+                return berth_fail(err, errno, "remove tree: read directory");
         while ((errno = 0, de = readdir(d)) != NULL) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
@@ -82,17 +75,11 @@ int fs_remove_tree_at(int dirfd, const char *name, berth_error *err)
 
 static int tree_size(int dfd, uint64_t *total, int depth, berth_error *err)
 {
-        cleanup_closedir DIR *d = NULL;
+        cleanup_closedir DIR *d = opendir_at(dfd);
         struct dirent *de;
-        int dup_fd = dup(dfd);
 
-        if (dup_fd < 0)
-                return berth_fail(err, errno, "dup");
-        d = fdopendir(dup_fd);
-        if (d == NULL) {
-                close(dup_fd);
-                return berth_fail(err, errno, "fdopendir");
-        }
+        if (d == NULL)
+                return berth_fail(err, errno, "tree size: read directory");
         while ((de = readdir(d)) != NULL) {
                 struct stat st;
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)

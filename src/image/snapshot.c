@@ -208,23 +208,6 @@ fail:
         return r;
 }
 
-int snapshot_paths_get(struct image_store *s, const char *id, struct snapshot_paths *out, berth_error *err)
-{
-        cleanup_stmt sqlite3_stmt *st = NULL;
-        int r;
-
-        if ((r = store_prepare(s, "SELECT 1 FROM snapshots WHERE id = ?", &st, err)) < 0)
-                return r;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-                return berth_failf(err, ENOENT, "no such snapshot %s", id);
-        if (r != SQLITE_ROW)
-                return store_sql_fail(s, "read snapshot", err);
-        fill_paths(s, id, out);
-        return 0;
-}
-
 static int snapshot_image(struct image_store *s, const char *id, char **image_id, berth_error *err)
 {
         cleanup_stmt sqlite3_stmt *st = NULL;
@@ -239,6 +222,17 @@ static int snapshot_image(struct image_store *s, const char *id, char **image_id
         if (r != SQLITE_ROW)
                 return store_sql_fail(s, "read snapshot", err);
         *image_id = xstrdup((const char *) sqlite3_column_text(st, 0));
+        return 0;
+}
+
+int snapshot_paths_get(struct image_store *s, const char *id, struct snapshot_paths *out, berth_error *err)
+{
+        cleanup_free char *image_id = NULL;
+        int r = snapshot_image(s, id, &image_id, err);
+
+        if (r < 0)
+                return r;
+        fill_paths(s, id, out);
         return 0;
 }
 

@@ -185,8 +185,7 @@ static void remove_stale_tmp(struct image_store *s)
 
         if (tmpfd < 0)
                 return;
-        d = fdopendir(dup(tmpfd));
-        if (d == NULL)
+        if ((d = opendir_at(tmpfd)) == NULL)
                 return;
         while ((de = readdir(d)) != NULL) {
                 unsigned long pid = 0;

@@ -4,10 +4,8 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -108,22 +106,14 @@ static void invalidate_parent(struct unpacker *u)
         u->cached_fd = -1;
 }
 
+/* -errno instead of an error: the callers name the entry themselves, and ENOENT is not always one. */
 static int open_in_root(int rootfd, const char *path, int flags)
 {
-        struct open_how how = {
-                .flags = (uint64_t) (flags | O_CLOEXEC),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        int fd;
+        berth_error ignored = {0};
+        int fd = path_open_in_root(rootfd, path, flags, 0, &ignored);
 
-        for (int attempt = 0; attempt < 16; attempt++) {
-                fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-                if (fd >= 0 || errno != EAGAIN)
-                        break;
-        }
-        if (fd < 0 && errno == ENOSYS)
-                return path_open_in_root_walk(rootfd, path, flags, 0, NULL);
-        return fd < 0 ? -errno : fd;
+        berth_error_clear(&ignored);
+        return fd;
 }
 
 /* An O_PATH fd of the directory `parent` (relative, clean), created (0755, root) when missing. Symlinks

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -422,4 +423,20 @@ int process_stat_info(pid_t pid, char *state, uint64_t *start_time)
 int process_start_time(pid_t pid, uint64_t *out)
 {
         return process_stat_info(pid, NULL, out);
+}
+
+DIR *opendir_at(int dirfd)
+{
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (d == NULL) {
+                int saved = errno;
+                close(fd);
+                errno = saved;
+        }
+        return d;
 }

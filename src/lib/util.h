@@ -1,6 +1,7 @@
 /* Small helpers shared by every layer: allocation, whole-file I/O, string vectors, numbers, time. */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,9 @@ ssize_t read_all(int fd, void *buf, size_t len);
 
 /* Reads a whole file (relative to dirfd, AT_FDCWD for plain paths); *out is NUL-terminated. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, berth_error *err);
+/* A stream over the entries of the directory dirfd refers to (dirfd may be O_PATH), with a file offset of its
+ * own: dirfd is neither moved nor closed. NULL with errno set on failure. */
+DIR *opendir_at(int dirfd);
 /* Reads a whole open fd from its current offset. */
 int read_fd(int fd, const char *what, char **out, size_t *len, berth_error *err);
 

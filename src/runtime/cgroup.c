@@ -129,7 +129,7 @@ static int collect_pids(int dirfd, const char *path, pid_t **pids, size_t *n, si
         cleanup_free char *text = NULL;
         cleanup_closedir DIR *dir = NULL;
         struct dirent *de;
-        int r, dup_fd;
+        int r;
 
         r = read_file_at(dirfd, "cgroup.procs", &text, NULL, NULL);
         if (r == -ENOENT || r == -ENODEV)
@@ -149,12 +149,8 @@ static int collect_pids(int dirfd, const char *path, pid_t **pids, size_t *n, si
         }
         if (depth > 64)
                 return 0;
-        dup_fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dup_fd < 0 || (dir = fdopendir(dup_fd)) == NULL) {
-                if (dup_fd >= 0)
-                        close(dup_fd);
+        if ((dir = opendir_at(dirfd)) == NULL)
                 return 0;
-        }
         while ((de = readdir(dir)) != NULL) {
                 cleanup_close int sub = -1;
                 cleanup_free char *subpath = NULL;

@@ -379,6 +379,32 @@ uint64_t cgroup_keyed_value(const char *text, const char *key)
         return 0;
 }
 
+int cgroup_set_cpuset(struct cgroup_hierarchy *h, const struct cgroup_resources *r, berth_error *err)
+{
+        int ret;
+
+        /* mems first: a task's memory placement must be allowed before its cpus move (as runc orders it). */
+        if (r->cpu.mems != NULL && (ret = cgroup_write(h, "cpuset.mems", r->cpu.mems, err)) < 0)
+                return ret;
+        if (r->cpu.cpus != NULL && (ret = cgroup_write(h, "cpuset.cpus", r->cpu.cpus, err)) < 0)
+                return ret;
+        return 0;
+}
+
+int cgroup_write_device_line(struct cgroup_hierarchy *h, const char *file, const char *line, const char *field,
+                             int64_t major, int64_t minor, berth_error *err)
+{
+        int r = cgroup_write_raw(h, file, line);
+
+        if (r == -ENODEV || r == -ENXIO)
+                return berth_failf(err, ENODEV, "linux.resources.blockIO.%s: device %" PRId64 ":%" PRId64
+                                                " is not a block device on this host",
+                                   field, major, minor);
+        if (r < 0)
+                return berth_fail(err, -r, "write '%s' to %s/%s", line, h->dir, file);
+        return 0;
+}
+
 int cgroup_set_hugetlb(struct cgroup_hierarchy *h, const struct cgroup_resources *r, const char *suffix,
                        berth_error *err)
 {

@@ -236,6 +236,12 @@ int cgroup_writef(struct cgroup_hierarchy *h, berth_error *err, const char *file
         __attribute__((format(printf, 4, 5)));
 /* Raw write: returns 0 or -errno, sets no error (for callers that turn errno into a better message). */
 int cgroup_write_raw(struct cgroup_hierarchy *h, const char *file, const char *value);
+/* cpu.cpus/cpu.mems into cpuset.cpus/cpuset.mems: the same files on v1 and v2. */
+int cgroup_set_cpuset(struct cgroup_hierarchy *h, const struct cgroup_resources *r, berth_error *err);
+/* One "MAJ:MIN ..." line of blockIO into a device-keyed file; a device the kernel does not know is named
+ * as blockIO.FIELD's. */
+int cgroup_write_device_line(struct cgroup_hierarchy *h, const char *file, const char *line, const char *field,
+                             int64_t major, int64_t minor, berth_error *err);
 /* hugepageLimits into hugetlb.<size>.<suffix>: "limit_in_bytes" on v1, "max" on v2. */
 int cgroup_set_hugetlb(struct cgroup_hierarchy *h, const struct cgroup_resources *r, const char *suffix,
                        berth_error *err);

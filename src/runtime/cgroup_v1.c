@@ -214,18 +214,6 @@ int cgroup_v1_init_cpuset(int parent_fd, int child_fd, const char *child_path, b
         return 0;
 }
 
-static int set_cpuset(struct cgroup_hierarchy *h, const struct cgroup_resources *r, berth_error *err)
-{
-        int ret;
-
-        /* mems first: a task's memory placement must be allowed before its cpus move (as runc orders it). */
-        if (r->cpu.mems != NULL && (ret = cgroup_write(h, "cpuset.mems", r->cpu.mems, err)) < 0)
-                return ret;
-        if (r->cpu.cpus != NULL && (ret = cgroup_write(h, "cpuset.cpus", r->cpu.cpus, err)) < 0)
-                return ret;
-        return 0;
-}
-
 static int set_pids(struct cgroup_hierarchy *h, const struct cgroup_resources *r, berth_error *err)
 {
         char buf[24];
@@ -236,21 +224,6 @@ static int set_pids(struct cgroup_hierarchy *h, const struct cgroup_resources *r
 }
 
 /* ---- blkio -------------------------------------------------------------------------------------------- */
-
-/* A write naming a device that does not exist fails with ENODEV: say which device and which field. */
-static int write_device_line(struct cgroup_hierarchy *h, const char *file, const char *line, const char *field,
-                             int64_t major, int64_t minor, berth_error *err)
-{
-        int r = cgroup_write_raw(h, file, line);
-
-        if (r == -ENODEV || r == -ENXIO)
-                return berth_failf(err, ENODEV, "linux.resources.blockIO.%s: device %" PRId64 ":%" PRId64
-                                                " is not a block device on this host",
-                                   field, major, minor);
-        if (r < 0)
-                return berth_fail(err, -r, "write '%s' to %s/%s", line, h->dir, file);
-        return 0;
-}
 
 static const char *pick_file(struct cgroup_hierarchy *h, const char *a, const char *b)
 {
@@ -280,7 +253,8 @@ static int set_blkio(struct cgroup_hierarchy *h, const struct cgroup_resources *
                         if (!d->has_weight)
                                 continue;
                         cleanup_free char *line = xasprintf("%" PRId64 ":%" PRId64 " %u", d->major, d->minor, d->weight);
-                        if ((ret = write_device_line(h, device_file, line, "weightDevice", d->major, d->minor, err)) < 0)
+                        if ((ret = cgroup_write_device_line(h, device_file, line, "weightDevice", d->major, d->minor,
+                                                            err)) < 0)
                                 return ret;
                 }
         }
@@ -297,16 +271,16 @@ static int set_blkio(struct cgroup_hierarchy *h, const struct cgroup_resources *
                 if (!d->has_leaf_weight)
                         continue;
                 cleanup_free char *line = xasprintf("%" PRId64 ":%" PRId64 " %u", d->major, d->minor, d->leaf_weight);
-                if ((ret = write_device_line(h, "blkio.leaf_weight_device", line, "weightDevice", d->major, d->minor,
-                                             err)) < 0)
+                if ((ret = cgroup_write_device_line(h, "blkio.leaf_weight_device", line, "weightDevice", d->major,
+                                                    d->minor, err)) < 0)
                         return ret;
         }
         for (int k = 0; k < CG_THROTTLE_COUNT; k++) {
                 for (size_t i = 0; i < r->blkio.n_throttle[k]; i++) {
                         const struct cgroup_throttle_device *d = &r->blkio.throttle[k][i];
                         cleanup_free char *line = cgroup_v1_throttle_line(d);
-                        if ((ret = write_device_line(h, cgroup_v1_throttle_file(k), line, fields[k], d->major, d->minor,
-                                                     err)) < 0)
+                        if ((ret = cgroup_write_device_line(h, cgroup_v1_throttle_file(k), line, fields[k], d->major,
+                                                            d->minor, err)) < 0)
                                 return ret;
                 }
         }
@@ -346,7 +320,7 @@ int cgroup_v1_apply(struct cgroup_manager *m, const struct cgroup_resources *r, 
                 return ret;
         if ((h = v1_find(m, CG_CPU)) != NULL && (ret = set_cpu(h, r, creating, err)) < 0)
                 return ret;
-        if ((h = v1_find(m, CG_CPUSET)) != NULL && (ret = set_cpuset(h, r, err)) < 0)
+        if ((h = v1_find(m, CG_CPUSET)) != NULL && (ret = cgroup_set_cpuset(h, r, err)) < 0)
                 return ret;
         if ((h = v1_find(m, CG_PIDS)) != NULL && (ret = set_pids(h, r, err)) < 0)
                 return ret;

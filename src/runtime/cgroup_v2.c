@@ -174,32 +174,7 @@ static int set_cpu(struct cgroup_hierarchy *h, const struct cgroup_resources *r,
         return 0;
 }
 
-static int set_cpuset(struct cgroup_hierarchy *h, const struct cgroup_resources *r, berth_error *err)
-{
-        int ret;
-
-        if (r->cpu.mems != NULL && (ret = cgroup_write(h, "cpuset.mems", r->cpu.mems, err)) < 0)
-                return ret;
-        if (r->cpu.cpus != NULL && (ret = cgroup_write(h, "cpuset.cpus", r->cpu.cpus, err)) < 0)
-                return ret;
-        return 0;
-}
-
 /* ---- io ------------------------------------------------------------------------------------------------ */
-
-static int write_device_line(struct cgroup_hierarchy *h, const char *file, const char *line, const char *field,
-                             int64_t major, int64_t minor, berth_error *err)
-{
-        int r = cgroup_write_raw(h, file, line);
-
-        if (r == -ENODEV || r == -ENXIO)
-                return berth_failf(err, ENODEV, "linux.resources.blockIO.%s: device %" PRId64 ":%" PRId64
-                                                " is not a block device on this host",
-                                   field, major, minor);
-        if (r < 0)
-                return berth_fail(err, -r, "write '%s' to %s/%s", line, h->dir, file);
-        return 0;
-}
 
 static int set_io(struct cgroup_hierarchy *h, const struct cgroup_resources *r, berth_error *err)
 {
@@ -229,7 +204,7 @@ static int set_io(struct cgroup_hierarchy *h, const struct cgroup_resources *r, 
                                 continue;
                         cleanup_free char *line = xasprintf("%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
                                                             bfq ? d->weight : cgroup_blkio_weight_to_io_weight(d->weight));
-                        if ((ret = write_device_line(h, file, line, "weightDevice", d->major, d->minor, err)) < 0)
+                        if ((ret = cgroup_write_device_line(h, file, line, "weightDevice", d->major, d->minor, err)) < 0)
                                 return ret;
                 }
         }
@@ -238,7 +213,7 @@ static int set_io(struct cgroup_hierarchy *h, const struct cgroup_resources *r, 
                 for (size_t i = 0; i < r->blkio.n_throttle[k]; i++) {
                         const struct cgroup_throttle_device *d = &r->blkio.throttle[k][i];
                         cleanup_free char *line = cgroup_io_max_line(d, k);
-                        if ((ret = write_device_line(h, "io.max", line, fields[k], d->major, d->minor, err)) < 0)
+                        if ((ret = cgroup_write_device_line(h, "io.max", line, fields[k], d->major, d->minor, err)) < 0)
                                 return ret;
                 }
         }
@@ -285,7 +260,7 @@ int cgroup_v2_apply(struct cgroup_manager *m, struct cgroup_hierarchy *h, const 
                 return ret;
         if ((c & CG_BIT(CG_CPU)) && (ret = set_cpu(h, r, err)) < 0)
                 return ret;
-        if ((c & CG_BIT(CG_CPUSET)) && (ret = set_cpuset(h, r, err)) < 0)
+        if ((c & CG_BIT(CG_CPUSET)) && (ret = cgroup_set_cpuset(h, r, err)) < 0)
                 return ret;
         if ((c & CG_BIT(CG_PIDS)) && r->pids.has_limit &&
             (ret = cgroup_write(h, "pids.max", cgroup_format_limit(r->pids.limit, buf, sizeof(buf)), err)) < 0)

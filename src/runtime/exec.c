@@ -157,12 +157,24 @@ static int child_enter_container(const struct exec_job *j, berth_error *err)
         return 0;
 }
 
+/* listenerPath is the runtime's path, not the container's: a notify fd goes to the parent, which sends it on. */
+static int install_seccomp(const struct exec_job *j, berth_error *err)
+{
+        int listener = -1, r;
+
+        if ((r = seccomp_filter_install(j->seccomp, &listener, err)) < 0 || listener < 0)
+                return r;
+        r = sync_send_fd(j->sync_child, SYNC_SECCOMP_LISTENER, listener, err);
+        close(listener);
+        return r;
+}
+
 static int child_setup(const struct exec_job *j, char **executable, berth_error *err)
 {
         const struct spec_process *p = j->opts->process;
         bool in_userns = j->spec->linux_section.namespaces[NS_USER].present;
         int keep[] = {j->sync_child};
-        int listener = -1, r;
+        int r;
 
         if ((r = sync_expect(j->sync_child, SYNC_GO, NULL, err)) < 0 || (r = child_enter_container(j, err)) < 0)
                 return r;
@@ -182,16 +194,9 @@ static int child_setup(const struct exec_job *j, char **executable, berth_error 
         /* No fd of ours but the sync socket may survive into the container (CVE-2024-21626). */
         if ((r = process_close_fds_from(3 + j->opts->preserve_fds, keep, ARRAY_SIZE(keep), err)) < 0)
                 return r;
-        if (j->seccomp != NULL && !p->no_new_privileges &&
-            (r = seccomp_filter_install(j->seccomp, &listener, err)) < 0)
+        /* Without no_new_privs the filter must go in while we still hold CAP_SYS_ADMIN (seccomp(2)). */
+        if (j->seccomp != NULL && !p->no_new_privileges && (r = install_seccomp(j, err)) < 0)
                 return r;
-        if (listener >= 0) {
-                /* listenerPath is the runtime's path, not the container's: the parent sends it on. */
-                r = sync_send_fd(j->sync_child, SYNC_SECCOMP_LISTENER, listener, err);
-                close(listener);
-                if (r < 0)
-                        return r;
-        }
         if ((r = capabilities_prepare(&p->capabilities, err)) < 0 ||
             (r = process_switch_user(p, !in_userns || process_setgroups_allowed(), err)) < 0)
                 return r;
@@ -202,16 +207,8 @@ static int child_setup(const struct exec_job *j, char **executable, berth_error 
                 return r;
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return berth_fail(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-        if (j->seccomp != NULL && p->no_new_privileges) {
-                if ((r = seccomp_filter_install(j->seccomp, &listener, err)) < 0)
-                        return r;
-                if (listener >= 0) {
-                        r = sync_send_fd(j->sync_child, SYNC_SECCOMP_LISTENER, listener, err);
-                        close(listener);
-                        if (r < 0)
-                                return r;
-                }
-        }
+        if (j->seccomp != NULL && p->no_new_privileges && (r = install_seccomp(j, err)) < 0)
+                return r;
         return process_set_cpu_affinity(p, "final", err);
 }
 

@@ -197,21 +197,16 @@ static int remove_state_dir(const struct container *c, berth_error *err)
 {
         static const char *const files[] = {"exec.fifo", "state.json", "config.json"};
         cleanup_closedir DIR *d = NULL;
-        int dupfd;
         struct dirent *e;
 
         for (size_t i = 0; i < ARRAY_SIZE(files); i++)
                 if (unlinkat(c->state_dirfd, files[i], 0) < 0 && errno != ENOENT)
                         return berth_fail(err, errno, "remove %s/%s", c->state_dir, files[i]);
         /* Leftover temporary files of an interrupted atomic write. */
-        dupfd = dup(c->state_dirfd);
-        if (dupfd >= 0 && (d = fdopendir(dupfd)) != NULL) {
+        if ((d = opendir_at(c->state_dirfd)) != NULL)
                 while ((e = readdir(d)) != NULL)
                         if (e->d_name[0] != '.')
                                 unlinkat(c->state_dirfd, e->d_name, 0);
-        } else if (dupfd >= 0) {
-                close(dupfd);
-        }
         if (rmdir(c->state_dir) < 0 && errno != ENOENT)
                 return berth_fail(err, errno, "remove %s", c->state_dir);
         return 0;

@@ -329,16 +329,12 @@ static int copy_entry(int from, int to, const char *name, const struct stat *st,
 
 static int copy_tree(int from, int to, const char *what, berth_error *err)
 {
-        int dupfd = dup(from);
-        cleanup_closedir DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+        cleanup_closedir DIR *d = opendir_at(from);
         struct dirent *e;
         int r;
 
-        if (d == NULL) {
-                if (dupfd >= 0)
-                        close(dupfd);
+        if (d == NULL)
                 return berth_fail(err, errno, "tmpcopyup: read %s", what);
-        }
         while ((e = readdir(d)) != NULL) {
                 struct stat st;
                 if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)

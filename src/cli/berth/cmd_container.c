@@ -160,15 +160,10 @@ static int start_attached(struct engine *e, const char *id, bool interactive, be
         a.detach_keys = interactive;
         a.flags = ATTACH_WANT_STDOUT | ATTACH_WANT_STDERR |
                   (interactive && json_is_true(json_object_get(c->config, "OpenStdin")) ? ATTACH_WANT_STDIN : 0);
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return berth_fail(err, errno, "socketpair");
-        opts.attach_fd = sv[1];
-        a.fd = sv[0];
-        if (engine_attach_hello(&a, err) < 0) {
-                close(sv[0]);
-                close(sv[1]);
+        if (engine_attach_pair(&a, &opts.attach_fd, err) < 0)
                 return -CLI_EXIT_ERROR;
-        }
+        sv[0] = a.fd;
+        sv[1] = opts.attach_fd;
         if (!a.tty)
                 engine_attach_block_signals();
         r = engine_container_start(e, id, &opts, &already, err);

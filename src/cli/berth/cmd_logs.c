@@ -127,6 +127,23 @@ static char **read_all_lines(int dirfd, const char *base)
         return lines;
 }
 
+/* buf holds *have bytes of an unfinished line and then n new ones: prints every complete line and keeps
+ * the unfinished rest at the start of buf. */
+static void print_complete_lines(const struct logs_opts *o, char *buf, size_t *have, size_t n)
+{
+        char *start = buf, *nl;
+
+        *have += n;
+        buf[*have] = '\0';
+        while ((nl = memchr(start, '\n', *have - (size_t) (start - buf))) != NULL) {
+                *nl = '\0';
+                print_entry(o, start);
+                start = nl + 1;
+        }
+        *have -= (size_t) (start - buf);
+        memmove(buf, start, *have);
+}
+
 static void follow(struct engine *e, const char *id, int dirfd, const char *base, const struct logs_opts *o)
 {
         cleanup_close int fd = openat(dirfd, base, O_RDONLY | O_CLOEXEC);
@@ -140,16 +157,7 @@ static void follow(struct engine *e, const char *id, int dirfd, const char *base
         for (;;) {
                 ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
                 if (n > 0) {
-                        have += (size_t) n;
-                        buf[have] = '\0';
-                        char *start = buf, *nl;
-                        while ((nl = memchr(start, '\n', have - (size_t) (start - buf))) != NULL) {
-                                *nl = '\0';
-                                print_entry(o, start);
-                                start = nl + 1;
-                        }
-                        have -= (size_t) (start - buf);
-                        memmove(buf, start, have);
+                        print_complete_lines(o, buf, &have, (size_t) n);
                         continue;
                 }
                 /* Rotated: the monitor renamed our file away and writes a new one. */
@@ -170,18 +178,8 @@ static void follow(struct engine *e, const char *id, int dirfd, const char *base
                         }
                         if (c->status != ENGINE_RUNNING && c->status != ENGINE_PAUSED && c->status != ENGINE_RESTARTING) {
                                 /* One last read: what the monitor wrote before it recorded the exit. */
-                                while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
-                                        have += (size_t) n;
-                                        buf[have] = '\0';
-                                        char *start = buf, *nl;
-                                        while ((nl = memchr(start, '\n', have - (size_t) (start - buf))) != NULL) {
-                                                *nl = '\0';
-                                                print_entry(o, start);
-                                                start = nl + 1;
-                                        }
-                                        have -= (size_t) (start - buf);
-                                        memmove(buf, start, have);
-                                }
+                                while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0)
+                                        print_complete_lines(o, buf, &have, (size_t) n);
                                 return;
                         }
                 }

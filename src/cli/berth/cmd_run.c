@@ -71,19 +71,13 @@ static int run_attached(struct engine *e, struct run_flags *f, const char *id, b
         bool already = false, detached = false;
         int sv[2], exit_code = 0, r;
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return berth_fail(err, errno, "socketpair");
-        a.fd = sv[0];
         a.flags = (f->attach_stdin ? ATTACH_WANT_STDIN : 0) | (f->attach_stdout ? ATTACH_WANT_STDOUT : 0) |
                   (f->attach_stderr ? ATTACH_WANT_STDERR : 0) | (client_cleans_up ? ATTACH_CLIENT_CLEANS_UP : 0) |
                   (json_is_true(json_object_get(f->config, "StdinOnce")) ? ATTACH_STDIN_ONCE : 0);
-        opts.attach_fd = sv[1];
-        a.fd = sv[0];
-        if (engine_attach_hello(&a, err) < 0) {
-                close(sv[0]);
-                close(sv[1]);
+        if (engine_attach_pair(&a, &opts.attach_fd, err) < 0)
                 return -CLI_EXIT_ERROR;
-        }
+        sv[0] = a.fd;
+        sv[1] = opts.attach_fd;
         /* Signals for the container are queued from now on, not lost while it starts. */
         if (f->sig_proxy && !a.tty)
                 engine_attach_block_signals();
