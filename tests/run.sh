@@ -11,9 +11,25 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 top=$PWD
-# The project's shared tools (test images, the cgroup v2 VM) sit beside the repository, as on the
-# development machines and in CI; BERTH_SHARED points elsewhere when the clone lives somewhere else.
-shared=${BERTH_SHARED:-$top/../shared}
+# The project's shared tools (test images, the cgroup v2 VM) sit beside the repository on the development
+# machines. A clone made elsewhere (CI clones into a scratch directory) finds them beside the repository it
+# was cloned from, else at /work/shared. BERTH_SHARED overrides all of these.
+find_shared() {
+        local origin
+        if [ -n "${BERTH_SHARED:-}" ]; then
+                echo "$BERTH_SHARED"
+                return
+        fi
+        origin=$(git -C "$top" config --get remote.origin.url 2>/dev/null || true)
+        for dir in "$top/../shared" "${origin:+$origin/../shared}" /work/shared; do
+                if [ -n "$dir" ] && [ -d "$dir/vm" ] && [ -d "$dir/images" ]; then
+                        (cd "$dir" && pwd)
+                        return
+                fi
+        done
+        echo "$top/../shared"
+}
+shared=$(find_shared)
 export BERTH_SHARED=$shared
 quick=
 suites=()
