@@ -40,6 +40,9 @@ cleanup() {
         # podman's own teardown unmounts its storage (its overlay dir is a mount of its own).
         "${podman_cmd[@]}" system reset -f >/dev/null 2>&1 || true
         findmnt -rn -o TARGET | grep "^$work/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+        # conmon's exit commands (podman container cleanup) may still be running and recreate podman's
+        # storage directories: wait for every process that names the work dir (10 s at most).
+        for _ in $(seq 100); do pgrep -f -- "$work" >/dev/null || break; sleep 0.1; done
         rm -rf "$work"
 }
 trap cleanup EXIT
