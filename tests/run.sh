@@ -5,7 +5,7 @@
 #      (ASan + UBSan, for the unit tests and a sanitizer pass of the runtime's system tests)
 #   3. unit tests (cmocka) under ASan/UBSan
 #   4. system tests (bats) on this host, then the cgroup v2 suites in a cgroup v2-only VM
-# The last line is "N passed, M failed".
+# The last line is "N passed, M failed, K skipped"; every skip is listed with its reason.
 #   tests/run.sh [--quick] [SUITE.bats...]   --quick: no VM, no sanitizer system pass
 set -uo pipefail
 
@@ -42,24 +42,30 @@ done
 
 passed=0
 failed=0
+skipped=0
 started=$SECONDS
 phase_started=$SECONDS
-report() {  # report PASSED FAILED WHAT
+report() {  # report PASSED FAILED WHAT [SKIPPED]
+        local skip=${4:-0}
         passed=$((passed + $1))
         failed=$((failed + $2))
-        printf '== %s: %d passed, %d failed (%ds)\n' "$3" "$1" "$2" $((SECONDS - phase_started))
+        skipped=$((skipped + skip))
+        printf '== %s: %d passed, %d failed, %d skipped (%ds)\n' "$3" "$1" "$2" "$skip" $((SECONDS - phase_started))
         phase_started=$SECONDS
 }
 
-# TAP from bats: count "ok" and "not ok" (skips count as passed: they are reported in the output).
+# TAP from bats: "ok N name # skip REASON" is a skip (counted apart and printed with its reason), other
+# "ok" lines pass, "not ok" lines fail.
 count_tap() {  # count_tap FILE WHAT
-        local ok notok
+        local ok notok skip
+        skip=$(grep -cE '^ok [0-9]+ .*# skip' "$1" || true)
         ok=$(grep -c '^ok ' "$1" || true)
         notok=$(grep -c '^not ok ' "$1" || true)
-        report "$ok" "$notok" "$2"
+        report $((ok - skip)) "$notok" "$2" "$skip"
+        grep -E '^ok [0-9]+ .*# skip' "$1" | sed -E 's/^ok [0-9]+ /   skipped: /'
 }
 
-scripts/install-deps.sh || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
+scripts/install-deps.sh || { echo "install-deps failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 build() {  # build DIR [meson options...]
         local dir=$1
@@ -72,7 +78,7 @@ build() {  # build DIR [meson options...]
 
 if ! build build --buildtype=release; then
         echo "build failed"
-        echo "0 passed, 1 failed"
+        echo "0 passed, 1 failed, 0 skipped"
         exit 1
 fi
 if ! build build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false; then
@@ -83,13 +89,22 @@ logs=$top/build/test-logs
 rm -rf "$logs"
 mkdir -p "$logs"
 
+# Static checks of the tree: the layering of docs/architecture.md.
+if tests/lint/layers.sh > "$logs/lint-layers.log" 2>&1; then
+        report 1 0 "lint: layers"
+else
+        report 0 1 "lint: layers"
+        head -30 "$logs/lint-layers.log"
+fi
+
 # Unit tests, under the sanitizers: any ASan/UBSan report fails the test.
 if [ -d build-asan ]; then
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
         meson test -C build-asan --no-rebuild --print-errorlogs > "$logs/unit.log" 2>&1
         ok=$(grep -cE '^ *[0-9]+/[0-9]+ .* OK ' "$logs/unit.log" || true)
         bad=$(grep -cE '^ *[0-9]+/[0-9]+ .* (FAIL|ERROR|TIMEOUT) ' "$logs/unit.log" || true)
-        report "$ok" "$bad" "unit tests (ASan+UBSan)"
+        skip=$(grep -cE '^ *[0-9]+/[0-9]+ .* SKIP ' "$logs/unit.log" || true)
+        report "$ok" "$bad" "unit tests (ASan+UBSan)" "$skip"
         [ "$bad" -eq 0 ] || grep -E 'FAIL|ERROR|TIMEOUT' "$logs/unit.log" | head -20
         unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
@@ -148,5 +163,5 @@ if [ -z "$quick" ]; then
 fi
 
 echo "total time: $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

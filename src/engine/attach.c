@@ -1,4 +1,4 @@
-#include "attach.h"
+#include "engine/attach.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,9 +14,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "monitor/protocol.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "engine/monitor/protocol.h"
+#include "lib/util.h"
 
 /* The signals a foreground client forwards (docker's ForwardAllSignals, minus what belongs to us). */
 static const int PROXIED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGTSTP};

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 struct engine_attach {
         int fd;          /* connected to the monitor */

@@ -1,6 +1,6 @@
 /* commit: the container's layer (its overlay upper dir) as a tar blob, then a new image. Needs libarchive,
  * so it lives apart from diff: only berth-full links it. */
-#include "containerdiff.h"
+#include "engine/containerdiff.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -15,21 +15,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "blob.h"
-#include "cleanup.h"
-#include "commit.h"
-#include "changes.h"
-#include "db.h"
-#include "fsutil.h"
-#include "gc.h"
-#include "imagedb.h"
-#include "json.h"
-#include "layer.h"
-#include "lifecycle.h"
-#include "manifest.h"
-#include "reference.h"
-#include "snapshot.h"
-#include "util.h"
+#include "image/blob.h"
+#include "lib/cleanup.h"
+#include "image/commit.h"
+#include "image/changes.h"
+#include "engine/db.h"
+#include "image/fsutil.h"
+#include "image/gc.h"
+#include "image/imagedb.h"
+#include "lib/json.h"
+#include "image/layer.h"
+#include "engine/lifecycle.h"
+#include "image/manifest.h"
+#include "image/reference.h"
+#include "image/snapshot.h"
+#include "lib/util.h"
 
 struct tar_out {
         struct blob_writer *w;

@@ -1,4 +1,4 @@
-#include "containerdiff.h"
+#include "engine/containerdiff.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,21 +11,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "blob.h"
-#include "cleanup.h"
-#include "commit.h"
-#include "changes.h"
-#include "db.h"
-#include "fsutil.h"
-#include "gc.h"
-#include "imagedb.h"
-#include "json.h"
-#include "layer.h"
-#include "lifecycle.h"
-#include "manifest.h"
-#include "reference.h"
-#include "snapshot.h"
-#include "util.h"
+#include "image/blob.h"
+#include "lib/cleanup.h"
+#include "image/commit.h"
+#include "image/changes.h"
+#include "engine/db.h"
+#include "image/fsutil.h"
+#include "image/gc.h"
+#include "image/imagedb.h"
+#include "lib/json.h"
+#include "image/layer.h"
+#include "engine/lifecycle.h"
+#include "image/manifest.h"
+#include "image/reference.h"
+#include "image/snapshot.h"
+#include "lib/util.h"
 
 /* Mount points the runtime made in the container's layer (the files berth bind-mounts, the targets of
  * volumes and binds): docker keeps them out of diff and commit (its "init" layer). Only empty ones: a file

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 struct engine_change {
         char kind; /* 'A', 'C', 'D' */

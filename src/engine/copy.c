@@ -1,4 +1,4 @@
-#include "copy.h"
+#include "engine/copy.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,14 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "create.h"
-#include "json.h"
-#include "db.h"
-#include "lifecycle.h"
-#include "path.h"
-#include "snapshot.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "engine/create.h"
+#include "lib/json.h"
+#include "engine/db.h"
+#include "engine/lifecycle.h"
+#include "lib/path.h"
+#include "image/snapshot.h"
+#include "lib/util.h"
 
 static int copy_data(int from, int to, berth_error *err, const char *what)
 {

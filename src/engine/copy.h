@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 /* archive: keep uid/gid (cp -a); otherwise the copies belong to root, as docker makes them. */
 int engine_copy_from_container(struct engine *e, const char *id, const char *src, const char *dst, bool archive,

@@ -1,4 +1,4 @@
-#include "create.h"
+#include "engine/create.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,14 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "db.h"
-#include "fsutil.h"
-#include "imagedb.h"
-#include "json.h"
-#include "runconfig.h"
-#include "snapshot.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "engine/db.h"
+#include "image/fsutil.h"
+#include "image/imagedb.h"
+#include "lib/json.h"
+#include "image/runconfig.h"
+#include "image/snapshot.h"
+#include "lib/util.h"
 
 bool engine_name_is_valid(const char *name)
 {

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 struct engine_create_request {
         const char *image; /* reference as typed */

@@ -1,13 +1,13 @@
-#include "db.h"
+#include "engine/db.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 /* Version 1 of the engine's schema (meta 'engine_schema'). Names are unique among containers; a volume in
  * use cannot be removed (RESTRICT), and a container's rows go with it (CASCADE). */

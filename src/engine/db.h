@@ -3,7 +3,7 @@
  * engine's own table holds the rest, one row per container. */
 #pragma once
 
-#include "engine.h"
+#include "engine/engine.h"
 
 /* Creates the engine's tables when missing (one read when they exist). */
 int engine_db_init(struct engine *e, berth_error *err);

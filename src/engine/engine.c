@@ -1,4 +1,4 @@
-#include "engine.h"
+#include "engine/engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "db.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "engine/db.h"
+#include "lib/util.h"
 
 /* Where the helper binaries are: next to berth (an installed tree keeps them in libexec), or in the build
  * tree (meson passes both paths). BERTH_MONITOR / BERTH_INIT override. */

@@ -16,10 +16,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
-#include "log.h"
-#include "state.h"
-#include "store.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "runtime/state.h"
+#include "image/store.h"
 
 #define ENGINE_DEFAULT_STATE_ROOT "/run/berth/runtime"
 

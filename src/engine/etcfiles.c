@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "create.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "engine/create.h"
+#include "lib/util.h"
 
 static const char HOSTS_DEFAULT[] = "127.0.0.1\tlocalhost\n"
                                     "::1\tlocalhost ip6-localhost ip6-loopback\n"

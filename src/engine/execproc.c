@@ -1,4 +1,4 @@
-#include "execproc.h"
+#include "engine/execproc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,14 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "foreground.h"
-#include "lifecycle.h"
-#include "spec.h"
-#include "user.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "runtime/foreground.h"
+#include "engine/lifecycle.h"
+#include "runtime/spec.h"
+#include "engine/user.h"
+#include "lib/util.h"
 
-#include "../runtime/exec.h" /* the runtime library's container_exec */
+#include "runtime/exec.h" /* the runtime library's container_exec */
 
 /* env: the container's, then the request's; a request variable replaces one of the same name. */
 static char **merge_env(char **base, char **extra)

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 struct engine_exec_request {
         char **argv;

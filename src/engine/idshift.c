@@ -1,4 +1,4 @@
-#include "idshift.h"
+#include "engine/idshift.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "spec_build.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "engine/spec_build.h"
+#include "lib/util.h"
 
 struct idmap {
         uint32_t container, host, size;

@@ -5,7 +5,7 @@
  * they are). Marked done by ROOT/containers/ID/idshift. */
 #pragma once
 
-#include "engine.h"
+#include "engine/engine.h"
 
 /* A no-op for containers without a user namespace or already shifted. */
 int engine_idshift_rootfs(struct engine *e, const struct engine_container *c, int dirfd, const char *rootfs,

@@ -26,19 +26,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "container.h"
-#include "copy.h"
-#include "exe_protect.h"
-#include "db.h"
-#include "idshift.h"
-#include "json.h"
-#include "lifecycle.h"
-#include "monitor/monitor.h"
-#include "monitor/protocol.h"
-#include "snapshot.h"
-#include "spec_build.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "runtime/container.h"
+#include "engine/copy.h"
+#include "runtime/exe_protect.h"
+#include "engine/db.h"
+#include "engine/idshift.h"
+#include "lib/json.h"
+#include "engine/lifecycle.h"
+#include "engine/monitor/monitor.h"
+#include "engine/monitor/protocol.h"
+#include "image/snapshot.h"
+#include "engine/spec_build.h"
+#include "lib/util.h"
 
 extern char **environ;
 

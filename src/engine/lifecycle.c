@@ -1,4 +1,4 @@
-#include "lifecycle.h"
+#include "engine/lifecycle.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,14 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "container.h"
-#include "create.h"
-#include "db.h"
-#include "monitor/protocol.h"
-#include "snapshot.h"
-#include "util.h"
+#include "runtime/cgroup.h"
+#include "lib/cleanup.h"
+#include "runtime/container.h"
+#include "engine/create.h"
+#include "engine/db.h"
+#include "engine/monitor/protocol.h"
+#include "image/snapshot.h"
+#include "lib/util.h"
 
 int engine_parse_bytes(const char *s, int64_t *out)
 {

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 struct engine_start_options {
         /* The monitor's end of a SOCK_SEQPACKET socketpair whose other end the caller keeps: attached from

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "cleanup.h"
-#include "create.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "engine/create.h"
+#include "lib/util.h"
 
 static const char *const LEFT[] = {
         "admiring", "adoring",  "affectionate", "agitated", "amazing",  "angry",    "awesome",   "blissful",

@@ -1,4 +1,4 @@
-#include "spec_build.h"
+#include "engine/spec_build.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,14 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "db.h"
-#include "json.h"
-#include "seccomp_profile.h"
-#include "spec.h"
-#include "spec_default.h"
-#include "user.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "engine/db.h"
+#include "lib/json.h"
+#include "runtime/seccomp_profile.h"
+#include "runtime/spec.h"
+#include "runtime/spec_default.h"
+#include "engine/user.h"
+#include "lib/util.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define INIT_PATH "/sbin/docker-init"

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 struct spec_build_input {
         const struct engine_container *c;

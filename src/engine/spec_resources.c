@@ -13,10 +13,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "spec_build.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "engine/spec_build.h"
+#include "lib/util.h"
 
 static json_int_t hc_int(const json_t *hc, const char *key)
 {

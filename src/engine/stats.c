@@ -1,11 +1,11 @@
-#include "stats.h"
+#include "engine/stats.h"
 
 #include <errno.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "container.h"
-#include "util.h"
+#include "runtime/cgroup.h"
+#include "lib/cleanup.h"
+#include "runtime/container.h"
+#include "lib/util.h"
 
 static int load_manager(struct engine *e, const char *id, struct cgroup_manager **m, berth_error *err)
 {

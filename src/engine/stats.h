@@ -4,7 +4,7 @@
 #include <jansson.h>
 #include <sys/types.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 /* runc's stats "data" object (cpu, memory, pids, blkio) of a running container's cgroup. */
 int engine_container_cgroup_stats(struct engine *e, const char *id, json_t **out, berth_error *err);

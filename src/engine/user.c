@@ -1,4 +1,4 @@
-#include "user.h"
+#include "engine/user.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "path.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 void engine_user_clear(struct engine_user *u)
 {

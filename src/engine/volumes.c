@@ -10,12 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "create.h"
-#include "db.h"
-#include "fsutil.h"
-#include "path.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "engine/create.h"
+#include "engine/db.h"
+#include "image/fsutil.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 bool engine_volume_name_is_valid(const char *name)
 {

@@ -1,4 +1,4 @@
-#include "blob.h"
+#include "image/blob.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "path.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 #define BLOB_WRITE_BUFFER (1u << 20)
 

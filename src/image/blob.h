@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "digest.h"
-#include "store.h"
+#include "image/digest.h"
+#include "image/store.h"
 
 struct blob_writer;
 

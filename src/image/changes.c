@@ -1,4 +1,4 @@
-#include "changes.h"
+#include "image/changes.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 /* Splits on whitespace, honouring "double" and 'single' quotes and backslash escapes (docker's word
  * splitting for ENV/LABEL key=value pairs). */

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 /* Applies one instruction ("ENV A=b C=d") to a config object ("config" member of the image config). */
 int image_change_apply(json_t *config, const char *change, berth_error *err);

@@ -1,15 +1,15 @@
-#include "commit.h"
+#include "image/commit.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "blob.h"
-#include "cleanup.h"
-#include "imagedb.h"
-#include "layer.h"
-#include "util.h"
+#include "image/blob.h"
+#include "lib/cleanup.h"
+#include "image/imagedb.h"
+#include "image/layer.h"
+#include "lib/util.h"
 
 static int check_layers(const struct image_commit *c, const struct image_config *cfg, berth_error *err)
 {

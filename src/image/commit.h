@@ -3,8 +3,8 @@
  * client after it has streamed the manifest's blobs into the store. */
 #pragma once
 
-#include "manifest.h"
-#include "store.h"
+#include "image/manifest.h"
+#include "image/store.h"
 
 struct image_commit {
         const char *manifest_digest;     /* in the store */

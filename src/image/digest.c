@@ -1,11 +1,11 @@
-#include "digest.h"
+#include "image/digest.h"
 
 #include <errno.h>
 #include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 /* nettle's SHA-256: the same library the runtime's seccomp cache uses (one implementation for the whole
  * project), static, with SHA-NI picked at run time (Debian builds nettle "fat"): as fast as libcrypto's

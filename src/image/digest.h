@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 #define DIGEST_HEX_LEN 64
 #define DIGEST_STRING_LEN (7 + DIGEST_HEX_LEN) /* "sha256:" + hex */

@@ -1,4 +1,4 @@
-#include "flatten.h"
+#include "image/flatten.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,10 +12,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fsutil.h"
-#include "path.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "image/fsutil.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 /* Hardlinks inside one layer stay hardlinks: the first copy of an inode is remembered by its path. */
 struct inode_path {

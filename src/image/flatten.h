@@ -5,6 +5,6 @@
  * Every step goes through directory fds opened O_NOFOLLOW: nothing in either tree is followed. */
 #pragma once
 
-#include "error.h"
+#include "lib/error.h"
 
 int flatten_apply_layer(int layerfd, int rootfd, berth_error *err);

@@ -1,4 +1,4 @@
-#include "fsutil.h"
+#include "image/fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 /* Depth-first removal through directory fds: every open is O_NOFOLLOW|O_DIRECTORY relative to its
  * parent, so a symlink swapped in for a directory is unlinked instead of followed. */

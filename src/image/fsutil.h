@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 /* Removes dirfd/name and everything below it. Symlinks are removed, never followed; a mount point below
  * fails with EBUSY rather than being emptied. ENOENT is success. */

@@ -1,4 +1,4 @@
-#include "gc.h"
+#include "image/gc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,15 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blob.h"
-#include "cleanup.h"
-#include "commit.h"
-#include "fsutil.h"
-#include "imagedb.h"
-#include "layer.h"
-#include "manifest.h"
-#include "reference.h"
-#include "util.h"
+#include "image/blob.h"
+#include "lib/cleanup.h"
+#include "image/commit.h"
+#include "image/fsutil.h"
+#include "image/imagedb.h"
+#include "image/layer.h"
+#include "image/manifest.h"
+#include "image/reference.h"
+#include "lib/util.h"
 
 void removal_report_clear(struct removal_report *r)
 {

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "image/store.h"
 
 struct removal_report {
         char **untagged; /* display names removed ("busybox:latest") */

@@ -1,4 +1,4 @@
-#include "imagedb.h"
+#include "image/imagedb.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "digest.h"
-#include "reference.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "image/digest.h"
+#include "image/reference.h"
+#include "lib/util.h"
 
 static char *column_dup(sqlite3_stmt *st, int i)
 {

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "image/store.h"
 
 struct image_layer_record {
         char *diff_id;     /* sha256 of the uncompressed tar: names the unpacked layer */

@@ -1,19 +1,19 @@
-#include "import.h"
+#include "image/import.h"
 
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "blob.h"
-#include "changes.h"
-#include "cleanup.h"
-#include "commit.h"
-#include "gc.h"
-#include "json.h"
-#include "manifest.h"
-#include "stream.h"
-#include "util.h"
+#include "image/blob.h"
+#include "image/changes.h"
+#include "lib/cleanup.h"
+#include "image/commit.h"
+#include "image/gc.h"
+#include "lib/json.h"
+#include "image/manifest.h"
+#include "image/stream.h"
+#include "lib/util.h"
 
 #define IMPORT_BUFFER (1u << 20)
 

@@ -1,7 +1,7 @@
 /* `berth import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image. */
 #pragma once
 
-#include "store.h"
+#include "image/store.h"
 
 struct import_options {
         char **changes;      /* Dockerfile instructions (image_change_apply) */

@@ -1,6 +1,6 @@
 /* Layers: where each lives in the store and its chain id; removal. Unpacking is layer_unpack.c (it needs
  * libarchive; these helpers must not, so that lean binaries can use them). */
-#include "layer.h"
+#include "image/layer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blob.h"
-#include "cleanup.h"
-#include "fsutil.h"
-#include "imagedb.h"
-#include "util.h"
+#include "image/blob.h"
+#include "lib/cleanup.h"
+#include "image/fsutil.h"
+#include "image/imagedb.h"
+#include "lib/util.h"
 
 
 char *layer_diff_relpath(const char *diff_id)

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "image/store.h"
 
 struct layer_job {
         /* in */

@@ -1,5 +1,5 @@
 /* Layers: unpacking the layers an image needs, in parallel, each once, into its own directory. */
-#include "layer.h"
+#include "image/layer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,13 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blob.h"
-#include "cleanup.h"
-#include "fsutil.h"
-#include "imagedb.h"
-#include "stream.h"
-#include "unpack.h"
-#include "util.h"
+#include "image/blob.h"
+#include "lib/cleanup.h"
+#include "image/fsutil.h"
+#include "image/imagedb.h"
+#include "image/stream.h"
+#include "image/unpack.h"
+#include "lib/util.h"
 
 #define LINK_MIN_LEN 12
 

@@ -1,4 +1,4 @@
-#include "load.h"
+#include "image/load.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -7,15 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blob.h"
-#include "cleanup.h"
-#include "commit.h"
-#include "gc.h"
-#include "json.h"
-#include "manifest.h"
-#include "reference.h"
-#include "unpack.h"
-#include "util.h"
+#include "image/blob.h"
+#include "lib/cleanup.h"
+#include "image/commit.h"
+#include "image/gc.h"
+#include "lib/json.h"
+#include "image/manifest.h"
+#include "image/reference.h"
+#include "image/unpack.h"
+#include "lib/util.h"
 
 /* Members up to this size are kept in memory (manifests, configs, index.json); larger ones are streamed
  * into the blob store as they are read. */

@@ -2,7 +2,7 @@
  * (gzip, zstd, xz: whatever libarchive's filters read), from a file or a pipe. */
 #pragma once
 
-#include "store.h"
+#include "image/store.h"
 
 struct loaded_image {
         char *id;

@@ -1,13 +1,13 @@
-#include "manifest.h"
+#include "image/manifest.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "digest.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "image/digest.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 void descriptor_clear(struct descriptor *d)
 {

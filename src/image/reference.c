@@ -1,13 +1,13 @@
-#include "reference.h"
+#include "image/reference.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "digest.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "image/digest.h"
+#include "lib/util.h"
 
 void image_ref_clear(struct image_ref *ref)
 {

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 #define REFERENCE_DEFAULT_DOMAIN "docker.io"
 #define REFERENCE_DEFAULT_TAG "latest"

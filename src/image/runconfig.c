@@ -1,14 +1,14 @@
-#include "runconfig.h"
+#include "image/runconfig.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "blob.h"
-#include "cleanup.h"
-#include "commit.h"
-#include "json.h"
-#include "manifest.h"
-#include "util.h"
+#include "image/blob.h"
+#include "lib/cleanup.h"
+#include "image/commit.h"
+#include "lib/json.h"
+#include "image/manifest.h"
+#include "lib/util.h"
 
 void image_run_config_clear(struct image_run_config *c)
 {

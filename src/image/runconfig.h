@@ -1,7 +1,7 @@
 /* What the engine needs from an image config to run a container (OCI image spec "config" object). */
 #pragma once
 
-#include "store.h"
+#include "image/store.h"
 
 struct image_run_config {
         char **entrypoint;    /* NULL-terminated; empty vector when unset */

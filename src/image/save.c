@@ -1,4 +1,4 @@
-#include "save.h"
+#include "image/save.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -8,14 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blob.h"
-#include "cleanup.h"
-#include "commit.h"
-#include "imagedb.h"
-#include "json.h"
-#include "manifest.h"
-#include "reference.h"
-#include "util.h"
+#include "image/blob.h"
+#include "lib/cleanup.h"
+#include "image/commit.h"
+#include "image/imagedb.h"
+#include "lib/json.h"
+#include "image/manifest.h"
+#include "image/reference.h"
+#include "lib/util.h"
 
 #define COPY_BUFFER (1u << 20)
 

@@ -2,7 +2,7 @@
  * an OCI layout beside them, as docker 25 writes: readable as both formats) or an oci-archive. */
 #pragma once
 
-#include "store.h"
+#include "image/store.h"
 
 enum save_format { SAVE_DOCKER_ARCHIVE, SAVE_OCI_ARCHIVE };
 

@@ -1,4 +1,4 @@
-#include "snapshot.h"
+#include "image/snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "flatten.h"
-#include "fsutil.h"
-#include "imagedb.h"
-#include "layer.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "image/flatten.h"
+#include "image/fsutil.h"
+#include "image/imagedb.h"
+#include "image/layer.h"
+#include "lib/util.h"
 
 #ifndef FSCONFIG_SET_STRING
 #define FSCONFIG_SET_STRING 1

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "store.h"
+#include "image/store.h"
 
 struct snapshot_paths {
         char *dir;    /* ROOT/snapshots/ID */

@@ -1,4 +1,4 @@
-#include "store.h"
+#include "image/store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,10 +10,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fsutil.h"
-#include "snapshot.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "image/fsutil.h"
+#include "image/snapshot.h"
+#include "lib/util.h"
 
 /* Version 1 of the schema. The containers table belongs to the engine: rmi refuses an image that a row
  * there references (ON DELETE RESTRICT makes the database enforce it even against a buggy caller). */

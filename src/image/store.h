@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "digest.h"
-#include "error.h"
+#include "image/digest.h"
+#include "lib/error.h"
 
 #define STORE_DEFAULT_ROOT "/var/lib/berth"
 

@@ -1,4 +1,4 @@
-#include "stream.h"
+#include "image/stream.h"
 
 #include <errno.h>
 #include <isa-l/igzip_lib.h>
@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 #define STREAM_IN_SIZE (1u << 20)
 #define STREAM_OUT_SIZE (1u << 20)

@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "digest.h"
-#include "error.h"
+#include "image/digest.h"
+#include "lib/error.h"
 
 enum layer_compression { LAYER_COMPRESSION_NONE, LAYER_COMPRESSION_GZIP, LAYER_COMPRESSION_ZSTD };
 

@@ -1,4 +1,4 @@
-#include "unpack.h"
+#include "image/unpack.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -10,10 +10,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fsutil.h"
-#include "path.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "image/fsutil.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"

@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "stream.h"
+#include "lib/error.h"
+#include "image/stream.h"
 
 struct unpack_options {
         /* Create block and character devices (root only, and only on a nodev filesystem: a device node in

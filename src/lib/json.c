@@ -1,12 +1,12 @@
-#include "json.h"
+#include "lib/json.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 json_t *json_load_path(const char *path, berth_error *err)
 {

@@ -1,4 +1,4 @@
-#include "log.h"
+#include "lib/log.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 static const char *level_names[] = {"error", "warning", "info", "debug"};
 

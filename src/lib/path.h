@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 /* openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), or the component walk below on kernels without
  * openat2 (< 5.6). flags are open(2) flags; O_CLOEXEC is always added. Returns an fd or -errno. */

@@ -1,4 +1,4 @@
-#include "util.h"
+#include "lib/util.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "lib/cleanup.h"
 
 static void __attribute__((noreturn)) out_of_memory(void)
 {

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 /* Allocation that cannot fail: on ENOMEM the process aborts (as crun's xmalloc does). A runtime that ran
  * out of memory for a few bytes cannot report anything useful, and checking every tiny allocation would

@@ -1,4 +1,4 @@
-#include "authfile.h"
+#include "registry/authfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 #define DOCKER_HUB_KEY "https://index.docker.io/v1/"
 

@@ -1,12 +1,12 @@
-#include "blobsource.h"
+#include "registry/blobsource.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 #define REGISTRY_SCHEMA_KEY "registry_schema"
 #define REGISTRY_SCHEMA_VERSION "1"

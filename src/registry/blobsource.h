@@ -7,7 +7,7 @@
  * locally or remotely only makes the mount fail, and the push then uploads. */
 #pragma once
 
-#include "store.h"
+#include "image/store.h"
 
 /* Creates the table when missing (once per store). */
 int blob_sources_migrate(struct image_store *s, berth_error *err);

@@ -1,4 +1,4 @@
-#include "challenge.h"
+#include "registry/challenge.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 void auth_challenge_clear(struct auth_challenge *c)
 {

@@ -1,13 +1,13 @@
-#include "errors.h"
+#include "registry/errors.h"
 
 #include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 static json_t *first_error(const struct http_response *r, json_t **root)
 {

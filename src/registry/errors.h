@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "http.h"
+#include "registry/http.h"
 
 /* The first error code of the body ("MANIFEST_UNKNOWN"), or NULL. */
 char *registry_error_code(const struct http_response *r);

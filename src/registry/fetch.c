@@ -1,4 +1,4 @@
-#include "fetch.h"
+#include "registry/fetch.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -7,11 +7,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "blob.h"
-#include "cleanup.h"
-#include "errors.h"
-#include "progress.h"
-#include "util.h"
+#include "image/blob.h"
+#include "lib/cleanup.h"
+#include "registry/errors.h"
+#include "registry/progress.h"
+#include "lib/util.h"
 
 #define DEFAULT_PARALLEL 3
 #define PROGRESS_INTERVAL_MS 100

@@ -7,9 +7,9 @@
 
 #include <stdbool.h>
 
-#include "manifest.h"
-#include "session.h"
-#include "store.h"
+#include "image/manifest.h"
+#include "registry/session.h"
+#include "image/store.h"
 
 struct fetch_item {
         const struct descriptor *desc;

@@ -1,4 +1,4 @@
-#include "http.h"
+#include "registry/http.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 /* Error bodies (registry JSON errors) are kept up to this size; the rest is drained. */
 #define HTTP_ERROR_BODY_MAX (64u << 10)

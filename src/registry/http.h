@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 /* TLS as podman configures it: the system CAs plus the *.crt of a certificates directory
  * (/etc/containers/certs.d/HOST:PORT or --cert-dir), a client certificate from its NAME.cert and NAME.key pair, or no

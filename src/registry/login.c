@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authfile.h"
-#include "cleanup.h"
-#include "errors.h"
-#include "registry.h"
-#include "session.h"
-#include "util.h"
+#include "registry/authfile.h"
+#include "lib/cleanup.h"
+#include "registry/errors.h"
+#include "registry/registry.h"
+#include "registry/session.h"
+#include "lib/util.h"
 
 char *registry_server_domain(const char *server)
 {

@@ -1,12 +1,12 @@
-#include "platform.h"
+#include "registry/platform.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 void platform_clear(struct platform *p)
 {

@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "manifest.h"
+#include "lib/error.h"
+#include "image/manifest.h"
 
 struct platform {
         char *os;

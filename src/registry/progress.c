@@ -1,4 +1,4 @@
-#include "progress.h"
+#include "registry/progress.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -7,9 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "digest.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "image/digest.h"
+#include "lib/util.h"
 
 #define REDRAW_INTERVAL_MS 100
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "registry.h"
+#include "registry/registry.h"
 
 void registry_emit_line(const struct registry_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* digest: "sha256:<hex>" (the event carries its first 12 hex digits). */

@@ -5,19 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blob.h"
-#include "blobsource.h"
-#include "cleanup.h"
-#include "commit.h"
-#include "errors.h"
-#include "imagedb.h"
-#include "manifest.h"
-#include "progress.h"
-#include "reference.h"
-#include "registry.h"
-#include "session.h"
-#include "upload.h"
-#include "util.h"
+#include "image/blob.h"
+#include "registry/blobsource.h"
+#include "lib/cleanup.h"
+#include "image/commit.h"
+#include "registry/errors.h"
+#include "image/imagedb.h"
+#include "image/manifest.h"
+#include "registry/progress.h"
+#include "image/reference.h"
+#include "registry/registry.h"
+#include "registry/session.h"
+#include "registry/upload.h"
+#include "lib/util.h"
 
 void registry_push_result_clear(struct registry_push_result *r)
 {

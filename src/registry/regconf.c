@@ -1,4 +1,4 @@
-#include "regconf.h"
+#include "registry/regconf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 void registries_conf_clear(struct registries_conf *c)
 {

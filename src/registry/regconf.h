@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 #define REGCONF_SYSTEM_PATH "/etc/containers/registries.conf"
 

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "store.h"
+#include "lib/error.h"
+#include "image/store.h"
 
 /* What a pull or push reports as it goes, in the order docker's progress output shows it. */
 enum registry_layer_state {

@@ -1,15 +1,15 @@
-#include "remote.h"
+#include "registry/remote.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "errors.h"
-#include "json.h"
-#include "manifest.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "registry/errors.h"
+#include "lib/json.h"
+#include "image/manifest.h"
+#include "lib/util.h"
 
 #define MEDIA_DOCKER_SCHEMA1 "application/vnd.docker.distribution.manifest.v1+json"
 #define MEDIA_DOCKER_SCHEMA1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"

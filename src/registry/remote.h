@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-#include "digest.h"
-#include "reference.h"
-#include "session.h"
+#include "image/digest.h"
+#include "image/reference.h"
+#include "registry/session.h"
 
 #define REMOTE_MANIFEST_MAX (4u << 20) /* the distribution spec's suggested limit for manifests */
 

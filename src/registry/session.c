@@ -1,4 +1,4 @@
-#include "session.h"
+#include "registry/session.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "errors.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "registry/errors.h"
+#include "lib/util.h"
 
 #define DOCKER_HUB_HOST "registry-1.docker.io"
 #define DEFAULT_ATTEMPTS 5

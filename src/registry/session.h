@@ -8,11 +8,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "authfile.h"
-#include "challenge.h"
-#include "http.h"
-#include "regconf.h"
-#include "registry.h"
+#include "registry/authfile.h"
+#include "registry/challenge.h"
+#include "registry/http.h"
+#include "registry/regconf.h"
+#include "registry/registry.h"
 
 struct registry_token {
         char *scope;

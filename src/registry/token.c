@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "errors.h"
-#include "json.h"
-#include "session.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "registry/errors.h"
+#include "lib/json.h"
+#include "registry/session.h"
+#include "lib/util.h"
 
 #define TOKEN_CLIENT_ID "berth"
 #define TOKEN_MIN_SECONDS 60 /* docker's floor for expires_in */

@@ -1,4 +1,4 @@
-#include "upload.h"
+#include "registry/upload.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -7,12 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "blob.h"
-#include "blobsource.h"
-#include "cleanup.h"
-#include "errors.h"
-#include "progress.h"
-#include "util.h"
+#include "image/blob.h"
+#include "registry/blobsource.h"
+#include "lib/cleanup.h"
+#include "registry/errors.h"
+#include "registry/progress.h"
+#include "lib/util.h"
 
 struct upload {
         struct registry_session *s;

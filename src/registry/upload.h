@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "manifest.h"
-#include "session.h"
-#include "store.h"
+#include "image/manifest.h"
+#include "registry/session.h"
+#include "image/store.h"
 
 #define UPLOAD_DEFAULT_CHUNK (16u << 20)
 

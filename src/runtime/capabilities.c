@@ -1,11 +1,11 @@
-#include "capabilities.h"
+#include "runtime/capabilities.h"
 
 #include <errno.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 static void cap_free_ptr(cap_t *c)
 {

@@ -2,8 +2,8 @@
  * process keeps exactly what the spec grants (capabilities(7), "Effect of user ID changes"). */
 #pragma once
 
-#include "error.h"
-#include "spec.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
 
 /* Step 1, while still privileged: drop from the bounding set what the spec's bounding set lacks, and set
  * PR_SET_KEEPCAPS so that the permitted set survives setuid() to a non-root uid. */

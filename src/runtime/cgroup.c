@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup_internal.h"
-#include "cleanup.h"
-#include "json.h"
-#include "util.h"
+#include "runtime/cgroup_internal.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 /* ---- manager basics ---------------------------------------------------------------------------------- */
 

@@ -19,8 +19,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
-#include "spec.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
 
 struct cgroup_resources; /* linux.resources, parsed and validated */
 struct cgroup_manager;   /* one container's cgroup(s) */

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgroup_internal.h"
-#include "cleanup.h"
-#include "util.h"
+#include "runtime/cgroup_internal.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 /* runc's specconv.AllowedDevices (runc 1.1 and 1.2.4+, tun/tap included again after #4555): appended after the
  * spec's rules, so a config cannot take them away (documented runc behaviour that engines rely on). */

@@ -23,9 +23,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cgroup_internal.h"
-#include "cleanup.h"
-#include "util.h"
+#include "runtime/cgroup_internal.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 

@@ -12,10 +12,10 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "cgroup_internal.h"
-#include "cleanup.h"
-#include "path.h"
-#include "util.h"
+#include "runtime/cgroup_internal.h"
+#include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270

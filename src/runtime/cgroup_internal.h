@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cgroup.h"
-#include "error.h"
+#include "runtime/cgroup.h"
+#include "lib/error.h"
 
 /* ---- controllers ---------------------------------------------------------------------------------- */
 

@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroup_internal.h"
-#include "cleanup.h"
-#include "path.h"
-#include "util.h"
+#include "runtime/cgroup_internal.h"
+#include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 /* The MOUNT_ATTR_* of the mount's MS_* flags (propagation and MS_BIND/MS_REC are not attributes). */
 static uint64_t mount_attrs(unsigned long flags)

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup_internal.h"
-#include "cleanup.h"
-#include "util.h"
+#include "runtime/cgroup_internal.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 static struct cgroup_hierarchy *v1_find(struct cgroup_manager *m, enum cgroup_controller c)
 {

@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup_internal.h"
-#include "cleanup.h"
-#include "util.h"
+#include "runtime/cgroup_internal.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 /* ---- controllers --------------------------------------------------------------------------------------- */
 

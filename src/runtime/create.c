@@ -16,20 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "container.h"
-#include "hooks.h"
-#include "idmap.h"
-#include "init.h"
-#include "json.h"
-#include "namespaces.h"
-#include "seccomp_profile.h"
-#include "sync.h"
-#include "terminal.h"
-#include "userns.h"
-#include "util.h"
-#include "validate.h"
+#include "runtime/cgroup.h"
+#include "lib/cleanup.h"
+#include "runtime/container.h"
+#include "runtime/hooks.h"
+#include "runtime/idmap.h"
+#include "runtime/init.h"
+#include "lib/json.h"
+#include "runtime/namespaces.h"
+#include "runtime/seccomp_profile.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+#include "runtime/userns.h"
+#include "lib/util.h"
+#include "runtime/validate.h"
 
 /* Everything create makes, so that a failure at any step can take it all back. */
 struct creation {

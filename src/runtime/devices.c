@@ -1,4 +1,4 @@
-#include "devices.h"
+#include "runtime/devices.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,10 +9,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "mounts.h"
-#include "path.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "runtime/mounts.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 static const struct spec_device default_devices[] = {
         {.path = "/dev/null", .type = 'c', .major = 1, .minor = 3, .has_file_mode = true, .file_mode = 0666},

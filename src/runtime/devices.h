@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "spec.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
 
 int devices_create(int rootfd, const struct spec_linux *lx, bool in_user_namespace, berth_error *err);
 

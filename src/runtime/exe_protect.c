@@ -1,4 +1,4 @@
-#include "exe_protect.h"
+#include "runtime/exe_protect.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +12,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 extern char **environ;
 

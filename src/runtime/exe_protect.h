@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 /* True when /proc/self/exe is already on a read-only mount or a write-sealed memfd. */
 bool exe_is_protected(void);

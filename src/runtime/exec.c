@@ -1,4 +1,4 @@
-#include "exec.h"
+#include "runtime/exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,16 +15,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "capabilities.h"
-#include "cgroup.h"
-#include "cleanup.h"
-#include "json.h"
-#include "namespaces.h"
-#include "process.h"
-#include "seccomp_profile.h"
-#include "sync.h"
-#include "terminal.h"
-#include "util.h"
+#include "runtime/capabilities.h"
+#include "runtime/cgroup.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "runtime/namespaces.h"
+#include "runtime/process.h"
+#include "runtime/seccomp_profile.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+#include "lib/util.h"
 
 struct exec_job {
         const struct runtime_context *ctx;

@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
-#include "spec.h"
-#include "state.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
+#include "runtime/state.h"
 
 struct exec_options {
         const char *id;

@@ -1,4 +1,4 @@
-#include "foreground.h"
+#include "runtime/foreground.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +12,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 int foreground_block_signals(berth_error *err)
 {

@@ -6,7 +6,7 @@
 
 #include <sys/types.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 int foreground_block_signals(berth_error *err);
 

@@ -1,4 +1,4 @@
-#include "hooks.h"
+#include "runtime/hooks.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 #define HOOK_OUTPUT_KEPT 1024
 

@@ -3,8 +3,8 @@
  * runtime (prestart, createRuntime, poststart, poststop) or the init (createContainer, startContainer). */
 #pragma once
 
-#include "error.h"
-#include "spec.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
 
 /* Runs every hook of `kind` in order; stops at the first failure, which becomes err ("createRuntime hook
  * /usr/bin/x exited with status 2: <its output>"). */

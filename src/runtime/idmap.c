@@ -1,4 +1,4 @@
-#include "idmap.h"
+#include "runtime/idmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,10 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "mounts.h"
-#include "userns.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "runtime/mounts.h"
+#include "runtime/userns.h"
+#include "lib/util.h"
 
 /* A user namespace that carries the given mappings, as an fd: a child is cloned into a new user namespace,
  * its maps are written, its /proc/PID/ns/user opened, and the child is let go. The namespace lives on in

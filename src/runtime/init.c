@@ -1,4 +1,4 @@
-#include "init.h"
+#include "runtime/init.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,20 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capabilities.h"
-#include "cgroup.h"
-#include "cleanup.h"
-#include "devices.h"
-#include "hooks.h"
-#include "mounts.h"
-#include "path.h"
-#include "namespaces.h"
-#include "process.h"
-#include "rootfs.h"
-#include "seccomp_profile.h"
-#include "sync.h"
-#include "terminal.h"
-#include "util.h"
+#include "runtime/capabilities.h"
+#include "runtime/cgroup.h"
+#include "lib/cleanup.h"
+#include "runtime/devices.h"
+#include "runtime/hooks.h"
+#include "runtime/mounts.h"
+#include "lib/path.h"
+#include "runtime/namespaces.h"
+#include "runtime/process.h"
+#include "runtime/rootfs.h"
+#include "runtime/seccomp_profile.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+#include "lib/util.h"
 
 char *init_hook_state(const struct runtime_spec *spec, const char *id, const char *bundle, pid_t pid,
                       const char *status)

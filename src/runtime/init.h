@@ -5,9 +5,9 @@
 
 #include <stdbool.h>
 
-#include "container.h"
-#include "spec.h"
-#include "state.h"
+#include "runtime/container.h"
+#include "runtime/spec.h"
+#include "runtime/state.h"
 
 struct cgroup_manager;
 struct seccomp_filter;

@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "container.h"
-#include "hooks.h"
-#include "init.h"
-#include "json.h"
-#include "util.h"
+#include "runtime/cgroup.h"
+#include "lib/cleanup.h"
+#include "runtime/container.h"
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 static int load_locked(const struct runtime_context *ctx, const char *id, struct container **out,
                        enum container_status *status, berth_error *err)

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "spec.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
 
 struct cgroup_manager;
 

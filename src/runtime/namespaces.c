@@ -1,4 +1,4 @@
-#include "namespaces.h"
+#include "runtime/namespaces.h"
 
 #include <errno.h>
 #include <linux/sched.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 int namespaces_new_clone_flags(const struct spec_linux *lx)
 {

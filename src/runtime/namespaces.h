@@ -1,8 +1,8 @@
 /* Creating and joining namespaces (linux.namespaces), and the time namespace's offsets. */
 #pragma once
 
-#include "error.h"
-#include "spec.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

@@ -1,4 +1,4 @@
-#include "process.h"
+#include "runtime/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +15,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 int process_set_rlimits(const struct spec_process *p, berth_error *err)
 {

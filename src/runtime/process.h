@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "spec.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
 
 int process_set_rlimits(const struct spec_process *p, berth_error *err);
 int process_set_oom_score_adj(const struct spec_process *p, berth_error *err);

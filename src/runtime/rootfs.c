@@ -1,4 +1,4 @@
-#include "rootfs.h"
+#include "runtime/rootfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +13,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "mounts.h"
-#include "path.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "runtime/mounts.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 static unsigned long propagation_flag(const char *name)
 {

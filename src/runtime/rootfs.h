@@ -3,8 +3,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "spec.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
 
 /* In the container's new mount namespace, before any mount: sets propagation of / (slave, or
  * linux.rootfsPropagation), makes the rootfs a private mount point of its own. Returns an O_PATH fd of it. */

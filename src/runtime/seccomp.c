@@ -1,7 +1,7 @@
 /* linux.seccomp: the names the runtime-spec takes (actions, architectures, operators, flags), the parse and
  * validation of the whole section, and the `features` description. Compiling and installing the filter is
  * seccomp_filter.c; the compiled-filter cache is seccomp_cache.c. */
-#include "seccomp_profile.h"
+#include "runtime/seccomp_profile.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,10 +12,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "seccomp_internal.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "runtime/seccomp_internal.h"
+#include "lib/util.h"
 
 #define WHERE "linux.seccomp"
 

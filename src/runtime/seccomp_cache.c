@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "seccomp_internal.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "runtime/seccomp_internal.h"
+#include "lib/util.h"
 
 /* Bumped whenever the way berth compiles a profile changes (libseccomp attributes, rule layout): entries
  * written by an older berth then simply miss. */

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "cleanup.h"
-#include "seccomp_profile.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "runtime/seccomp_profile.h"
+#include "lib/util.h"
 
 /* Capability numbers (linux/capability.h); the conditions below test bits of this set. */
 enum {

@@ -14,12 +14,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "seccomp_profile.h"
-#include "seccomp_internal.h"
-#include "sync.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "runtime/seccomp_profile.h"
+#include "runtime/seccomp_internal.h"
+#include "runtime/sync.h"
+#include "lib/util.h"
 
 
 static void seccomp_release_ptr(scmp_filter_ctx *ctx)

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "seccomp_profile.h"
+#include "lib/error.h"
+#include "runtime/seccomp_profile.h"
 
 /* Linux 5.19; the build host's headers may predate it. */
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 struct seccomp_profile; /* parsed linux.seccomp */
 struct seccomp_filter;  /* compiled BPF program + flags, ready to install */

@@ -1,4 +1,4 @@
-#include "spec.h"
+#include "runtime/spec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "path.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

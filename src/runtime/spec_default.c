@@ -1,15 +1,15 @@
-#include "spec_default.h"
+#include "runtime/spec_default.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "mounts.h"
-#include "seccomp_profile.h"
-#include "spec.h"
-#include "util.h"
+#include "runtime/cgroup.h"
+#include "runtime/mounts.h"
+#include "runtime/seccomp_profile.h"
+#include "runtime/spec.h"
+#include "lib/util.h"
 
 static json_t *strings(const char *const *v)
 {

@@ -1,4 +1,4 @@
-#include "state.h"
+#include "runtime/state.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "json.h"
-#include "util.h"
+#include "runtime/cgroup.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 int container_id_validate(const char *id, berth_error *err)
 {

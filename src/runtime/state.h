@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
-#include "log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 
 struct runtime_context {
         const char *state_root; /* --root */

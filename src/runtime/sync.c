@@ -1,4 +1,4 @@
-#include "sync.h"
+#include "runtime/sync.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 static ssize_t receive_with_fd(int sock, void *buf, size_t len, int *fd_out);
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 enum sync_message_type {
         SYNC_GO = 1,          /* parent -> init: id maps written, cgroup joined: go on */

@@ -1,4 +1,4 @@
-#include "terminal.h"
+#include "runtime/terminal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,11 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "mounts.h"
-#include "path.h"
-#include "sync.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "runtime/mounts.h"
+#include "lib/path.h"
+#include "runtime/sync.h"
+#include "lib/util.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)

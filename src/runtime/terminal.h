@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "spec.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
 
 /* Parent side: connects to the console socket before the init is made, so a bad path fails early. */
 int terminal_connect_console_socket(const char *path, int *fd_out, berth_error *err);

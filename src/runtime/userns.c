@@ -1,4 +1,4 @@
-#include "userns.h"
+#include "runtime/userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 extern char **environ;
 

@@ -6,8 +6,8 @@
 
 #include <sys/types.h>
 
-#include "error.h"
-#include "spec.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
 
 int userns_write_mappings(pid_t pid, const struct spec_id_mapping *uids, size_t n_uids,
                           const struct spec_id_mapping *gids, size_t n_gids, berth_error *err);

@@ -1,11 +1,11 @@
-#include "validate.h"
+#include "runtime/validate.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 static bool has_own(const struct spec_linux *lx, enum spec_namespace_type t)
 {

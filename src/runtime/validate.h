@@ -2,9 +2,9 @@
  * do with it. All before anything is created, each failure one line naming the field. */
 #pragma once
 
-#include "error.h"
-#include "spec.h"
-#include "state.h"
+#include "lib/error.h"
+#include "runtime/spec.h"
+#include "runtime/state.h"
 
 int validate_for_create(const struct runtime_spec *spec, const struct runtime_context *ctx, berth_error *err);
 

@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "spec.h"
-#include "util.h"
+#include "runtime/cgroup.h"
+#include "lib/cleanup.h"
+#include "runtime/spec.h"
+#include "lib/util.h"
 
 static double now_us(void)
 {

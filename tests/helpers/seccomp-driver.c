@@ -31,11 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "seccomp_profile.h"
-#include "sync.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "runtime/seccomp_profile.h"
+#include "runtime/sync.h"
+#include "lib/util.h"
 
 static int fail(const berth_error *err)
 {

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "cgroup_internal.h"
-#include "cleanup.h"
+#include "runtime/cgroup_internal.h"
+#include "lib/cleanup.h"
 
 static void test_shares_to_weight(void **state)
 {

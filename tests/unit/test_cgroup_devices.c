@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "cgroup_internal.h"
-#include "json.h"
+#include "runtime/cgroup_internal.h"
+#include "lib/json.h"
 
 /* ---- a BPF interpreter for the subset the device program uses ---- */
 

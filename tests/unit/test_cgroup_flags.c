@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "cgroup_flags.h"
-#include "json.h"
+#include "cli/runtime/cgroup_flags.h"
+#include "lib/json.h"
 
 static int64_t size_of(const char *s)
 {

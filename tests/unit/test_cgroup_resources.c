@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "cgroup_internal.h"
-#include "json.h"
+#include "runtime/cgroup_internal.h"
+#include "lib/json.h"
 
 static json_t *load(const char *text)
 {

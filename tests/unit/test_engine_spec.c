@@ -14,12 +14,12 @@
 
 #include <cmocka.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "lifecycle.h"
-#include "spec_build.h"
-#include "user.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "engine/lifecycle.h"
+#include "engine/spec_build.h"
+#include "engine/user.h"
+#include "lib/util.h"
 
 static void test_parse_bytes(void **state)
 {

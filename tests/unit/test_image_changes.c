@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "changes.h"
-#include "json.h"
+#include "image/changes.h"
+#include "lib/json.h"
 
 static json_t *apply(const char *const *changes)
 {

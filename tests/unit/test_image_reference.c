@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reference.h"
+#include "image/reference.h"
 
 static void expect_invalid(const char *in, const char *message_part)
 {

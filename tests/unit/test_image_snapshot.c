@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "imagedb.h"
-#include "import.h"
-#include "snapshot.h"
-#include "store.h"
+#include "image/fsutil.h"
+#include "image/imagedb.h"
+#include "image/import.h"
+#include "image/snapshot.h"
+#include "image/store.h"
 
 static int rootfs_tar(void)
 {

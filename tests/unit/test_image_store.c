@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blob.h"
-#include "fsutil.h"
-#include "runconfig.h"
-#include "store.h"
+#include "image/blob.h"
+#include "image/fsutil.h"
+#include "image/runconfig.h"
+#include "image/store.h"
 
 static char *root;
 static struct image_store *store;

@@ -18,10 +18,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "digest.h"
-#include "fsutil.h"
-#include "stream.h"
-#include "unpack.h"
+#include "image/digest.h"
+#include "image/fsutil.h"
+#include "image/stream.h"
+#include "image/unpack.h"
 
 struct entry {
         const char *name;

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "path.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/util.h"
 
 struct fixture {
         char base[PATH_MAX];    /* the test's own directory, holding both */

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "authfile.h"
-#include "cleanup.h"
-#include "util.h"
+#include "registry/authfile.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 static char dir[64];
 

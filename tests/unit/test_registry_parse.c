@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "challenge.h"
-#include "errors.h"
-#include "platform.h"
-#include "progress.h"
-#include "regconf.h"
-#include "util.h"
+#include "registry/challenge.h"
+#include "registry/errors.h"
+#include "registry/platform.h"
+#include "registry/progress.h"
+#include "registry/regconf.h"
+#include "lib/util.h"
 
 static void test_challenge_bearer(void **state)
 {

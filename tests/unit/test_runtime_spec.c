@@ -12,14 +12,14 @@
 #include <sys/personality.h>
 #include <sys/resource.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "mounts.h"
-#include "namespaces.h"
-#include "spec.h"
-#include "userns.h"
-#include "util.h"
-#include "validate.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "runtime/mounts.h"
+#include "runtime/namespaces.h"
+#include "runtime/spec.h"
+#include "runtime/userns.h"
+#include "lib/util.h"
+#include "runtime/validate.h"
 
 static const char *const minimal =
         "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"

@@ -22,12 +22,12 @@
 
 #include <cmocka.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "seccomp_profile.h"
-#include "seccomp_internal.h"
-#include "sync.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "runtime/seccomp_profile.h"
+#include "runtime/seccomp_internal.h"
+#include "runtime/sync.h"
+#include "lib/util.h"
 
 /* ---- helpers ---- */
 

@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "store.h"
+#include "lib/error.h"
+#include "image/store.h"
 
 /* docker's exit status for errors of the engine itself (bad flags, unknown image, I/O): 125. */
 #define CLI_EXIT_ERROR 125

@@ -5,13 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "db.h"
-#include "lifecycle.h"
-#include "monitor/protocol.h"
-#include "util.h"
+#include "engine/attach.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/db.h"
+#include "engine/lifecycle.h"
+#include "engine/monitor/protocol.h"
+#include "lib/util.h"
 
 int cmd_attach(struct berth_cli *cli, int argc, char **argv)
 {

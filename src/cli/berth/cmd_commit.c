@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "containerdiff.h"
-#include "db.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/containerdiff.h"
+#include "engine/db.h"
+#include "lib/util.h"
 
 int cmd_commit(struct berth_cli *cli, int argc, char **argv)
 {

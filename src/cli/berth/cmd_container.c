@@ -13,15 +13,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "create.h"
-#include "db.h"
-#include "exe_protect.h"
-#include "lifecycle.h"
-#include "monitor/protocol.h"
-#include "util.h"
+#include "engine/attach.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/create.h"
+#include "engine/db.h"
+#include "runtime/exe_protect.h"
+#include "engine/lifecycle.h"
+#include "engine/monitor/protocol.h"
+#include "lib/util.h"
 
 /* docker exits 1 when the daemon refused one of several containers (stop, rm, kill, ...). */
 #define CLI_EXIT_FAILED 1

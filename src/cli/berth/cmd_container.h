@@ -5,8 +5,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "cli.h"
-#include "engine.h"
+#include "cli/berth/cli.h"
+#include "engine/engine.h"
 
 /* Opens the engine on --root / --storage-driver. */
 int cli_engine_open(struct berth_cli *cli, struct engine **out, berth_error *err);

@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "copy.h"
-#include "db.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/copy.h"
+#include "engine/db.h"
+#include "lib/util.h"
 
 /* "name:path" names a container path unless it starts like a local path (docker's splitCpArg). */
 static bool container_part(const char *arg, char **container, const char **path)

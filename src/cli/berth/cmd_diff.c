@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "containerdiff.h"
-#include "db.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/containerdiff.h"
+#include "engine/db.h"
 
 int cmd_diff(struct berth_cli *cli, int argc, char **argv)
 {

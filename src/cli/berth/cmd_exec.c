@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "db.h"
-#include "execproc.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/db.h"
+#include "engine/execproc.h"
+#include "lib/util.h"
 
 int cmd_exec(struct berth_cli *cli, int argc, char **argv)
 {

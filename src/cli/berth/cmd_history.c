@@ -4,13 +4,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "commit.h"
-#include "format.h"
-#include "imagedb.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "image/commit.h"
+#include "cli/berth/format.h"
+#include "image/imagedb.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 static char *ellipsis(const char *s, size_t max)
 {

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "imagedb.h"
-#include "snapshot.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "image/imagedb.h"
+#include "image/snapshot.h"
 
 static int parse_no_flags(struct berth_cli *cli, int argc, char **argv, const char *usage)
 {

@@ -6,14 +6,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "commit.h"
-#include "format.h"
-#include "imagedb.h"
-#include "json.h"
-#include "reference.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "image/commit.h"
+#include "cli/berth/format.h"
+#include "image/imagedb.h"
+#include "lib/json.h"
+#include "image/reference.h"
+#include "lib/util.h"
 
 struct images_opts {
         bool all, quiet, digests, no_trunc;

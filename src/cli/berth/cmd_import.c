@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "import.h"
-#include "reference.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "image/import.h"
+#include "image/reference.h"
+#include "lib/util.h"
 
 int cmd_import(struct berth_cli *cli, int argc, char **argv)
 {

@@ -4,17 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "cmd_container.h"
-#include "db.h"
-#include "lifecycle.h"
-#include "commit.h"
-#include "format.h"
-#include "imagedb.h"
-#include "json.h"
-#include "layer.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/db.h"
+#include "engine/lifecycle.h"
+#include "image/commit.h"
+#include "cli/berth/format.h"
+#include "image/imagedb.h"
+#include "lib/json.h"
+#include "image/layer.h"
+#include "lib/util.h"
 
 static json_t *graph_driver(struct image_store *s, const struct image_record *rec)
 {

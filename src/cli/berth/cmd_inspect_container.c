@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 #define GO_ZERO_TIME "0001-01-01T00:00:00Z"
 

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "load.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "image/load.h"
+#include "lib/util.h"
 
 int cmd_load(struct berth_cli *cli, int argc, char **argv)
 {

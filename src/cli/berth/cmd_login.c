@@ -7,10 +7,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "registry_cli.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "cli/berth/registry_cli.h"
+#include "lib/util.h"
 
 #define PASSWORD_MAX (64u << 10)
 

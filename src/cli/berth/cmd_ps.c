@@ -9,14 +9,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "db.h"
-#include "format.h"
-#include "json.h"
-#include "imagedb.h"
-#include "lifecycle.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/db.h"
+#include "cli/berth/format.h"
+#include "lib/json.h"
+#include "image/imagedb.h"
+#include "engine/lifecycle.h"
+#include "lib/util.h"
 
 struct ps_opts {
         bool all, quiet, no_trunc;

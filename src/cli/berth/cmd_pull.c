@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "registry_cli.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "cli/berth/registry_cli.h"
+#include "lib/util.h"
 
 static void usage(void)
 {

@@ -4,10 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "format.h"
-#include "gc.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "cli/berth/format.h"
+#include "image/gc.h"
 
 static void print_report(const struct removal_report *rep, const char *deleted_prefix)
 {

@@ -9,13 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "create.h"
-#include "lifecycle.h"
-#include "monitor/protocol.h"
-#include "util.h"
+#include "engine/attach.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/create.h"
+#include "engine/lifecycle.h"
+#include "engine/monitor/protocol.h"
+#include "lib/util.h"
 
 static int create_from_flags(struct berth_cli *cli, struct engine *e, struct run_flags *f, char **id, berth_error *err)
 {

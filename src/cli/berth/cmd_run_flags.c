@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "json.h"
-#include "lifecycle.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "lib/json.h"
+#include "engine/lifecycle.h"
+#include "lib/util.h"
 
 enum {
         OPT_RM = 1000, OPT_NAME, OPT_ENV_FILE, OPT_ENTRYPOINT, OPT_MOUNT, OPT_TMPFS, OPT_READ_ONLY, OPT_MEMORY_SWAP,

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "imagedb.h"
-#include "save.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "image/imagedb.h"
+#include "image/save.h"
+#include "lib/util.h"
 
 static int save_to(struct berth_cli *cli, struct image_store *s, struct save_item *items, size_t n,
                    enum save_format format, const char *output, berth_error *err)

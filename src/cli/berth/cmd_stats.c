@@ -10,14 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "db.h"
-#include "format.h"
-#include "json.h"
-#include "lifecycle.h"
-#include "stats.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/db.h"
+#include "cli/berth/format.h"
+#include "lib/json.h"
+#include "engine/lifecycle.h"
+#include "engine/stats.h"
+#include "lib/util.h"
 
 struct sample {
         uint64_t cpu, system; /* ns */

@@ -7,12 +7,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "format.h"
-#include "gc.h"
-#include "snapshot.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "cli/berth/format.h"
+#include "image/gc.h"
+#include "image/snapshot.h"
+#include "lib/util.h"
 
 static int no_args(struct berth_cli *cli, int argc, char **argv, const char *usage)
 {

@@ -3,10 +3,10 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "imagedb.h"
-#include "reference.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "image/imagedb.h"
+#include "image/reference.h"
 
 int cmd_tag(struct berth_cli *cli, int argc, char **argv)
 {

@@ -7,12 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "db.h"
-#include "lifecycle.h"
-#include "stats.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/db.h"
+#include "engine/lifecycle.h"
+#include "engine/stats.h"
+#include "lib/util.h"
 
 static bool pid_listed(const pid_t *pids, size_t n, long pid)
 {

@@ -4,13 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cmd_container.h"
-#include "create.h"
-#include "db.h"
-#include "format.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/create.h"
+#include "engine/db.h"
+#include "cli/berth/format.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 static json_t *volume_json(struct engine *e, const struct engine_volume *v)
 {

@@ -1,13 +1,13 @@
-#include "format.h"
+#include "cli/berth/format.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 void format_human_size(double bytes, char *buf, size_t size)
 {

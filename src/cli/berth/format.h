@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 /* "4.26MB" (decimal units, 3 significant digits: units.HumanSizeWithPrecision). */
 void format_human_size(double bytes, char *buf, size_t size);

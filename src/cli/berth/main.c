@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "cmd_container.h"
+#include "lib/cleanup.h"
+#include "cli/berth/cli.h"
+#include "cli/berth/cmd_container.h"
 #ifdef BERTH_FULL
-#include "registry_cli.h" /* the pull/push/login commands */
+#include "cli/berth/registry_cli.h" /* the pull/push/login commands */
 #endif
-#include "util.h"
+#include "lib/util.h"
 
 /* Commands that need libarchive or libcurl. They live only in berth-full: `berth` itself stays lean (it
  * starts in a fraction of the time without ~40 shared libraries), and hands these over with execv. */

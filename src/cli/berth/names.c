@@ -1,10 +1,10 @@
 #include <string.h>
 
-#include "cli.h"
-#include "cleanup.h"
-#include "digest.h"
-#include "reference.h"
-#include "util.h"
+#include "cli/berth/cli.h"
+#include "lib/cleanup.h"
+#include "image/digest.h"
+#include "image/reference.h"
+#include "lib/util.h"
 
 void cli_split_name(const char *stored, char **repository, char **tag)
 {

@@ -1,5 +1,5 @@
 /* Shared pieces of the registry commands (registry_cli.h). */
-#include "registry_cli.h"
+#include "cli/berth/registry_cli.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 /* The only global state of the registry commands: the signal that interrupted them (src/cli may hold some). */
 static volatile sig_atomic_t caught_signal;

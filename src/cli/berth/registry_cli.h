@@ -7,9 +7,9 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "cli.h"
-#include "progress.h"
-#include "registry.h"
+#include "cli/berth/cli.h"
+#include "registry/progress.h"
+#include "registry/registry.h"
 
 enum {
         REGISTRY_OPT_AUTHFILE = 0x1000,

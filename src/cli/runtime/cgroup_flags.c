@@ -1,4 +1,4 @@
-#include "cgroup_flags.h"
+#include "cli/runtime/cgroup_flags.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cleanup.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 int cgroup_flags_parse_size(const char *s, int64_t *out)
 {

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 /* Sizes as runc reads them (go-units RAMInBytes): "1024", "256m", "1g", "1.5GiB", "512kb"; binary
  * multiples (k = 1024), case-insensitive. "-1" is -1 (unlimited). */

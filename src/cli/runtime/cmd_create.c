@@ -1,6 +1,6 @@
-#include "commands.h"
-#include "container.h"
-#include "create_flags.h"
+#include "cli/runtime/commands.h"
+#include "runtime/container.h"
+#include "cli/runtime/create_flags.h"
 
 int cmd_create(struct runtime_context *ctx, int argc, char **argv)
 {

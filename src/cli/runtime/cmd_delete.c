@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "container.h"
+#include "cli/runtime/commands.h"
+#include "runtime/container.h"
 
 int cmd_delete(struct runtime_context *ctx, int argc, char **argv)
 {

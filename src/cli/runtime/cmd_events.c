@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cgroup_flags.h"
-#include "cleanup.h"
-#include "commands.h"
-#include "json.h"
-#include "util.h"
+#include "runtime/cgroup.h"
+#include "cli/runtime/cgroup_flags.h"
+#include "lib/cleanup.h"
+#include "cli/runtime/commands.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 static void cgroup_manager_free_ptr(struct cgroup_manager **m)
 {

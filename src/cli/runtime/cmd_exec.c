@@ -5,12 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "commands.h"
-#include "exec.h"
-#include "foreground.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/runtime/commands.h"
+#include "runtime/exec.h"
+#include "runtime/foreground.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 struct exec_flags {
         const char *console_socket, *pid_file, *process_file, *cwd, *user, *apparmor, *label;

@@ -1,8 +1,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "commands.h"
-#include "spec_default.h"
+#include "cli/runtime/commands.h"
+#include "runtime/spec_default.h"
 
 int cmd_features(struct runtime_context *ctx, int argc, char **argv)
 {

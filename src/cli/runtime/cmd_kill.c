@@ -2,9 +2,9 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "commands.h"
-#include "container.h"
-#include "util.h"
+#include "cli/runtime/commands.h"
+#include "runtime/container.h"
+#include "lib/util.h"
 
 int cmd_kill(struct runtime_context *ctx, int argc, char **argv)
 {

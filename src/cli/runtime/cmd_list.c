@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "commands.h"
-#include "json.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/runtime/commands.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 static void print_cell(const char *text, size_t width, bool last)
 {

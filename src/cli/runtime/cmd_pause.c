@@ -1,6 +1,6 @@
 /* `pause` and `resume` (runc's): the freezer, through the runtime library's lifecycle operations. */
-#include "commands.h"
-#include "container.h"
+#include "cli/runtime/commands.h"
+#include "runtime/container.h"
 
 static int freezer_command(struct runtime_context *ctx, int argc, char **argv,
                            int (*operation)(const struct runtime_context *, const char *, berth_error *))

@@ -6,10 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "commands.h"
-#include "util.h"
+#include "runtime/cgroup.h"
+#include "lib/cleanup.h"
+#include "cli/runtime/commands.h"
+#include "lib/util.h"
 
 static bool contains_pid(const pid_t *pids, size_t n, long pid)
 {

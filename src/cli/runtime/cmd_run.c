@@ -1,9 +1,9 @@
 #include <unistd.h>
 
-#include "commands.h"
-#include "container.h"
-#include "create_flags.h"
-#include "foreground.h"
+#include "cli/runtime/commands.h"
+#include "runtime/container.h"
+#include "cli/runtime/create_flags.h"
+#include "runtime/foreground.h"
 
 /* create + start; in the foreground also wait, proxy the terminal, forward signals, and delete the
  * container after it exits, returning its exit code (runc run). */

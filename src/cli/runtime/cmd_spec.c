@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "commands.h"
-#include "json.h"
-#include "spec_default.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/runtime/commands.h"
+#include "lib/json.h"
+#include "runtime/spec_default.h"
+#include "lib/util.h"
 
 int cmd_spec(struct runtime_context *ctx, int argc, char **argv)
 {

@@ -1,5 +1,5 @@
-#include "commands.h"
-#include "container.h"
+#include "cli/runtime/commands.h"
+#include "runtime/container.h"
 
 int cmd_start(struct runtime_context *ctx, int argc, char **argv)
 {

@@ -1,9 +1,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cleanup.h"
-#include "commands.h"
-#include "json.h"
+#include "lib/cleanup.h"
+#include "cli/runtime/commands.h"
+#include "lib/json.h"
 
 int cmd_state(struct runtime_context *ctx, int argc, char **argv)
 {

@@ -2,7 +2,7 @@
  * names) and returns the process exit status: 0, or 1 after printing one error line, as runc does. */
 #pragma once
 
-#include "state.h"
+#include "runtime/state.h"
 
 typedef int (*runtime_command_fn)(struct runtime_context *ctx, int argc, char **argv);
 

@@ -1,4 +1,4 @@
-#include "create_flags.h"
+#include "cli/runtime/create_flags.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "util.h"
+#include "cli/runtime/commands.h"
+#include "lib/util.h"
 
 static void usage(const char *name, bool is_run)
 {

@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 
-#include "container.h"
-#include "state.h"
+#include "runtime/container.h"
+#include "runtime/state.h"
 
 struct create_flags {
         struct create_options opts;

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "commands.h"
-#include "exe_protect.h"
-#include "log.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "cli/runtime/commands.h"
+#include "runtime/exe_protect.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 static const struct {
         const char *name;

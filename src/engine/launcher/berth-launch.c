@@ -20,10 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "container.h"
-#include "log.h"
-#include "monitor/monitor.h"
-#include "util.h"
+#include "runtime/container.h"
+#include "lib/log.h"
+#include "engine/monitor/monitor.h"
+#include "lib/util.h"
 
 static void report(int fd, int code, const char *text)
 {

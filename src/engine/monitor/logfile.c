@@ -1,4 +1,4 @@
-#include "logfile.h"
+#include "engine/monitor/logfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

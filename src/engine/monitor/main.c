@@ -1,5 +1,5 @@
 /* berth-monitor: the monitor of a detached container (monitor.h). */
-#include "monitor.h"
+#include "engine/monitor/monitor.h"
 
 int main(int argc, char **argv)
 {

@@ -30,9 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "logfile.h"
-#include "monitor.h"
-#include "protocol.h"
+#include "engine/monitor/logfile.h"
+#include "engine/monitor/monitor.h"
+#include "engine/monitor/protocol.h"
 
 #define MAX_CLIENTS 32
 #define CLIENT_QUEUE_MAX (256 * 1024) /* past this a client holds back the container's output */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Checks the layering of docs/architecture.md: every project header is included by its layer path
+# ("runtime/container.h") and no layer includes a layer above it:
+#   lib < runtime, image < registry < engine < cli
+# (runtime and image are siblings: neither includes the other.) Prints each violation and exits 1.
+#   tests/lint/layers.sh [SRC_DIR]
+set -uo pipefail
+src=${1:-"$(dirname "${BASH_SOURCE[0]}")/../../src"}
+cd "$src" || exit 2
+
+allowed() {  # allowed LAYER: the layers LAYER may include
+        case $1 in
+        lib) echo "lib" ;;
+        runtime) echo "lib runtime" ;;
+        image) echo "lib image" ;;
+        registry) echo "lib image registry" ;;
+        engine) echo "lib runtime image registry engine" ;;
+        cli) echo "lib runtime image registry engine cli" ;;
+        *) echo "" ;;
+        esac
+}
+
+violations=0
+while IFS= read -r file; do
+        layer=${file%%/*}
+        ok_layers=" $(allowed "$layer") "
+        while IFS=: read -r line included; do
+                target_layer=${included%%/*}
+                if [ "$target_layer" = "$included" ] || [ ! -e "$included" ]; then
+                        echo "$file:$line: \"$included\" is not included by its layer path (src/LAYER/...)"
+                        violations=$((violations + 1))
+                elif [[ $ok_layers != *" $target_layer "* ]]; then
+                        echo "$file:$line: layer $layer includes \"$included\" from the higher layer $target_layer"
+                        violations=$((violations + 1))
+                fi
+        done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$file" | sed -E 's/^([0-9]+):.*"([^"]+)".*/\1:\2/')
+done < <(find . -name '*.[ch]' | sed 's|^\./||' | sort)
+
+if [ "$violations" -gt 0 ]; then
+        echo "layers: $violations violation(s)"
+        exit 1
+fi
+echo "layers: every include names its layer and goes down the stack"
