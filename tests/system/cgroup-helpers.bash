@@ -74,6 +74,16 @@ make_loop_device() {
         LOOP_MINOR=$(cut -d: -f2 "/sys/class/block/${LOOP_DEV#/dev/}/dev")
 }
 
+# A proportional I/O weight needs BFQ (CONFIG_IOSCHED_BFQ) on cgroup v1, and BFQ or iocost (io.weight) on
+# v2. Loads the bfq module when it is a module; succeeds when the kernel offers what the runtime writes.
+have_io_weight() {
+        if cg_is_v2 && compgen -G "$(cg_mountpoint unified)/*/io.*weight" >/dev/null; then
+                return 0
+        fi
+        grep -qw bfq /sys/block/*/queue/scheduler 2>/dev/null && return 0
+        modprobe -q bfq 2>/dev/null && grep -qw bfq /sys/block/*/queue/scheduler 2>/dev/null
+}
+
 # make_test_cgroup NAME: NAME below the root of every hierarchy (recorded for cgroup_teardown).
 make_test_cgroup() {
         local m dir part

@@ -178,9 +178,8 @@ line 200" ]
         [ "$(echo "${lines[1]}" | awk '{print $1, $3}')" = "1 docker-init" ]
         [ "$(echo "${lines[2]}" | awk '{print $2}')" = 1 ]
         id=$(b run -d --init busybox sleep 100)
-        start=$(date +%s)
         b stop -t 20 "$id"
-        [ $(( $(date +%s) - start )) -lt 10 ]
+        # 143: SIGTERM ended it (a stop that had to wait out its timeout would have SIGKILLed it: 137).
         [ "$(b inspect -f '{{.State.ExitCode}}' "$id")" = 143 ]
 }
 
