@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/cgroup.h"
 #include "lib/cleanup.h"
 #include "runtime/container.h"
 #include "engine/create.h"
@@ -98,17 +97,9 @@ static bool read_exit_file(struct engine *e, const char *id, int *code, char **f
 static bool oom_killed(struct engine *e, const char *id)
 {
         cleanup_container struct container *rc = NULL;
-        struct cgroup_manager *m = NULL;
         uint64_t count = 0;
-        bool killed = false;
 
-        if (container_load(&e->rt, id, &rc, NULL) < 0 || rc->cgroup == NULL)
-                return false;
-        if (cgroup_manager_from_json(rc->cgroup, &m, NULL) == 0) {
-                killed = cgroup_manager_oom_count(m, &count, NULL) > 0;
-                cgroup_manager_free(m);
-        }
-        return killed;
+        return container_load(&e->rt, id, &rc, NULL) == 0 && container_oom_count(rc, &count, NULL) > 0;
 }
 
 static void set_string(char **field, const char *value)
@@ -282,8 +273,6 @@ int engine_container_restart(struct engine *e, const char *id, int timeout, bert
 int engine_container_pause(struct engine *e, const char *id, bool pause, berth_error *err)
 {
         cleanup_engine_container struct engine_container *c = NULL;
-        cleanup_container struct container *rc = NULL;
-        struct cgroup_manager *m = NULL;
         int r;
 
         if ((r = engine_container_load(e, id, &c, err)) < 0)
@@ -294,15 +283,8 @@ int engine_container_pause(struct engine *e, const char *id, bool pause, berth_e
                 return berth_failf(err, EINVAL, "Container %s is not paused", c->id);
         if (c->status != ENGINE_RUNNING && c->status != ENGINE_PAUSED)
                 return berth_failf(err, EINVAL, "Container %s is not running", c->id);
-        if ((r = container_load(&e->rt, c->id, &rc, err)) < 0)
-                return r;
-        if (rc->cgroup == NULL)
-                return berth_failf(err, ENOENT, "container %s has no cgroup: cannot pause it", c->id);
-        if ((r = cgroup_manager_from_json(rc->cgroup, &m, err)) < 0)
-                return r;
-        r = cgroup_manager_freeze(m, pause, err);
-        cgroup_manager_free(m);
-        if (r < 0)
+        /* The runtime freezes under the container's lock, with its status checked there. */
+        if ((r = pause ? container_pause(&e->rt, c->id, err) : container_resume(&e->rt, c->id, err)) < 0)
                 return r;
         c->status = pause ? ENGINE_PAUSED : ENGINE_RUNNING;
         return engine_db_update_state(e, c, err);

@@ -41,10 +41,27 @@ int container_start(const struct runtime_context *ctx, const char *id, berth_err
 /* Signals the init, or every process of the container with all. */
 int container_kill(const struct runtime_context *ctx, const char *id, int sig, bool all, berth_error *err);
 
-/* pause: freezes every process (v1 freezer.state, v2 cgroup.freeze) once the kernel reports them frozen;
- * only a created or running container. resume: thaws a paused one (anything else is an error, as runc). */
+/* Freeze and thaw, under the container's lock with its status checked there. pause: freezes every process
+ * (v1 freezer.state, v2 cgroup.freeze) and returns once the kernel reports them frozen; only a created or
+ * running container. resume: thaws a paused one (anything else is an error, as runc). */
 int container_pause(const struct runtime_context *ctx, const char *id, berth_error *err);
 int container_resume(const struct runtime_context *ctx, const char *id, berth_error *err);
+
+/* The container's cgroup through its handle (observe.c). Each takes the handle's lock (unless the caller
+ * holds it), checks under it that the record still exists, that the container has a cgroup and that its
+ * status allows the operation, then reads or writes the kernel's files.
+ *   stats:      runc's stats "data" object (cpu, memory, pids, blkio, hugetlb); created/running/paused.
+ *   pids:       the pids in the cgroup (and below it), sorted; also of a stopped, not yet deleted one.
+ *   oom_count:  1 when the count of OOM kills grew past *count, else 0; *count becomes the kernel's count.
+ *               Also of a stopped container, until delete removes its cgroup.
+ *   oom_fd:     an fd that becomes readable on an OOM kill (owned by the handle); created/running/paused.
+ *   update:     new limits (`update`); limits not set in resources are left alone; not a stopped one. */
+struct cgroup_resources;
+int container_stats(struct container *c, json_t **out, berth_error *err);
+int container_pids(struct container *c, pid_t **out, size_t *n, berth_error *err);
+int container_oom_count(struct container *c, uint64_t *count, berth_error *err);
+int container_oom_fd(struct container *c, berth_error *err);
+int container_update(struct container *c, const struct cgroup_resources *resources, berth_error *err);
 
 /* Removes a stopped (or, with force, any) container: its processes, cgroup, state; runs poststop hooks. */
 int container_delete(const struct runtime_context *ctx, const char *id, bool force, berth_error *err);

@@ -71,11 +71,8 @@ static void creation_undo(struct creation *c)
         if (c->state_dir_made) {
                 int root = open(c->ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (root >= 0) {
-                        if (c->state_dirfd >= 0) {
-                                unlinkat(c->state_dirfd, "exec.fifo", 0);
-                                unlinkat(c->state_dirfd, "state.json", 0);
-                                unlinkat(c->state_dirfd, "config.json", 0);
-                        }
+                        if (c->state_dirfd >= 0)
+                                (void) container_remove_record(c->state_dirfd, c->state_dir, NULL);
                         unlinkat(root, c->opts->id, AT_REMOVEDIR);
                         close(root);
                 }
@@ -401,8 +398,7 @@ static char *owner_name(void)
 
 static int write_state(struct creation *c, berth_error *err)
 {
-        cleanup_free char *text = NULL, *owner = owner_name(), *config = NULL;
-        json_t *state = json_object();
+        cleanup_free char *owner = owner_name(), *config = NULL;
         struct timespec now;
         char created[64];
         uint64_t start_time = 0;
@@ -410,29 +406,8 @@ static int write_state(struct creation *c, berth_error *err)
 
         clock_gettime(CLOCK_REALTIME, &now);
         format_rfc3339_nano(&now, created, sizeof(created));
-        if ((r = process_start_time(c->init_pid, &start_time)) < 0) {
-                json_decref(state);
+        if ((r = process_start_time(c->init_pid, &start_time)) < 0)
                 return berth_fail(err, -r, "read the start time of the init (pid %d)", (int) c->init_pid);
-        }
-        json_object_set_new(state, "ociVersion", json_string(c->spec->oci_version));
-        json_object_set_new(state, "id", json_string(c->opts->id));
-        json_object_set_new(state, "pid", json_integer(c->init_pid));
-        json_object_set_new(state, "bundle", json_string(c->opts->bundle));
-        json_object_set_new(state, "rootfs", json_string(c->spec->root_path));
-        json_object_set_new(state, "created", json_string(created));
-        json_object_set_new(state, "owner", json_string(owner));
-        if (c->spec->annotations != NULL)
-                json_object_set(state, "annotations", c->spec->annotations);
-        json_object_set_new(state, "berth.startTime", json_integer((json_int_t) start_time));
-        if (c->cgroup != NULL)
-                json_object_set_new(state, "berth.cgroup", cgroup_manager_to_json(c->cgroup));
-        /* start and delete read the saved config only when it has hooks for them to run. */
-        if (c->spec->hooks.count[HOOK_POSTSTART] > 0)
-                json_object_set_new(state, "berth.poststartHooks", json_true());
-        if (c->spec->hooks.count[HOOK_POSTSTOP] > 0)
-                json_object_set_new(state, "berth.poststopHooks", json_true());
-        text = json_to_string(state);
-        json_decref(state);
         /* The config as created: exec takes its defaults from it and delete its poststop hooks, even when
          * the bundle has changed or gone since. Its bytes as read, not re-serialised. */
         if (c->spec->raw != NULL)
@@ -443,7 +418,22 @@ static int write_state(struct creation *c, berth_error *err)
         }
         if (r < 0)
                 return r;
-        return write_file_atomic_at(c->state_dirfd, "state.json", text, strlen(text), 0600, false, err);
+        /* The record borrows what creation owns (strings, the cgroup manager); container_save copies. */
+        const struct container record = {
+                .id = (char *) c->opts->id,
+                .oci_version = (char *) c->spec->oci_version,
+                .bundle = (char *) c->opts->bundle,
+                .rootfs = (char *) c->spec->root_path,
+                .created = created,
+                .owner = owner,
+                .pid = c->init_pid,
+                .start_time = start_time,
+                .annotations = c->spec->annotations,
+                .cgroup = c->cgroup,
+                .poststart_hooks = c->spec->hooks.count[HOOK_POSTSTART] > 0,
+                .poststop_hooks = c->spec->hooks.count[HOOK_POSTSTOP] > 0,
+        };
+        return container_save(&record, c->state_dirfd, err);
 }
 
 static int write_pid_file(const char *path, pid_t pid, berth_error *err)

@@ -31,7 +31,6 @@ struct exec_job {
         const struct exec_options *opts;
         struct container *container;
         struct runtime_spec *spec; /* the container's saved config */
-        struct cgroup_manager *cgroup;
         struct seccomp_profile *seccomp_profile;
         struct seccomp_filter *seccomp;
         int pidfd;
@@ -51,8 +50,6 @@ static void exec_job_free(struct exec_job *j)
                 seccomp_filter_free(j->seccomp);
         if (j->seccomp_profile)
                 seccomp_profile_free(j->seccomp_profile);
-        if (j->cgroup)
-                cgroup_manager_free(j->cgroup);
         if (j->spec)
                 spec_free(j->spec);
         if (j->container)
@@ -119,8 +116,6 @@ static int prepare(struct exec_job *j, berth_error *err)
         if (status == CONTAINER_CREATING)
                 return berth_failf(err, EINVAL, "cannot exec in a container that is being created");
         if ((r = load_saved_config(j->container, &j->spec, err)) < 0)
-                return r;
-        if (j->container->cgroup != NULL && (r = cgroup_manager_from_json(j->container->cgroup, &j->cgroup, err)) < 0)
                 return r;
         if (j->spec->linux_section.seccomp != NULL) {
                 cleanup_free char *cache = xasprintf("%s/.cache/seccomp", j->ctx->state_root);
@@ -241,7 +236,7 @@ static void __attribute__((noreturn)) child_main(const struct exec_job *j)
 
 static int spawn(struct exec_job *j, berth_error *err)
 {
-        int cgroup_fd = j->cgroup ? cgroup_manager_clone_into_fd(j->cgroup) : -1;
+        int cgroup_fd = j->container->cgroup ? cgroup_manager_clone_into_fd(j->container->cgroup) : -1;
         int own_pidns = -1;
         bool placed;
         pid_t pid;
@@ -271,7 +266,7 @@ static int spawn(struct exec_job *j, berth_error *err)
                 close(j->console_fd);
                 j->console_fd = -1;
         }
-        if (!placed && j->cgroup != NULL && cgroup_manager_enter(j->cgroup, pid, err) < 0)
+        if (!placed && j->container->cgroup != NULL && cgroup_manager_enter(j->container->cgroup, pid, err) < 0)
                 return -err->code;
         return sync_send(j->sync_parent, SYNC_GO, pid, NULL, err);
 }

@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -33,11 +32,6 @@ static int load_locked(const struct runtime_context *ctx, const char *id, struct
                 return r;
         *out = steal_pointer(&c);
         return 0;
-}
-
-static bool state_flag(const struct container *c, const char *key)
-{
-        return c->extra != NULL && json_is_true(json_object_get(c->extra, key));
 }
 
 static struct runtime_spec *load_saved_spec(const struct container *c)
@@ -79,7 +73,7 @@ int container_start(const struct runtime_context *ctx, const char *id, berth_err
         if (unlinkat(c->state_dirfd, "exec.fifo", 0) < 0)
                 return berth_fail(err, errno, "remove %s/exec.fifo", c->state_dir);
 
-        spec = state_flag(c, "berth.poststartHooks") ? load_saved_spec(c) : NULL;
+        spec = c->poststart_hooks ? load_saved_spec(c) : NULL;
         if (spec != NULL && spec->hooks.count[HOOK_POSTSTART] > 0) {
                 cleanup_free char *state = init_hook_state(spec, c->id, c->bundle, c->pid, "running");
                 berth_error hook_err = {0};
@@ -143,12 +137,7 @@ int container_kill(const struct runtime_context *ctx, const char *id, int sig, b
         if ((r = container_load(ctx, id, &c, err)) < 0 || (r = container_status(c, &status, err)) < 0)
                 return r;
         if (all && c->cgroup != NULL) {
-                struct cgroup_manager *m = NULL;
-                if ((r = cgroup_manager_from_json(c->cgroup, &m, err)) < 0)
-                        return r;
-                r = cgroup_manager_kill_all(m, sig, err);
-                cgroup_manager_free(m);
-                if (r < 0)
+                if ((r = cgroup_manager_kill_all(c->cgroup, sig, err)) < 0)
                         return r;
                 if (status != CONTAINER_STOPPED)
                         return 0;
@@ -164,7 +153,6 @@ int container_kill(const struct runtime_context *ctx, const char *id, int sig, b
 static int set_frozen(const struct runtime_context *ctx, const char *id, bool frozen, berth_error *err)
 {
         cleanup_container struct container *c = NULL;
-        struct cgroup_manager *m = NULL;
         enum container_status status;
         int r;
 
@@ -176,11 +164,7 @@ static int set_frozen(const struct runtime_context *ctx, const char *id, bool fr
                 return berth_failf(err, EINVAL, "container %s is not paused (%s)", id, container_status_name(status));
         if (c->cgroup == NULL)
                 return berth_failf(err, ENOENT, "container %s has no cgroup: cannot %s it", id, frozen ? "pause" : "resume");
-        if ((r = cgroup_manager_from_json(c->cgroup, &m, err)) < 0)
-                return r;
-        r = cgroup_manager_freeze(m, frozen, err);
-        cgroup_manager_free(m);
-        return r;
+        return cgroup_manager_freeze(c->cgroup, frozen, err);
 }
 
 int container_pause(const struct runtime_context *ctx, const char *id, berth_error *err)
@@ -195,18 +179,10 @@ int container_resume(const struct runtime_context *ctx, const char *id, berth_er
 
 static int remove_state_dir(const struct container *c, berth_error *err)
 {
-        static const char *const files[] = {"exec.fifo", "state.json", "config.json"};
-        cleanup_closedir DIR *d = NULL;
-        struct dirent *e;
+        int r;
 
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-                if (unlinkat(c->state_dirfd, files[i], 0) < 0 && errno != ENOENT)
-                        return berth_fail(err, errno, "remove %s/%s", c->state_dir, files[i]);
-        /* Leftover temporary files of an interrupted atomic write. */
-        if ((d = opendir_at(c->state_dirfd)) != NULL)
-                while ((e = readdir(d)) != NULL)
-                        if (e->d_name[0] != '.')
-                                unlinkat(c->state_dirfd, e->d_name, 0);
+        if ((r = container_remove_record(c->state_dirfd, c->state_dir, err)) < 0)
+                return r;
         if (rmdir(c->state_dir) < 0 && errno != ENOENT)
                 return berth_fail(err, errno, "remove %s", c->state_dir);
         return 0;
@@ -235,7 +211,6 @@ static int kill_everything(const struct container *c, struct cgroup_manager *m, 
 int container_delete(const struct runtime_context *ctx, const char *id, bool force, berth_error *err)
 {
         cleanup_container struct container *c = NULL;
-        struct cgroup_manager *m = NULL;
         enum container_status status;
         struct runtime_spec *spec = NULL;
         int r;
@@ -245,14 +220,12 @@ int container_delete(const struct runtime_context *ctx, const char *id, bool for
         if ((status == CONTAINER_RUNNING || status == CONTAINER_PAUSED) && !force)
                 return berth_failf(err, EBUSY, "cannot delete container %s that is not stopped: %s", id,
                                    container_status_name(status));
-        if (c->cgroup != NULL && (r = cgroup_manager_from_json(c->cgroup, &m, err)) < 0)
-                return r;
         /* A created container is deleted without --force, as runc does: its init never ran anything. */
-        if (status != CONTAINER_STOPPED && (r = kill_everything(c, m, err)) < 0)
+        if (status != CONTAINER_STOPPED && (r = kill_everything(c, c->cgroup, err)) < 0)
                 goto out;
-        if (m != NULL && (r = cgroup_manager_destroy(m, err)) < 0)
+        if (c->cgroup != NULL && (r = cgroup_manager_destroy(c->cgroup, err)) < 0)
                 goto out;
-        spec = state_flag(c, "berth.poststopHooks") ? load_saved_spec(c) : NULL;
+        spec = c->poststop_hooks ? load_saved_spec(c) : NULL;
         if ((r = remove_state_dir(c, err)) < 0)
                 goto out;
         if (spec != NULL && spec->hooks.count[HOOK_POSTSTOP] > 0) {
@@ -266,6 +239,5 @@ int container_delete(const struct runtime_context *ctx, const char *id, bool for
         r = 0;
 out:
         spec_free(spec);
-        cgroup_manager_free(m);
         return r;
 }

@@ -54,6 +54,7 @@ int container_load(const struct runtime_context *ctx, const char *id, struct con
         int64_t pid = 0;
         uint64_t start_time = 0;
         json_t *annotations = NULL, *cgroup = NULL;
+        bool poststart = false, poststop = false;
         int r;
 
         if ((r = container_id_validate(id, err)) < 0)
@@ -71,6 +72,7 @@ int container_load(const struct runtime_context *ctx, const char *id, struct con
         r = read_file_at(c->state_dirfd, "state.json", &text, &len, NULL);
         if (r == -ENOENT) {
                 /* Still being created: the record is written once the init is ready. */
+                c->oci_version = xstrdup("");
                 c->bundle = xstrdup("");
                 c->rootfs = xstrdup("");
                 c->created = xstrdup("");
@@ -83,20 +85,26 @@ int container_load(const struct runtime_context *ctx, const char *id, struct con
         state = json_load_text("state.json", text, len, err);
         if (state == NULL)
                 return -err->code;
-        if ((r = dup_string_field(state, "bundle", &c->bundle, err)) < 0 ||
+        if ((r = dup_string_field(state, "ociVersion", &c->oci_version, err)) < 0 ||
+            (r = dup_string_field(state, "bundle", &c->bundle, err)) < 0 ||
             (r = dup_string_field(state, "rootfs", &c->rootfs, err)) < 0 ||
             (r = dup_string_field(state, "created", &c->created, err)) < 0 ||
             (r = dup_string_field(state, "owner", &c->owner, err)) < 0 ||
             (r = json_field_i64(state, "state.json", "pid", false, &pid, err)) < 0 ||
             (r = json_field_u64(state, "state.json", "berth.startTime", false, &start_time, err)) < 0 ||
             (r = json_field_object(state, "state.json", "annotations", false, &annotations, err)) < 0 ||
-            (r = json_field_object(state, "state.json", "berth.cgroup", false, &cgroup, err)) < 0)
+            (r = json_field_object(state, "state.json", "berth.cgroup", false, &cgroup, err)) < 0 ||
+            (r = json_field_bool(state, "state.json", "berth.poststartHooks", false, &poststart, err)) < 0 ||
+            (r = json_field_bool(state, "state.json", "berth.poststopHooks", false, &poststop, err)) < 0)
                 return r;
+        if (cgroup != NULL && (r = cgroup_manager_from_json(cgroup, &c->cgroup, err)) < 0)
+                return berth_error_prefix(err, "%s/state.json: ", c->state_dir);
+        c->recorded = true;
         c->pid = (pid_t) pid;
         c->start_time = start_time;
         c->annotations = annotations ? json_incref(annotations) : NULL;
-        c->cgroup = cgroup ? json_incref(cgroup) : NULL;
-        c->extra = steal_pointer(&state);
+        c->poststart_hooks = poststart;
+        c->poststop_hooks = poststop;
         *out = steal_pointer(&c);
         return 0;
 }
@@ -109,17 +117,58 @@ void container_free(struct container *c)
                 close(c->state_dirfd);
         free(c->id);
         free(c->state_dir);
+        free(c->oci_version);
         free(c->bundle);
         free(c->rootfs);
         free(c->created);
         free(c->owner);
         if (c->annotations)
                 json_decref(c->annotations);
-        if (c->cgroup)
-                json_decref(c->cgroup);
-        if (c->extra)
-                json_decref(c->extra);
+        cgroup_manager_free(c->cgroup);
         free(c);
+}
+
+int container_save(const struct container *c, int dirfd, berth_error *err)
+{
+        cleanup_json json_t *state = json_object();
+        cleanup_free char *text = NULL;
+
+        json_object_set_new(state, "ociVersion", json_string(c->oci_version ? c->oci_version : ""));
+        json_object_set_new(state, "id", json_string(c->id));
+        json_object_set_new(state, "pid", json_integer(c->pid));
+        json_object_set_new(state, "bundle", json_string(c->bundle ? c->bundle : ""));
+        json_object_set_new(state, "rootfs", json_string(c->rootfs ? c->rootfs : ""));
+        json_object_set_new(state, "created", json_string(c->created ? c->created : ""));
+        json_object_set_new(state, "owner", json_string(c->owner ? c->owner : ""));
+        if (c->annotations != NULL)
+                json_object_set(state, "annotations", c->annotations);
+        json_object_set_new(state, "berth.startTime", json_integer((json_int_t) c->start_time));
+        if (c->cgroup != NULL)
+                json_object_set_new(state, "berth.cgroup", cgroup_manager_to_json(c->cgroup));
+        /* start and delete read the saved config only when it has hooks for them to run. */
+        if (c->poststart_hooks)
+                json_object_set_new(state, "berth.poststartHooks", json_true());
+        if (c->poststop_hooks)
+                json_object_set_new(state, "berth.poststopHooks", json_true());
+        text = json_to_string(state);
+        return write_file_atomic_at(dirfd, "state.json", text, strlen(text), 0600, false, err);
+}
+
+int container_remove_record(int dirfd, const char *state_dir, berth_error *err)
+{
+        static const char *const files[] = {"exec.fifo", "state.json", "config.json"};
+        cleanup_closedir DIR *d = NULL;
+        struct dirent *e;
+
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+                if (unlinkat(dirfd, files[i], 0) < 0 && errno != ENOENT)
+                        return berth_fail(err, errno, "remove %s/%s", state_dir, files[i]);
+        /* Leftover temporary files of an interrupted atomic write. */
+        if ((d = opendir_at(dirfd)) != NULL)
+                while ((e = readdir(d)) != NULL)
+                        if (e->d_name[0] != '.')
+                                unlinkat(dirfd, e->d_name, 0);
+        return 0;
 }
 
 int container_lock(struct container *c, berth_error *err)
@@ -131,7 +180,15 @@ int container_lock(struct container *c, berth_error *err)
         while (r < 0 && errno == EINTR);
         if (r < 0)
                 return berth_fail(err, errno, "lock %s", c->state_dir);
+        c->locked = true;
         return 0;
+}
+
+void container_unlock(struct container *c)
+{
+        if (c->locked)
+                (void) flock(c->state_dirfd, LOCK_UN);
+        c->locked = false;
 }
 
 bool container_init_alive(const struct container *c)
@@ -153,7 +210,7 @@ int container_status(const struct container *c, enum container_status *out, bert
 {
         struct stat st;
 
-        if (c->extra == NULL) {
+        if (!c->recorded) {
                 *out = CONTAINER_CREATING;
                 return 0;
         }
@@ -166,16 +223,11 @@ int container_status(const struct container *c, enum container_status *out, bert
                 return 0;
         }
         if (c->cgroup != NULL) {
-                struct cgroup_manager *m = NULL;
                 bool frozen = false;
                 /* A cgroup that cannot be read (removed under us) is not paused: report running. */
-                if (cgroup_manager_from_json(c->cgroup, &m, NULL) == 0) {
-                        if (cgroup_manager_is_frozen(m, &frozen, NULL) == 0 && frozen) {
-                                cgroup_manager_free(m);
-                                *out = CONTAINER_PAUSED;
-                                return 0;
-                        }
-                        cgroup_manager_free(m);
+                if (cgroup_manager_is_frozen(c->cgroup, &frozen, NULL) == 0 && frozen) {
+                        *out = CONTAINER_PAUSED;
+                        return 0;
                 }
         }
         (void) err;

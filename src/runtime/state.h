@@ -28,10 +28,16 @@ enum container_status {
         CONTAINER_STOPPED,
 };
 
+struct cgroup_manager;
+
+/* A container's handle: its record as loaded, and the cgroup manager that owns its cgroup. */
 struct container {
         char *id;
         char *state_dir; /* state_root/id */
         int state_dirfd; /* O_DIRECTORY, held locked by container_lock() */
+        bool locked;     /* container_lock() was called on this handle */
+        bool recorded;   /* state.json exists (false while the container is being created) */
+        char *oci_version;
         char *bundle;
         char *rootfs;
         char *created; /* RFC 3339 */
@@ -39,8 +45,9 @@ struct container {
         pid_t pid;           /* the init, in the runtime's pid namespace; 0 while creating */
         uint64_t start_time; /* of pid, from /proc/PID/stat: a recycled pid is not our container */
         json_t *annotations; /* may be NULL */
-        json_t *cgroup;      /* cgroup_manager_to_json() of the container's cgroup; may be NULL */
-        json_t *extra;       /* the whole state.json as loaded */
+        struct cgroup_manager *cgroup; /* the container's cgroup; NULL when it has none. Owned. */
+        bool poststart_hooks; /* the saved config has hooks that start / delete must run */
+        bool poststop_hooks;
 };
 
 /* Container ids: what runc accepts, ^[\w+-\.]+$, at most 1024 bytes, not "." or "..". */
@@ -50,9 +57,18 @@ int container_id_validate(const char *id, berth_error *err);
 int container_load(const struct runtime_context *ctx, const char *id, struct container **out, berth_error *err);
 void container_free(struct container *c);
 
+/* Writes c's record as ROOT/ID/state.json (atomically) into the state directory dirfd. state.c alone
+ * writes and reads state.json; c->cgroup is borrowed. */
+int container_save(const struct container *c, int dirfd, berth_error *err);
+
+/* Removes the record's files from the state directory dirfd (state.json, config.json, exec.fifo and
+ * leftovers of an interrupted atomic write), not the directory itself. Missing files are no error. */
+int container_remove_record(int dirfd, const char *state_dir, berth_error *err);
+
 /* An exclusive flock on the state directory for commands that change the container (start, kill,
  * delete, update, pause, resume, exec); readers (state, list, ps) do not lock. */
 int container_lock(struct container *c, berth_error *err);
+void container_unlock(struct container *c);
 
 int container_status(const struct container *c, enum container_status *out, berth_error *err);
 const char *container_status_name(enum container_status s); /* "created", "running", ... */

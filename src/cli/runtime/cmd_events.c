@@ -11,17 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/cgroup.h"
 #include "cli/runtime/cgroup_flags.h"
 #include "lib/cleanup.h"
+#include "runtime/container.h"
 #include "cli/runtime/commands.h"
 #include "lib/json.h"
 #include "lib/util.h"
-
-static void cgroup_manager_free_ptr(struct cgroup_manager **m)
-{
-        cgroup_manager_free(*m);
-}
 
 static void print_event(const char *type, const char *id, json_t *data)
 {
@@ -40,17 +35,17 @@ static void print_event(const char *type, const char *id, json_t *data)
         json_decref(event);
 }
 
-static int print_stats(struct cgroup_manager *m, const char *id, berth_error *err)
+static int print_stats(struct container *c, berth_error *err)
 {
         cleanup_json json_t *data = NULL;
-        int r = cgroup_manager_stats(m, &data, err);
+        int r = container_stats(c, &data, err);
 
         if (r < 0)
                 return r;
         /* runc's shape: intel_rdt and network_interfaces are there, empty. */
         json_object_set_new(data, "intel_rdt", json_object());
         json_object_set_new(data, "network_interfaces", json_null());
-        print_event("stats", id, data);
+        print_event("stats", c->id, data);
         return 0;
 }
 
@@ -61,16 +56,16 @@ static uint64_t now_ms(void)
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
-static void report_oom(struct cgroup_manager *m, const char *id, uint64_t *kills)
+static void report_oom(struct container *c, uint64_t *kills)
 {
-        if (cgroup_manager_oom_count(m, kills, NULL) > 0)
-                print_event("oom", id, NULL);
+        if (container_oom_count(c, kills, NULL) > 0)
+                print_event("oom", c->id, NULL);
 }
 
-static int stream_events(const struct container *c, struct cgroup_manager *m, uint64_t interval_ms, berth_error *err)
+static int stream_events(struct container *c, uint64_t interval_ms, berth_error *err)
 {
         cleanup_close int pidfd = (int) syscall(SYS_pidfd_open, c->pid, 0);
-        int oom_fd = cgroup_manager_oom_fd(m, NULL); /* no memory cgroup: stats only */
+        int oom_fd = container_oom_fd(c, NULL); /* no memory cgroup: stats only */
         uint64_t kills = 0, next = now_ms() + interval_ms;
         int r;
 
@@ -80,7 +75,7 @@ static int stream_events(const struct container *c, struct cgroup_manager *m, ui
         if (!container_init_alive(c))
                 return 0;
         if (oom_fd >= 0)
-                cgroup_manager_oom_count(m, &kills, NULL); /* the baseline: report only new kills */
+                container_oom_count(c, &kills, NULL); /* the baseline: report only new kills */
         for (;;) {
                 struct pollfd fds[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = oom_fd, .events = POLLIN}};
                 uint64_t now = now_ms();
@@ -90,15 +85,15 @@ static int stream_events(const struct container *c, struct cgroup_manager *m, ui
                 if (r < 0 && errno != EINTR)
                         return berth_fail(err, errno, "poll");
                 if (oom_fd >= 0 && (fds[1].revents & POLLIN))
-                        report_oom(m, c->id, &kills);
+                        report_oom(c, &kills);
                 if (fds[0].revents & (POLLIN | POLLHUP)) {
                         /* The init is gone: an OOM kill that took it down is reported before leaving. */
                         if (oom_fd >= 0)
-                                report_oom(m, c->id, &kills);
+                                report_oom(c, &kills);
                         return 0;
                 }
                 if (now_ms() >= next) {
-                        if ((r = print_stats(m, c->id, err)) < 0)
+                        if ((r = print_stats(c, err)) < 0)
                                 return r;
                         next += interval_ms;
                         if (next < now_ms())
@@ -115,7 +110,6 @@ int cmd_events(struct runtime_context *ctx, int argc, char **argv)
                 {NULL, 0, NULL, 0},
         };
         cleanup_container struct container *c = NULL;
-        __attribute__((cleanup(cgroup_manager_free_ptr))) struct cgroup_manager *m = NULL;
         enum container_status status;
         uint64_t interval_ms = 5000;
         bool stats_once = false;
@@ -141,13 +135,7 @@ int cmd_events(struct runtime_context *ctx, int argc, char **argv)
                 berth_failf(&err, EINVAL, "container %s is not running", c->id);
                 return cli_fail(ctx, &err);
         }
-        if (c->cgroup == NULL) {
-                berth_failf(&err, ENOENT, "container %s has no cgroup", c->id);
-                return cli_fail(ctx, &err);
-        }
-        if (cgroup_manager_from_json(c->cgroup, &m, &err) < 0)
-                return cli_fail(ctx, &err);
-        if (stats_once ? print_stats(m, c->id, &err) < 0 : stream_events(c, m, interval_ms, &err) < 0)
+        if (stats_once ? print_stats(c, &err) < 0 : stream_events(c, interval_ms, &err) < 0)
                 return cli_fail(ctx, &err);
         return 0;
 }

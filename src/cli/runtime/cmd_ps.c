@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/cgroup.h"
 #include "lib/cleanup.h"
+#include "runtime/container.h"
 #include "cli/runtime/commands.h"
 #include "lib/util.h"
 
@@ -90,7 +90,6 @@ int cmd_ps(struct runtime_context *ctx, int argc, char **argv)
                 {NULL, 0, NULL, 0},
         };
         cleanup_container struct container *c = NULL;
-        struct cgroup_manager *m = NULL;
         pid_t *pids = NULL;
         size_t n = 0;
         bool json_format = false;
@@ -107,16 +106,8 @@ int cmd_ps(struct runtime_context *ctx, int argc, char **argv)
         }
         if (optind >= argc)
                 return cli_usage_error(ctx, "ps: usage: ps [--format table|json] CONTAINER_ID [ps options]");
-        if (container_load(ctx, argv[optind], &c, &err) < 0)
+        if (container_load(ctx, argv[optind], &c, &err) < 0 || container_pids(c, &pids, &n, &err) < 0)
                 return cli_fail(ctx, &err);
-        if (c->cgroup == NULL)
-                return cli_usage_error(ctx, "ps: container %s has no cgroup to list processes from", c->id);
-        if (cgroup_manager_from_json(c->cgroup, &m, &err) < 0 || cgroup_manager_pids(m, &pids, &n, &err) < 0) {
-                if (m)
-                        cgroup_manager_free(m);
-                return cli_fail(ctx, &err);
-        }
-        cgroup_manager_free(m);
         if (json_format) {
                 printf("[");
                 for (size_t i = 0; i < n; i++)

@@ -10,6 +10,7 @@
 #include "runtime/cgroup.h"
 #include "cli/runtime/cgroup_flags.h"
 #include "lib/cleanup.h"
+#include "runtime/container.h"
 #include "cli/runtime/commands.h"
 #include "lib/json.h"
 #include "lib/util.h"
@@ -17,11 +18,6 @@
 static void cgroup_resources_free_ptr(struct cgroup_resources **r)
 {
         cgroup_resources_free(*r);
-}
-
-static void cgroup_manager_free_ptr(struct cgroup_manager **m)
-{
-        cgroup_manager_free(*m);
 }
 
 static json_t *read_resources(const char *path, berth_error *err)
@@ -40,23 +36,14 @@ static int update_container(struct runtime_context *ctx, const char *id, json_t 
 {
         cleanup_container struct container *c = NULL;
         __attribute__((cleanup(cgroup_resources_free_ptr))) struct cgroup_resources *r = NULL;
-        __attribute__((cleanup(cgroup_manager_free_ptr))) struct cgroup_manager *m = NULL;
-        enum container_status status;
         int ret;
 
         /* Validate before touching the container: a bad value changes nothing. */
         if ((ret = cgroup_resources_parse(resources, &r, err)) < 0)
                 return ret;
-        if ((ret = container_load(ctx, id, &c, err)) < 0 || (ret = container_lock(c, err)) < 0 ||
-            (ret = container_status(c, &status, err)) < 0)
+        if ((ret = container_load(ctx, id, &c, err)) < 0)
                 return ret;
-        if (status == CONTAINER_STOPPED)
-                return berth_failf(err, EINVAL, "cannot update container %s: it is stopped", id);
-        if (c->cgroup == NULL)
-                return berth_failf(err, ENOENT, "container %s has no cgroup to update", id);
-        if ((ret = cgroup_manager_from_json(c->cgroup, &m, err)) < 0)
-                return ret;
-        return cgroup_manager_update(m, r, err);
+        return container_update(c, r, err);
 }
 
 int cmd_update(struct runtime_context *ctx, int argc, char **argv)
