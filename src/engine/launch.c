@@ -33,6 +33,7 @@
 #include "engine/db.h"
 #include "engine/idshift.h"
 #include "lib/json.h"
+#include "lib/size.h"
 #include "engine/lifecycle.h"
 #include "engine/monitor/monitor.h"
 #include "engine/monitor/protocol.h"
@@ -132,7 +133,8 @@ static int64_t size_option(const json_t *opts, const char *key)
         const char *s = json_string_value(json_object_get(opts, key));
         int64_t v = 0;
 
-        if (s == NULL || engine_parse_bytes(s, &v) < 0)
+        /* docker's json-file reads max-size with FromHumanSize: "10m" is 10,000,000 bytes. */
+        if (s == NULL || size_parse(s, SIZE_DECIMAL, &v) < 0)
                 return 0;
         return v;
 }

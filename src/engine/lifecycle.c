@@ -20,39 +20,6 @@
 #include "image/snapshot.h"
 #include "lib/util.h"
 
-int engine_parse_bytes(const char *s, int64_t *out)
-{
-        char *end = NULL;
-        double v;
-        int64_t mult = 1;
-
-        if (s == NULL || *s == '\0' || !(isdigit((unsigned char) *s) || *s == '.'))
-                return -EINVAL;
-        errno = 0;
-        v = strtod(s, &end);
-        if (errno != 0 || end == s || v < 0)
-                return -EINVAL;
-        switch (tolower((unsigned char) *end)) {
-        case '\0': break;
-        case 'b': mult = 1; break;
-        case 'k': mult = 1LL << 10; break;
-        case 'm': mult = 1LL << 20; break;
-        case 'g': mult = 1LL << 30; break;
-        case 't': mult = 1LL << 40; break;
-        case 'p': mult = 1LL << 50; break;
-        default: return -EINVAL;
-        }
-        if (*end != '\0') {
-                end++;
-                if (mult > 1 && (*end == 'b' || *end == 'B'))
-                        end++;
-                if (*end != '\0')
-                        return -EINVAL;
-        }
-        *out = (int64_t) (v * (double) mult);
-        return 0;
-}
-
 int engine_stop_signal(const struct engine_container *c)
 {
         const char *s = json_string_value(json_object_get(c->config, "StopSignal"));

@@ -48,5 +48,3 @@ int engine_container_finish(struct engine *e, const char *id, bool remove, berth
 /* The stop signal of a container (Config.StopSignal, default SIGTERM). */
 int engine_stop_signal(const struct engine_container *c);
 
-/* "256m" -> 268435456 (docker's RAMInBytes: binary units b, k, m, g, t, p, optional trailing b). */
-int engine_parse_bytes(const char *s, int64_t *out);

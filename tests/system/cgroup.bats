@@ -475,6 +475,10 @@ create_sleeping() {
         rt update --cpu-quota 40000 "$CID"
         [ "$(cg_cat cpu cpu.cfs_period_us cpu.max)" = "$(cg_is_v2 && echo "40000 100000" || echo 100000)" ]
         [ "$(cg_cat memory memory.limit_in_bytes memory.max)" = "$(mib 128)" ]
+        # docker's spellings (go-units RAMInBytes, the engine's parser too): ".5g", "1.5GiB".
+        rt update --memory .5g --memory-swap 1.5GiB "$CID"
+        [ "$(cg_cat memory memory.limit_in_bytes memory.max)" = "$(mib 512)" ]
+        [ "$(cg_cat memory memory.memsw.limit_in_bytes memory.swap.max)" = "$(cg_is_v2 && mib 1024 || mib 1536)" ]
 }
 
 # bats test_tags=conformance

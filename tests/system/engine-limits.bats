@@ -25,6 +25,25 @@ teardown() {
         [ "$(b inspect -f '{{.HostConfig.Memory}}' "$id")" = 268435456 ]
 }
 
+@test "docker's size spellings (.5g, 1.5GiB, --memory-swap -1) are the kernel's limits; -1 alone is refused" {
+        id=$(b run -d --memory .5g --memory-swap -1 busybox sleep 60)
+        id2=$(b run -d --memory 1.5GiB busybox sleep 60)
+        if is_cgroup_v2; then
+                [ "$(cat "$(cgroup_dir "$id" memory)/memory.max")" = 536870912 ]
+                [ "$(cat "$(cgroup_dir "$id" memory)/memory.swap.max")" = max ]
+                [ "$(cat "$(cgroup_dir "$id2" memory)/memory.max")" = 1610612736 ]
+        else
+                [ "$(cat "$(cgroup_dir "$id" memory)/memory.limit_in_bytes")" = 536870912 ]
+                # Unlimited: the kernel shows its largest page-aligned value.
+                [ "$(cat "$(cgroup_dir "$id" memory)/memory.memsw.limit_in_bytes")" -gt 1152921504606846976 ]
+                [ "$(cat "$(cgroup_dir "$id2" memory)/memory.limit_in_bytes")" = 1610612736 ]
+        fi
+        # docker: --memory takes no -1 (only --memory-swap does).
+        run b run --memory -1 busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid size: '-1'"* ]]
+}
+
 @test "--cpus 0.5 is a quota of 50000 per 100000" {
         id=$(b run -d --cpus 0.5 busybox sleep 60)
         if is_cgroup_v2; then

@@ -1,5 +1,5 @@
 /* Unit tests for the cgroup commands' flag parsing (src/cli/runtime/cgroup_flags.c): runc's sizes
- * (go-units RAMInBytes), Go durations for --interval, and update's flags as a linux.resources object. */
+ * (go-units RAMInBytes, through lib/size.c), Go durations for --interval, and update's flags as a linux.resources object. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,36 +14,40 @@
 #include "cli/runtime/cgroup_flags.h"
 #include "lib/json.h"
 
-static int64_t size_of(const char *s)
+/* Sizes are lib/size.c's (tests/unit/test_lib_size.c has docker's rules); here: update's size flags go
+ * through it, with runc's "-1". */
+static int64_t memory_limit_of(const char *s)
 {
-        int64_t v = 0;
-        if (cgroup_flags_parse_size(s, &v) < 0)
-                fail_msg("\"%s\" should parse", s);
+        const char *values[UPDATE_FLAG_COUNT] = {0};
+        berth_error err = {0};
+        json_t *res = NULL;
+        int64_t v;
+
+        values[UPDATE_MEMORY] = s;
+        if (cgroup_flags_update_resources(values, &res, &err) < 0)
+                fail_msg("--memory %s: %s", s, berth_error_message(&err));
+        v = json_integer_value(json_object_get(json_object_get(res, "memory"), "limit"));
+        json_decref(res);
         return v;
 }
 
 static void test_sizes(void **state)
 {
-        int64_t v;
+        const char *values[UPDATE_FLAG_COUNT] = {0};
+        berth_error err = {0};
+        json_t *res = NULL;
 
         (void) state;
-        assert_int_equal(size_of("1024"), 1024);
-        assert_int_equal(size_of("256m"), 256LL << 20);
-        assert_int_equal(size_of("256M"), 256LL << 20);
-        assert_int_equal(size_of("1g"), 1LL << 30);
-        assert_int_equal(size_of("1GB"), 1LL << 30);
-        assert_int_equal(size_of("1GiB"), 1LL << 30);
-        assert_int_equal(size_of("512kb"), 512LL << 10);
-        assert_int_equal(size_of("1.5g"), 3LL << 29);
-        assert_int_equal(size_of("2 t"), 2LL << 40);
-        assert_int_equal(size_of("10b"), 10);
-        assert_int_equal(size_of("-1"), -1);
-        assert_int_equal(cgroup_flags_parse_size("", &v), -EINVAL);
-        assert_int_equal(cgroup_flags_parse_size("m", &v), -EINVAL);
-        assert_int_equal(cgroup_flags_parse_size("12x", &v), -EINVAL);
-        assert_int_equal(cgroup_flags_parse_size("-5", &v), -EINVAL);
-        assert_int_equal(cgroup_flags_parse_size("1gg", &v), -EINVAL);
-        assert_int_equal(cgroup_flags_parse_size("99999999p", &v), -ERANGE);
+        assert_int_equal(memory_limit_of("256m"), 256LL << 20);
+        assert_int_equal(memory_limit_of("1KiB"), 1024);
+        assert_int_equal(memory_limit_of(".5g"), 1LL << 29);
+        assert_int_equal(memory_limit_of("1.5GiB"), 3LL << 29);
+        assert_int_equal(memory_limit_of("-1"), -1);
+        values[UPDATE_MEMORY_SWAP] = "1kk";
+        assert_true(cgroup_flags_update_resources(values, &res, &err) < 0);
+        assert_string_equal(berth_error_message(&err),
+                            "--memory-swap: \"1kk\" is not a size (like 1024, 256m, 1g, or -1)");
+        berth_error_clear(&err);
 }
 
 static void test_durations(void **state)

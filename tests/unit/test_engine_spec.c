@@ -21,27 +21,6 @@
 #include "engine/user.h"
 #include "lib/util.h"
 
-static void test_parse_bytes(void **state)
-{
-        int64_t v = 0;
-
-        (void) state;
-        assert_int_equal(engine_parse_bytes("256m", &v), 0);
-        assert_int_equal(v, 268435456);
-        assert_int_equal(engine_parse_bytes("1g", &v), 0);
-        assert_int_equal(v, 1073741824);
-        assert_int_equal(engine_parse_bytes("512", &v), 0);
-        assert_int_equal(v, 512);
-        assert_int_equal(engine_parse_bytes("10MB", &v), 0);
-        assert_int_equal(v, 10485760);
-        assert_int_equal(engine_parse_bytes("1.5k", &v), 0);
-        assert_int_equal(v, 1536);
-        assert_int_equal(engine_parse_bytes("12zb", &v), -EINVAL);
-        assert_int_equal(engine_parse_bytes("", &v), -EINVAL);
-        assert_int_equal(engine_parse_bytes("-5m", &v), -EINVAL);
-        assert_int_equal(engine_parse_bytes("m", &v), -EINVAL);
-}
-
 static int make_rootfs(char *dir)
 {
         char path[512];
@@ -181,7 +160,6 @@ static void test_userns_mappings(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_bytes),
                 cmocka_unit_test(test_user_resolve),
                 cmocka_unit_test(test_resources),
                 cmocka_unit_test(test_rlimits),

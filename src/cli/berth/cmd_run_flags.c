@@ -15,6 +15,7 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
 #include "lib/json.h"
+#include "lib/size.h"
 #include "engine/lifecycle.h"
 #include "lib/util.h"
 
@@ -147,11 +148,7 @@ static int flag_error(struct berth_cli *cli, const char *value, const char *flag
 
 static int parse_size(struct berth_cli *cli, const char *s, const char *flag, bool allow_minus_one, int64_t *out)
 {
-        if (allow_minus_one && strcmp(s, "-1") == 0) {
-                *out = -1;
-                return 0;
-        }
-        if (engine_parse_bytes(s, out) < 0)
+        if (size_parse(s, allow_minus_one ? SIZE_MINUS_ONE : 0, out) < 0)
                 return flag_error(cli, s, flag, "invalid size: '%s'", s);
         return 0;
 }
@@ -283,7 +280,7 @@ static int parse_throttle(struct berth_cli *cli, const char *s, const char *flag
 
         if (colon == NULL || path[0] != '/')
                 return flag_error(cli, s, flag, "bad format: %s", s);
-        if (bytes ? engine_parse_bytes(colon + 1, &rate) < 0 : parse_i64(colon + 1, &rate) < 0 || rate < 0)
+        if (bytes ? size_parse(colon + 1, 0, &rate) < 0 : parse_i64(colon + 1, &rate) < 0 || rate < 0)
                 return flag_error(cli, s, flag, "invalid rate for device: %s", s);
         json_array_append_new(child_array(hc, key), json_pack("{s:s,s:I}", "Path", path, "Rate", (json_int_t) rate));
         return 0;
@@ -312,7 +309,7 @@ static int parse_mount(struct berth_cli *cli, const char *s, json_t *hc)
                         json_object_set_new(m, "ReadOnly", json_boolean(!eq || strcmp(v, "true") == 0 || strcmp(v, "1") == 0));
                 else if (strcmp(t, "tmpfs-size") == 0) {
                         int64_t size;
-                        if (engine_parse_bytes(v, &size) < 0) {
+                        if (size_parse(v, 0, &size) < 0) {
                                 json_decref(m);
                                 return flag_error(cli, s, "--mount", "invalid tmpfs-size: %s", v);
                         }
@@ -480,7 +477,7 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                 int64_t v;
                 if (k == NULL)
                         return cli_flag_error(cli, "invalid key value pair format in log-opt: %s", arg);
-                if (strcmp(k, "max-size") == 0 && engine_parse_bytes(eq + 1, &v) < 0)
+                if (strcmp(k, "max-size") == 0 && size_parse(eq + 1, SIZE_DECIMAL, &v) < 0)
                         return cli_flag_error(cli, "invalid max-size: %s", eq + 1);
                 if (strcmp(k, "max-file") == 0 && (parse_i64(eq + 1, &v) < 0 || v < 1))
                         return cli_flag_error(cli, "invalid max-file: %s", eq + 1);

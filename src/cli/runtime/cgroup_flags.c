@@ -8,48 +8,8 @@
 
 #include "lib/cleanup.h"
 #include "lib/json.h"
+#include "lib/size.h"
 #include "lib/util.h"
-
-int cgroup_flags_parse_size(const char *s, int64_t *out)
-{
-        static const char units[] = "kmgtp";
-        const char *p = s, *u;
-        double value, mult = 1;
-        char *end;
-
-        if (s == NULL || *s == '\0')
-                return -EINVAL;
-        if (strcmp(s, "-1") == 0) {
-                *out = -1;
-                return 0;
-        }
-        if (!isdigit((unsigned char) *p))
-                return -EINVAL;
-        errno = 0;
-        value = strtod(p, &end);
-        if (errno != 0 || end == p)
-                return -EINVAL;
-        p = end;
-        if (*p == ' ')
-                p++;
-        /* [kKmMgGtTpP]?[iI]?[bB]? */
-        if (*p && (u = strchr(units, tolower((unsigned char) *p))) != NULL) {
-                for (long i = 0; i <= u - units; i++)
-                        mult *= 1024;
-                p++;
-                if (*p == 'i' || *p == 'I')
-                        p++;
-        }
-        if (*p == 'b' || *p == 'B')
-                p++;
-        if (*p != '\0')
-                return -EINVAL;
-        value *= mult;
-        if (value >= 9223372036854775807.0)
-                return -ERANGE;
-        *out = (int64_t) value;
-        return 0;
-}
 
 int cgroup_flags_parse_duration_ms(const char *s, uint64_t *out)
 {
@@ -119,7 +79,7 @@ static int flag_value(size_t i, const char *s, json_t **out, berth_error *err)
 
         switch (update_flags[i].kind) {
         case VALUE_SIZE:
-                if (cgroup_flags_parse_size(s, &i64) < 0)
+                if (size_parse(s, SIZE_MINUS_ONE, &i64) < 0)
                         return berth_failf(err, EINVAL, "%s: \"%s\" is not a size (like 1024, 256m, 1g, or -1)",
                                            update_flags[i].flag, s);
                 *out = json_integer(i64);

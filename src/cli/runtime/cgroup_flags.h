@@ -1,6 +1,6 @@
-/* Flag parsing shared by the cgroup commands (update, events): runc's size and duration spellings, and
- * `update`'s flags turned into a linux.resources object, so that flags and --resources go through the
- * same validation (cgroup_resources_parse). */
+/* Flag parsing shared by the cgroup commands (update, events): runc's duration spelling, and `update`'s
+ * flags turned into a linux.resources object, so that flags and --resources go through the same
+ * validation (cgroup_resources_parse). Sizes are lib/size.h's (docker's RAMInBytes), with runc's "-1". */
 #pragma once
 
 #include <jansson.h>
@@ -8,10 +8,6 @@
 #include <stdint.h>
 
 #include "lib/error.h"
-
-/* Sizes as runc reads them (go-units RAMInBytes): "1024", "256m", "1g", "1.5GiB", "512kb"; binary
- * multiples (k = 1024), case-insensitive. "-1" is -1 (unlimited). */
-int cgroup_flags_parse_size(const char *s, int64_t *out);
 
 /* Go durations as runc's --interval takes them: "5s", "100ms", "1m30s", "1.5s", "250us". Milliseconds,
  * at least 1. */
