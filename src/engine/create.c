@@ -159,7 +159,9 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         if (req->name != NULL && !engine_name_is_valid(req->name))
                 return berth_failf(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                                    req->name);
-        if ((r = imagedb_resolve(e->store, req->image, &c->image_id, &image_name, err)) < 0)
+        if (req->image_id != NULL)
+                c->image_id = xstrdup(req->image_id);
+        else if ((r = imagedb_resolve(e->store, req->image, &c->image_id, &image_name, err)) < 0)
                 return r;
         c->id = engine_new_id();
         c->image_ref = xstrdup(req->image);

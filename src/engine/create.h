@@ -8,6 +8,7 @@
 
 struct engine_create_request {
         const char *image; /* reference as typed */
+        const char *image_id; /* the image, already resolved (engine_image_ensure); NULL: resolve image */
         const char *name;  /* NULL: generated */
         json_t *config;    /* docker's Config from the flags: only what was given (Entrypoint null = the image's) */
         json_t *host_config;

@@ -16,6 +16,7 @@ struct berth_cli {
         const char *root;    /* --root, default /var/lib/berth */
         const char *driver;  /* --storage-driver, NULL: the store's own */
         const char *command; /* the command's name, for messages ("images", "image ls") */
+        char **argv;         /* berth's own argv, whole (for handing a command to berth-full) */
 };
 
 typedef int (*berth_command_fn)(struct berth_cli *cli, int argc, char **argv);
@@ -30,6 +31,10 @@ struct berth_command {
 int cli_fail(struct berth_cli *cli, const berth_error *err);
 /* Flag and argument errors: the message and docker's "See 'berth CMD --help'." hint, returns 125. */
 int cli_usage_error(struct berth_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The lean berth: replaces itself with berth-full (beside it) running the same argv; returns 125 only when
+ * that fails (after printing why). berth-full: never called. */
+int cli_forward_to_full(struct berth_cli *cli);
 
 /* Opens the store named by --root with the given lock; err on failure. */
 int cli_open_store(struct berth_cli *cli, enum store_lock_mode lock, struct image_store **out, berth_error *err);

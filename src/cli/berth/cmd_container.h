@@ -7,6 +7,7 @@
 
 #include "cli/berth/cli.h"
 #include "engine/engine.h"
+#include "engine/pull.h"
 
 /* Opens the engine on --root / --storage-driver. */
 int cli_engine_open(struct berth_cli *cli, struct engine **out, berth_error *err);
@@ -22,6 +23,8 @@ int cli_flag_error(struct berth_cli *cli, const char *fmt, ...) __attribute__((f
 const char *cli_bad_option(char **argv, int optind_now);
 
 /* run / create flags (cmd_run_flags.c): docker's Config and HostConfig. */
+#define RUN_REGISTRY_FLAGS_MAX 8
+
 struct run_flags {
         json_t *config;
         json_t *host_config;
@@ -30,10 +33,24 @@ struct run_flags {
         bool detach, rm, sig_proxy, quiet;
         bool attach_set; /* -a given */
         bool attach_stdin, attach_stdout, attach_stderr;
+        enum engine_pull_policy pull; /* --pull */
+        const char *platform;         /* --platform */
+        struct {
+                const char *name; /* "authfile", "cert-dir", "creds", "tls-verify" */
+                const char *value;
+        } registry_flags[RUN_REGISTRY_FLAGS_MAX]; /* for a pull, in order */
+        size_t n_registry_flags;
 };
 /* Returns 0, 1 for --help (printed), or the exit code of a usage error (printed). */
 int run_flags_parse(struct berth_cli *cli, int argc, char **argv, bool is_run, struct run_flags *out);
 void run_flags_clear(struct run_flags *f);
+
+/* run_image.c: the image run/create use (engine/pull.h). berth-full pulls it when needed; the lean berth
+ * returns RUN_IMAGE_FORWARD instead, and the command is handed to berth-full (cli_forward_to_full) before
+ * anything is made. */
+#define RUN_IMAGE_FORWARD 1
+int run_image_ensure(struct berth_cli *cli, struct engine *e, const struct run_flags *f, char **image_id,
+                     berth_error *err);
 
 int cmd_run(struct berth_cli *cli, int argc, char **argv);
 int cmd_create(struct berth_cli *cli, int argc, char **argv);

@@ -3,6 +3,7 @@
  * and returns its exit code (125 for berth's own failures, 126/127 when the command cannot run). */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,17 +18,41 @@
 #include "engine/monitor/protocol.h"
 #include "lib/util.h"
 
+/* The image first (present, or pulled: engine/pull.h), then the container. RUN_IMAGE_FORWARD: the lean
+ * berth must hand the command to berth-full (nothing was made). */
 static int create_from_flags(struct berth_cli *cli, struct engine *e, struct run_flags *f, char **id, berth_error *err)
 {
+        cleanup_free char *image_id = NULL;
         struct engine_create_request req = {
                 .image = f->image,
                 .name = f->name,
                 .config = f->config,
                 .host_config = f->host_config,
         };
+        int r = run_image_ensure(cli, e, f, &image_id, err);
 
-        (void) cli;
+        if (r != 0)
+                return r;
+        req.image_id = image_id;
         return engine_container_create(e, &req, id, err);
+}
+
+/* Hands the command to berth-full when the image must be pulled first; the engine is closed before. */
+static int created_or_forward(struct berth_cli *cli, struct engine **e, struct run_flags *f, char **id,
+                              berth_error *err)
+{
+        int r;
+
+        if ((r = cli_engine_open(cli, e, err)) < 0)
+                return r;
+        r = create_from_flags(cli, *e, f, id, err);
+        if (r == RUN_IMAGE_FORWARD) {
+                engine_close(*e);
+                *e = NULL;
+                run_flags_clear(f);
+                exit(cli_forward_to_full(cli));
+        }
+        return r;
 }
 
 int cmd_create(struct berth_cli *cli, int argc, char **argv)
@@ -42,7 +67,7 @@ int cmd_create(struct berth_cli *cli, int argc, char **argv)
                 run_flags_clear(&f);
                 return r == 1 ? 0 : r;
         }
-        if (cli_engine_open(cli, &e, &err) < 0 || create_from_flags(cli, e, &f, &id, &err) < 0) {
+        if (created_or_forward(cli, &e, &f, &id, &err) < 0) {
                 run_flags_clear(&f);
                 return cli_fail(cli, &err);
         }
@@ -121,7 +146,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv)
                 run_flags_clear(&f);
                 return r == 1 ? 0 : r;
         }
-        if (cli_engine_open(cli, &e, &err) < 0 || create_from_flags(cli, e, &f, &id, &err) < 0) {
+        if (created_or_forward(cli, &e, &f, &id, &err) < 0) {
                 run_flags_clear(&f);
                 return cli_fail(cli, &err);
         }

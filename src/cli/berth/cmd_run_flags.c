@@ -17,6 +17,7 @@
 #include "lib/json.h"
 #include "lib/size.h"
 #include "engine/lifecycle.h"
+#include "engine/pull.h"
 #include "lib/util.h"
 
 enum {
@@ -26,7 +27,7 @@ enum {
         OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY_OPT, OPT_PID, OPT_IPC, OPT_UTS, OPT_NETWORK, OPT_USERNS, OPT_UIDMAP,
         OPT_GIDMAP, OPT_INIT, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT, OPT_RESTART, OPT_LOG_DRIVER, OPT_LOG_OPT,
         OPT_SIG_PROXY, OPT_ADD_HOST, OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_SHM_SIZE, OPT_PLATFORM, OPT_PULL,
-        OPT_HELP, OPT_PUBLISH, OPT_LABEL_FILE,
+        OPT_HELP, OPT_PUBLISH, OPT_LABEL_FILE, OPT_AUTHFILE, OPT_CERT_DIR, OPT_CREDS, OPT_TLS_VERIFY,
 };
 
 static const struct option OPTIONS[] = {
@@ -90,6 +91,10 @@ static const struct option OPTIONS[] = {
         {"attach", required_argument, NULL, 'a'},
         {"platform", required_argument, NULL, OPT_PLATFORM},
         {"pull", required_argument, NULL, OPT_PULL},
+        {"authfile", required_argument, NULL, OPT_AUTHFILE},
+        {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
+        {"creds", required_argument, NULL, OPT_CREDS},
+        {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
         {"quiet", no_argument, NULL, 'q'},
         {"publish", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, OPT_HELP},
@@ -106,7 +111,10 @@ static void usage(bool is_run)
                "  --cap-add --cap-drop --privileged --security-opt --pid --ipc --uts --network none|host\n"
                "  --userns host|remap --uidmap --gidmap --init --stop-signal --stop-timeout --restart -l\n"
                "  --log-driver json-file|none --log-opt max-size=,max-file= --sig-proxy --add-host --dns\n"
-               "  --shm-size -a\n"
+               "  --shm-size -a -q\n"
+               "  --pull missing|always|never   Pull the image before creating (default missing: when absent)\n"
+               "  --platform os/arch[/variant]  The image of that platform (picked from an index when pulling)\n"
+               "  --authfile --cert-dir --creds --tls-verify[=bool]   podman's registry flags, for that pull\n"
                "The default network is none (bridge networking is not there yet).\n");
 }
 
@@ -517,10 +525,30 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                         return cli_flag_error(cli, "invalid argument \"%s\" for \"-a, --attach\" flag: valid streams are STDIN, "
                                                    "STDOUT and STDERR", arg);
                 break;
-        case OPT_PLATFORM: break;
-        case OPT_PULL:
-                if (strcmp(arg, "missing") != 0 && strcmp(arg, "never") != 0 && strcmp(arg, "always") != 0)
-                        return cli_flag_error(cli, "invalid pull option: '%s': must be one of \"always\", \"missing\" or \"never\"", arg);
+        case OPT_PLATFORM:
+                if (*arg == '\0')
+                        return cli_flag_error(cli, "invalid argument \"\" for \"--platform\" flag: empty platform");
+                f->platform = arg;
+                break;
+        case OPT_PULL: {
+                berth_error err = {0};
+                if (engine_pull_policy_parse(arg, &f->pull, &err) < 0) {
+                        int r = cli_flag_error(cli, "%s", berth_error_message(&err));
+                        berth_error_clear(&err);
+                        return r;
+                }
+                break;
+        }
+        case OPT_AUTHFILE:
+        case OPT_CERT_DIR:
+        case OPT_CREDS:
+        case OPT_TLS_VERIFY:
+                /* podman's registry flags, for a pull on run (used by berth-full: run_image.c). */
+                if (f->n_registry_flags == RUN_REGISTRY_FLAGS_MAX)
+                        return cli_flag_error(cli, "too many registry flags");
+                f->registry_flags[f->n_registry_flags].name = c == OPT_AUTHFILE ? "authfile" : c == OPT_CERT_DIR ? "cert-dir"
+                                                              : c == OPT_CREDS  ? "creds" : "tls-verify";
+                f->registry_flags[f->n_registry_flags++].value = arg;
                 break;
         case 'q': f->quiet = true; break;
         case 'p': return cli_flag_error(cli, "--publish: port publishing needs bridge networking, which is not implemented yet");

@@ -177,8 +177,10 @@ static bool is_forwarded(int argc, char **argv)
         return false;
 }
 
+#endif
+
 /* berth-full sits next to berth (build tree and install alike). */
-static int forward_to_full(char **original_argv)
+int cli_forward_to_full(struct berth_cli *cli)
 {
         char self[4096], *slash;
         cleanup_free char *full = NULL;
@@ -193,11 +195,11 @@ static int forward_to_full(char **original_argv)
         if (slash != NULL)
                 *slash = '\0';
         full = xasprintf("%s/berth-full", self);
-        execv(full, original_argv);
+        fflush(stdout);
+        execv(full, cli->argv);
         fprintf(stderr, "Error: run %s: %s\n", full, strerror(errno));
         return CLI_EXIT_ERROR;
 }
-#endif
 
 static const struct berth_command *find_command(int argc, char **argv, int *words)
 {
@@ -229,7 +231,7 @@ int main(int argc, char **argv)
         };
         struct berth_cli cli = {.program = "berth"};
         const struct berth_command *cmd;
-        char *cmdname = NULL, **original_argv __attribute__((unused));
+        char *cmdname = NULL;
         int c, words = 1, r;
 
 #ifdef BERTH_FULL
@@ -255,13 +257,13 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return CLI_EXIT_ERROR;
         }
-        original_argv = argv;
+        cli.argv = argv;
         argc -= optind;
         argv += optind;
         cmd = find_command(argc, argv, &words);
 #ifndef BERTH_FULL
         if (cmd == NULL && is_forwarded(argc, argv))
-                return forward_to_full(original_argv);
+                return cli_forward_to_full(&cli);
 #endif
         if (cmd == NULL) {
                 fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", argv[0]);
