@@ -134,7 +134,7 @@ teardown() {
         config_set ".linux.rootfsPropagation = \"rslave\" |
                 .mounts += [{\"destination\":\"/shared\",\"type\":\"bind\",\"source\":\"$TEST_DIR/shared-src\",\"options\":[\"rbind\",\"rslave\"]},
                             {\"destination\":\"/priv\",\"type\":\"bind\",\"source\":\"$TEST_DIR/priv-src\",\"options\":[\"rbind\",\"rprivate\"]}]"
-        config_args sh -c 'while [ ! -e /shared/late/flag ]; do sleep 0.1; done; ls /priv/late/flag 2>&1 || echo priv-absent; echo done'
+        config_args sh -c 'while [ ! -e /shared/late/flag ]; do sleep 0.1; done; ls /priv/late/flag 2>&1 || echo priv-absent; echo done; exec sleep 600'
         rt run --detach --bundle "$BUNDLE" "$CID"
         mkdir -p "$TEST_DIR/t1" "$TEST_DIR/shared-src/late" "$TEST_DIR/priv-src/late"
         mount -t tmpfs late1 "$TEST_DIR/shared-src/late"
