@@ -198,7 +198,7 @@ static int open_on_host(void *ctx, const char *path, bool create, berth_error *e
 }
 
 /* The container's rootfs, mounted for the copy when the container is not running. */
-static int mount_rootfs(struct engine *e, const char *id, bool *mounted_here, int *rootfd, berth_error *err)
+int engine_copy_mount_root(struct engine *e, const char *id, bool *mounted_here, int *rootfd, berth_error *err)
 {
         cleanup_engine_container struct engine_container *c = NULL;
         struct snapshot_paths p = {0};
@@ -215,7 +215,7 @@ static int mount_rootfs(struct engine *e, const char *id, bool *mounted_here, in
         return r;
 }
 
-static void unmount_rootfs(struct engine *e, const char *id, bool mounted_here)
+void engine_copy_unmount_root(struct engine *e, const char *id, bool mounted_here)
 {
         berth_error ignored = {0};
 
@@ -232,7 +232,7 @@ int engine_copy_from_container(struct engine *e, const char *id, const char *src
         bool mounted = false;
         int r, parent = -1;
 
-        if ((r = mount_rootfs(e, id, &mounted, &ctx.rootfd, err)) < 0)
+        if ((r = engine_copy_mount_root(e, id, &mounted, &ctx.rootfd, err)) < 0)
                 return r;
         split_path(src, &s);
         parent = path_open_in_root(ctx.rootfd, s.parent, O_RDONLY | O_DIRECTORY, 0, err);
@@ -244,7 +244,7 @@ int engine_copy_from_container(struct engine *e, const char *id, const char *src
                 close(parent);
         split_clear(&s);
         close(ctx.rootfd);
-        unmount_rootfs(e, id, mounted);
+        engine_copy_unmount_root(e, id, mounted);
         return r;
 }
 
@@ -263,10 +263,10 @@ int engine_copy_to_container(struct engine *e, const char *id, const char *src, 
                 split_clear(&s);
                 return r;
         }
-        if ((r = mount_rootfs(e, id, &mounted, &ctx.rootfd, err)) == 0) {
+        if ((r = engine_copy_mount_root(e, id, &mounted, &ctx.rootfd, err)) == 0) {
                 r = copy_with_docker_rules(parent, &s, open_in_container, &ctx, dst, archive, err);
                 close(ctx.rootfd);
-                unmount_rootfs(e, id, mounted);
+                engine_copy_unmount_root(e, id, mounted);
         }
         close(parent);
         split_clear(&s);

@@ -16,6 +16,19 @@ int engine_copy_from_container(struct engine *e, const char *id, const char *src
 int engine_copy_to_container(struct engine *e, const char *id, const char *src, const char *dst, bool archive,
                              berth_error *err);
 
+/* `cp` with "-" (copy_tar.c, in libberth-engine-registry: it needs libarchive). To: a tar stream of src (its
+ * base name first, then what a directory holds; owners, modes, times and symlinks as they are) written to
+ * out_fd. From: the tar stream read from in_fd is extracted into the existing directory dst; the whole stream
+ * is read and checked first (complete, every entry inside dst, hard links too), so a truncated tar or one
+ * that escapes dst is refused with nothing written. Paths resolve inside the container's root. */
+int engine_copy_tar_from_container(struct engine *e, const char *id, const char *src, int out_fd, berth_error *err);
+int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, const char *dst, berth_error *err);
+
+/* The container's root filesystem for a copy (mounted when it is not running: *mounted_here); an O_DIRECTORY
+ * fd in *rootfd. engine_copy_unmount_root undoes the mount when this call made it. */
+int engine_copy_mount_root(struct engine *e, const char *id, bool *mounted_here, int *rootfd, berth_error *err);
+void engine_copy_unmount_root(struct engine *e, const char *id, bool mounted_here);
+
 /* docker's volume population: a new (empty) volume mounted where the image has content gets a copy of it,
  * owners and modes kept. Called at start, before the container runs; "nocopy" in the mount's mode skips it. */
 int engine_populate_volumes(struct engine *e, const struct engine_container *c, const char *rootfs, berth_error *err);

@@ -150,6 +150,90 @@ EOF
         ! grep -q "$ROOT/snapshots/$id/merged" /proc/self/mountinfo
 }
 
+@test "cp CONTAINER:PATH - writes a tar of PATH; cp - CONTAINER:DIR extracts one (the bytes that arrive)" {
+        id=$(b run -d busybox sh -c 'mkdir -p /data/sub; printf "in\\n" > /data/sub/f; chown 1000:1000 /data/sub/f; ln -s sub/f /data/link; sleep 100')
+        wait_until b exec "$id" test -e /data/link
+        b cp "$id:/data" - > "$T/out.tar"
+        # The tar as GNU tar reads it: the base name first, owners and the symlink as they are.
+        tar -tvf "$T/out.tar" | awk '{print $1, $2, $6, $7, $8}' | sort > "$T/list"
+        cat "$T/list"
+        grep -qx 'drwxr-xr-x 0/0 data/  ' "$T/list"
+        grep -qx -- '-rw-r--r-- 1000/1000 data/sub/f  ' "$T/list"
+        grep -qx 'lrwxrwxrwx 0/0 data/link -> sub/f' "$T/list"
+        [ "$(tar -xOf "$T/out.tar" data/sub/f)" = in ]
+        # One file: a tar holding it under its own name.
+        b cp "$id:/data/sub/f" - | tar -tf - > "$T/one"
+        [ "$(cat "$T/one")" = f ]
+        # Into the container: a tar made by GNU tar, checked byte for byte inside.
+        mkdir -p "$T/src/dir/deeper"
+        head -c 300000 /dev/urandom > "$T/src/dir/blob"
+        printf 'hello\n' > "$T/src/dir/deeper/h"
+        ln -s blob "$T/src/dir/blob-link"
+        chown 1234:4321 "$T/src/dir/deeper/h"
+        tar -C "$T/src" -cf - dir | b cp - "$id:/tmp"
+        [ "$(b exec "$id" sha256sum /tmp/dir/blob | cut -d' ' -f1)" = "$(sha256sum "$T/src/dir/blob" | cut -d' ' -f1)" ]
+        [ "$(b exec "$id" cat /tmp/dir/deeper/h)" = hello ]
+        [ "$(b exec "$id" stat -c %u:%g /tmp/dir/deeper/h)" = 1234:4321 ]
+        [ "$(b exec "$id" readlink /tmp/dir/blob-link)" = blob ]
+        # A stopped container too, and nothing stays mounted.
+        b stop -t 1 "$id"
+        printf 'late\n' > "$T/late"
+        tar -C "$T" -cf - late | b cp - "$id:/"
+        [ "$(b cp "$id:/late" - | tar -xOf - late)" = late ]
+        ! grep -q "$ROOT/snapshots/$id/merged" /proc/self/mountinfo
+}
+
+@test "cp - with a bad tar: truncated, escaping PATH, not a directory: 125, one line, nothing written" {
+        id=$(b create busybox true)
+        mkdir -p "$T/src/d"
+        head -c 100000 /dev/urandom > "$T/src/d/big"
+        printf 'x\n' > "$T/src/d/small"
+        tar -C "$T/src" -cf "$T/good.tar" d
+        head -c 60000 "$T/good.tar" > "$T/trunc.tar"
+        python3 - "$T" <<'PY'
+import io, sys, tarfile
+def make(path, *entries):
+    with tarfile.open(path, "w") as t:
+        for name, kind, target in entries:
+            i = tarfile.TarInfo(name)
+            if kind == "file":
+                i.size = 2
+                t.addfile(i, io.BytesIO(b"x\n"))
+            else:
+                i.type = tarfile.SYMTYPE if kind == "sym" else tarfile.LNKTYPE
+                i.linkname = target
+                t.addfile(i)
+make(sys.argv[1] + "/dotdot.tar", ("ok", "file", None), ("a/../../escaped", "file", None))
+make(sys.argv[1] + "/symlink.tar", ("ok", "file", None), ("up", "sym", "../../.."))
+make(sys.argv[1] + "/hardlink.tar", ("ok", "file", None), ("hl", "hard", "../../etc/passwd"))
+PY
+        b cp "$id:/root" - > "$T/before.tar"
+        for bad in trunc dotdot symlink hardlink; do
+                run b cp - "$id:/root" < "$T/$bad.tar"
+                echo "$bad: $output"
+                [ "$status" -eq 125 ]
+                [ "$(printf '%s\n' "$output" | grep -c .)" -eq 1 ]
+                [[ "$output" == "Error: "* ]]
+        done
+        [[ "$(b cp - "$id:/root" < "$T/trunc.tar" 2>&1)" == *"Truncated tar archive"* ]]
+        [[ "$(b cp - "$id:/root" < "$T/dotdot.tar" 2>&1)" == *"leads out of /root"* ]]
+        # Nothing of any of them arrived, nothing outside either.
+        b cp "$id:/root" - > "$T/after.tar"
+        [ "$(tar -tvf "$T/before.tar")" = "$(tar -tvf "$T/after.tar")" ]
+        [ ! -e "$ROOT/snapshots/$id/escaped" ] && [ ! -e "$ROOT/snapshots/escaped" ]
+        run b cp - "$id:/etc/passwd" < "$T/good.tar"
+        [ "$status" -eq 125 ]
+        assert_one_line_naming "extraction point is not a directory: /etc/passwd"
+        run b cp - "$id:/no/such/dir" < "$T/good.tar"
+        [ "$status" -eq 125 ]
+        assert_one_line_naming "Could not find the file /no/such/dir in container"
+        run b cp "$id:/no/such/file" -
+        [ "$status" -eq 125 ]
+        assert_one_line_naming "Could not find the file /no/such/file in container"
+        ! grep -q "$ROOT/snapshots/$id/merged" /proc/self/mountinfo
+        [ -z "$(ls -A "$ROOT/tmp" 2>/dev/null)" ]
+}
+
 @test "diff lists A/C/D; commit makes an image with the container's layer and config" {
         id=$(b run -d busybox sh -c 'echo new > /added; rm /bin/vi; echo x >> /etc/group; sleep 100')
         wait_until b exec "$id" test -e /added

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
@@ -32,7 +33,7 @@ int cmd_cp(struct berth_cli *cli, int argc, char **argv)
         cleanup_engine struct engine *e = NULL;
         cleanup_free char *src_ctr = NULL, *dst_ctr = NULL, *id = NULL;
         const char *src_path = NULL, *dst_path = NULL;
-        bool archive = false, from, to;
+        bool archive = false, from, to, stream;
         int c, r;
 
         opterr = 0;
@@ -40,8 +41,11 @@ int cmd_cp(struct berth_cli *cli, int argc, char **argv)
                 switch (c) {
                 case 'a': archive = true; break;
                 case 'L': case 'q': break;
-                case 'H': printf("Usage:  berth cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH\n"
-                                 "        berth cp [OPTIONS] SRC_PATH CONTAINER:DEST_PATH\n"); return 0;
+                case 'H': printf("Usage:  berth cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
+                                 "        berth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n\n"
+                                 "Use '-' as the source to read a tar archive from stdin and extract it to a\n"
+                                 "directory destination in a container. Use '-' as the destination to stream a\n"
+                                 "tar archive of a container source to stdout.\n"); return 0;
                 default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }
         }
@@ -52,10 +56,27 @@ int cmd_cp(struct berth_cli *cli, int argc, char **argv)
         if (from == to)
                 return cli_flag_error(cli, from ? "copying between containers is not supported"
                                                 : "must specify at least one container source");
+        /* "-": a tar stream on stdout or stdin (docker's); libarchive is berth-full's. */
+        stream = strcmp(from ? argv[optind + 1] : argv[optind], "-") == 0;
+#ifndef BERTH_FULL
+        if (stream)
+                return cli_forward_to_full(cli);
+#endif
         if (cli_engine_open(cli, &e, &err) < 0 || engine_db_resolve(e, from ? src_ctr : dst_ctr, &id, &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
                 return 1;
         }
+#ifdef BERTH_FULL
+        if (stream) {
+                if (!from && isatty(STDIN_FILENO))
+                        return cli_flag_error(cli, "the tar stream must come from a pipe or a file, not a terminal");
+                r = from ? engine_copy_tar_from_container(e, id, src_path, STDOUT_FILENO, &err)
+                         : engine_copy_tar_to_container(e, id, STDIN_FILENO, dst_path, &err);
+                if (r < 0)
+                        return cli_fail(cli, &err);
+                return 0;
+        }
+#endif
         r = from ? engine_copy_from_container(e, id, src_path, argv[optind + 1], archive, &err)
                  : engine_copy_to_container(e, id, argv[optind], dst_path, archive, &err);
         if (r < 0) {

@@ -1,0 +1,439 @@
+/* `cp` with "-" (engine/copy.h): a tar stream out of a container's root, and one into it. libarchive reads
+ * and writes the tar format only; every file is reached through directory fds with O_NOFOLLOW, and every
+ * path of the container resolves inside its root (lib/path.h), as for `cp` of files (copy.c). */
+#include "engine/copy.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/util.h"
+
+#define TAR_BLOCK (64 * 1024)
+
+
+static void write_archive_free(struct archive **a)
+{
+        if (*a != NULL)
+                archive_write_free(*a);
+}
+static void read_archive_free(struct archive **a)
+{
+        if (*a != NULL)
+                archive_read_free(*a);
+}
+static void entry_free(struct archive_entry **e)
+{
+        if (*e != NULL)
+                archive_entry_free(*e);
+}
+
+static int tar_fail(struct archive *a, berth_error *err, const char *what)
+{
+        const char *msg = archive_error_string(a);
+        int code = archive_errno(a) > 0 ? archive_errno(a) : EIO;
+
+        return berth_failf(err, code, "%s: %s", what, msg ? msg : "tar error");
+}
+
+/* ---- out of the container -------------------------------------------------------------------------------- */
+
+static int write_entry(struct archive *a, int dirfd, const char *name, const char *tarname, berth_error *err);
+
+static int write_dir_contents(struct archive *a, int fd, const char *prefix, berth_error *err)
+{
+        cleanup_closedir DIR *d = opendir_at(fd);
+        struct dirent *de;
+        int r;
+
+        if (d == NULL)
+                return berth_fail(err, errno, "read directory %s", prefix);
+        while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                cleanup_free char *child = xasprintf("%s/%s", prefix, de->d_name);
+                if ((r = write_entry(a, fd, de->d_name, child, err)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int write_file_data(struct archive *a, int fd, const char *tarname, berth_error *err)
+{
+        char buf[TAR_BLOCK];
+
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_fail(err, errno, "read %s", tarname);
+                if (n == 0)
+                        return 0;
+                if (archive_write_data(a, buf, (size_t) n) < 0)
+                        return tar_fail(a, err, "write tar stream");
+        }
+}
+
+static int write_entry(struct archive *a, int dirfd, const char *name, const char *tarname, berth_error *err)
+{
+        __attribute__((cleanup(entry_free))) struct archive_entry *entry = archive_entry_new();
+        cleanup_close int fd = -1;
+        struct stat st;
+        int r;
+
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return berth_fail(err, errno, "stat %s", tarname);
+        archive_entry_copy_stat(entry, &st);
+        archive_entry_set_pathname(entry, tarname);
+        if (S_ISLNK(st.st_mode)) {
+                char target[PATH_MAX];
+                ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+                if (n < 0)
+                        return berth_fail(err, errno, "readlink %s", tarname);
+                target[n] = '\0';
+                archive_entry_set_symlink(entry, target);
+        }
+        if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+                fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+                if (fd < 0)
+                        return berth_fail(err, errno, "open %s", tarname);
+        }
+        if (!S_ISREG(st.st_mode))
+                archive_entry_set_size(entry, 0);
+        if (archive_write_header(a, entry) < ARCHIVE_WARN)
+                return tar_fail(a, err, "write tar stream");
+        if (S_ISREG(st.st_mode) && (r = write_file_data(a, fd, tarname, err)) < 0)
+                return r;
+        if (S_ISDIR(st.st_mode))
+                return write_dir_contents(a, fd, tarname, err);
+        return 0;
+}
+
+/* SRC as docker splits it: the parent to open, the name in it, the name in the tar ("." for SRC/.). */
+static void split_source(const char *src, char **parent, char **base, char **tarname)
+{
+        cleanup_free char *abs = src[0] == '/' ? xstrdup(src) : xasprintf("/%s", src);
+        cleanup_free char *clean = path_clean(abs);
+        size_t n = strlen(src);
+        bool contents = strcmp(src, ".") == 0 || (n >= 2 && strcmp(src + n - 2, "/.") == 0);
+        char *slash = strrchr(clean, '/');
+
+        *parent = slash == clean ? xstrdup("/") : xstrndup(clean, (size_t) (slash - clean));
+        *base = xstrdup(slash[1] != '\0' ? slash + 1 : ".");
+        *tarname = xstrdup(contents ? "." : *base);
+}
+
+int engine_copy_tar_from_container(struct engine *e, const char *id, const char *src, int out_fd, berth_error *err)
+{
+        __attribute__((cleanup(write_archive_free))) struct archive *a = NULL;
+        cleanup_free char *parent = NULL, *base = NULL, *tarname = NULL;
+        cleanup_close int rootfd = -1, pfd = -1;
+        bool mounted = false;
+        struct stat st;
+        int r;
+
+        split_source(src, &parent, &base, &tarname);
+        if ((r = engine_copy_mount_root(e, id, &mounted, &rootfd, err)) < 0)
+                return r;
+        pfd = path_open_in_root(rootfd, parent, O_RDONLY | O_DIRECTORY, 0, err);
+        if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                berth_error_clear(err);
+                r = berth_failf(err, ENOENT, "Could not find the file %s in container %s", src, id);
+                goto out;
+        }
+        a = archive_write_new();
+        if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+            archive_write_open_fd(a, out_fd) != ARCHIVE_OK) {
+                r = tar_fail(a, err, "write tar stream");
+                goto out;
+        }
+        if ((r = write_entry(a, pfd, base, tarname, err)) < 0)
+                goto out;
+        if (archive_write_close(a) != ARCHIVE_OK)
+                r = tar_fail(a, err, "write tar stream");
+out:
+        /* Nothing of the root stays open: the unmount must not find it busy. */
+        close_fd(&pfd);
+        pfd = -1;
+        close_fd(&rootfd);
+        rootfd = -1;
+        engine_copy_unmount_root(e, id, mounted);
+        return r;
+}
+
+/* ---- into the container ------------------------------------------------------------------------------------ */
+
+/* An entry's path relative to the destination directory ("." for itself), or NULL when it leads out of it. A
+ * leading "/" is dropped, as tar does. */
+static char *entry_relpath(const char *name)
+{
+        cleanup_free char *copy = xstrdup(name);
+        cleanup_free char *out = xstrdup("");
+        char *save = NULL;
+
+        for (char *part = strtok_r(copy, "/", &save); part != NULL; part = strtok_r(NULL, "/", &save)) {
+                if (strcmp(part, ".") == 0)
+                        continue;
+                if (strcmp(part, "..") == 0) {
+                        char *slash = strrchr(out, '/');
+                        if (*out == '\0')
+                                return NULL;
+                        if (slash == NULL)
+                                *out = '\0';
+                        else
+                                *slash = '\0';
+                        continue;
+                }
+                char *next = *out ? xasprintf("%s/%s", out, part) : xstrdup(part);
+                free(out);
+                out = next;
+        }
+        return *out ? steal_pointer(&out) : xstrdup(".");
+}
+
+static int open_archive(int fd, struct archive **out, berth_error *err)
+{
+        struct archive *a = archive_read_new();
+
+        if (lseek(fd, 0, SEEK_SET) < 0) {
+                archive_read_free(a);
+                return berth_fail(err, errno, "seek the tar stream");
+        }
+        archive_read_support_format_tar(a);
+        archive_read_support_filter_all(a);
+        if (archive_read_open_fd(a, fd, TAR_BLOCK) != ARCHIVE_OK) {
+                int r = tar_fail(a, err, "read tar stream");
+                archive_read_free(a);
+                return r;
+        }
+        *out = a;
+        return 0;
+}
+
+/* Reads the whole stream once: every entry complete, every path (and hard or symbolic link target) inside
+ * the destination. */
+static int check_stream(int fd, const char *dst, berth_error *err)
+{
+        __attribute__((cleanup(read_archive_free))) struct archive *a = NULL;
+        struct archive_entry *entry;
+        char buf[TAR_BLOCK];
+        int r;
+
+        if ((r = open_archive(fd, &a, err)) < 0)
+                return r;
+        for (;;) {
+                r = archive_read_next_header(a, &entry);
+                if (r == ARCHIVE_EOF)
+                        return 0;
+                if (r < ARCHIVE_WARN)
+                        return tar_fail(a, err, "read tar stream");
+                const char *name = archive_entry_pathname(entry), *hard = archive_entry_hardlink(entry);
+                const char *sym = archive_entry_symlink(entry);
+                cleanup_free char *rel = entry_relpath(name ? name : "");
+                if (rel == NULL)
+                        return berth_failf(err, EINVAL, "tar entry %s: the path leads out of %s", name, dst);
+                if (hard != NULL) {
+                        cleanup_free char *target = entry_relpath(hard);
+                        if (target == NULL)
+                                return berth_failf(err, EINVAL, "tar entry %s: the hard link to %s leads out of %s", name, hard, dst);
+                }
+                if (sym != NULL && sym[0] != '/') {
+                        /* docker's breakout rule: a relative target is resolved from the link's directory. */
+                        cleanup_free char *joined = xasprintf("%s/../%s", rel, sym);
+                        cleanup_free char *target = entry_relpath(joined);
+                        if (target == NULL)
+                                return berth_failf(err, EINVAL, "tar entry %s: the symlink to %s leads out of %s", name, sym, dst);
+                }
+                for (;;) {
+                        la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
+                        if (n == 0)
+                                break;
+                        if (n < 0)
+                                return tar_fail(a, err, "read tar stream");
+                }
+        }
+}
+
+/* relpath's parent directory, resolved inside the container's root; its last component in *base. */
+static int open_parent(int rootfd, const char *dst, const char *relpath, const char **base, berth_error *err)
+{
+        const char *slash = strrchr(relpath, '/');
+        cleanup_free char *dir = slash ? xasprintf("%s/%.*s", dst, (int) (slash - relpath), relpath) : xstrdup(dst);
+
+        *base = slash ? slash + 1 : relpath;
+        return path_open_in_root(rootfd, dir, O_RDONLY | O_DIRECTORY, 0, err);
+}
+
+/* Makes room for a new entry of that kind: a directory stays for a directory; anything else is replaced,
+ * except a directory by a non-directory (docker refuses that too). */
+static int make_room(int pfd, const char *base, bool is_dir, const char *name, bool *exists_dir, berth_error *err)
+{
+        struct stat st;
+
+        *exists_dir = false;
+        if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : berth_fail(err, errno, "stat %s", name);
+        if (S_ISDIR(st.st_mode)) {
+                if (!is_dir)
+                        return berth_failf(err, EISDIR, "cannot overwrite directory %s with non-directory", name);
+                *exists_dir = true;
+                return 0;
+        }
+        if (unlinkat(pfd, base, 0) < 0)
+                return berth_fail(err, errno, "replace %s", name);
+        return 0;
+}
+
+static int extract_entry(struct archive *a, struct archive_entry *entry, int rootfd, const char *dst, berth_error *err)
+{
+        const char *name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "", *base;
+        const char *hard = archive_entry_hardlink(entry);
+        cleanup_free char *rel = entry_relpath(name);
+        cleanup_close int pfd = -1;
+        mode_t type = archive_entry_filetype(entry), perm = archive_entry_perm(entry) & 07777;
+        bool exists_dir;
+        struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_sec = archive_entry_mtime(entry), .tv_nsec = archive_entry_mtime_nsec(entry)}};
+        int r;
+
+        if (strcmp(rel, ".") == 0)
+                return 0; /* the destination itself: it exists and keeps its owner and mode */
+        if ((pfd = open_parent(rootfd, dst, rel, &base, err)) < 0)
+                return berth_error_prefix(err, "tar entry %s: ", name);
+        if ((r = make_room(pfd, base, type == AE_IFDIR && hard == NULL, name, &exists_dir, err)) < 0)
+                return r;
+        if (hard != NULL) {
+                cleanup_free char *trel = entry_relpath(hard);
+                const char *tbase;
+                cleanup_close int tfd = open_parent(rootfd, dst, trel, &tbase, err);
+                if (tfd < 0)
+                        return berth_error_prefix(err, "tar entry %s: ", name);
+                if (linkat(tfd, tbase, pfd, base, 0) < 0)
+                        return berth_fail(err, errno, "link %s to %s", name, hard);
+                return 0;
+        }
+        switch (type) {
+        case AE_IFDIR:
+                if (!exists_dir && mkdirat(pfd, base, 0700) < 0)
+                        return berth_fail(err, errno, "mkdir %s", name);
+                break;
+        case AE_IFREG: {
+                cleanup_close int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                char buf[TAR_BLOCK];
+                if (fd < 0)
+                        return berth_fail(err, errno, "create %s", name);
+                for (;;) {
+                        la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
+                        if (n == 0)
+                                break;
+                        if (n < 0)
+                                return tar_fail(a, err, "read tar stream");
+                        if (write_all(fd, buf, (size_t) n) < 0)
+                                return berth_fail(err, errno, "write %s", name);
+                }
+                break;
+        }
+        case AE_IFLNK:
+                if (symlinkat(archive_entry_symlink(entry), pfd, base) < 0)
+                        return berth_fail(err, errno, "symlink %s", name);
+                break;
+        case AE_IFCHR:
+        case AE_IFBLK:
+        case AE_IFIFO:
+                if (mknodat(pfd, base, type | perm, archive_entry_rdev(entry)) < 0)
+                        return berth_fail(err, errno, "mknod %s", name);
+                break;
+        default:
+                return berth_failf(err, EINVAL, "tar entry %s: unsupported type", name);
+        }
+        /* Owners and modes as the tar has them (docker's extraction); then the modification time. */
+        if (fchownat(pfd, base, (uid_t) archive_entry_uid(entry), (gid_t) archive_entry_gid(entry), AT_SYMLINK_NOFOLLOW) < 0 &&
+            errno != EPERM)
+                return berth_fail(err, errno, "chown %s", name);
+        if (type != AE_IFLNK && fchmodat(pfd, base, perm, 0) < 0)
+                return berth_fail(err, errno, "chmod %s", name);
+        utimensat(pfd, base, times, AT_SYMLINK_NOFOLLOW);
+        return 0;
+}
+
+/* The stream, kept whole for the check before anything is written: an unnamed file in ROOT/tmp (memory
+ * when the filesystem has no O_TMPFILE). */
+static int stage_stream(struct engine *e, int in_fd, int *out, berth_error *err)
+{
+        cleanup_close int fd = openat(e->store->rootfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        char buf[TAR_BLOCK];
+
+        if (fd < 0)
+                fd = memfd_create("berth-cp", MFD_CLOEXEC);
+        if (fd < 0)
+                return berth_fail(err, errno, "create a temporary file in %s/tmp", e->store->root);
+        for (;;) {
+                ssize_t n = read(in_fd, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_fail(err, errno, "read the tar stream");
+                if (n == 0)
+                        break;
+                if (write_all(fd, buf, (size_t) n) < 0)
+                        return berth_fail(err, errno, "stage the tar stream");
+        }
+        *out = steal_fd(&fd);
+        return 0;
+}
+
+int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, const char *dst, berth_error *err)
+{
+        __attribute__((cleanup(read_archive_free))) struct archive *a = NULL;
+        cleanup_close int rootfd = -1, dfd = -1, staged = -1;
+        struct archive_entry *entry;
+        bool mounted = false;
+        struct stat st;
+        int r;
+
+        if ((r = engine_copy_mount_root(e, id, &mounted, &rootfd, err)) < 0)
+                return r;
+        dfd = path_open_in_root(rootfd, dst, O_PATH, 0, err);
+        if (dfd < 0 || fstat(dfd, &st) < 0) {
+                berth_error_clear(err);
+                r = berth_failf(err, ENOENT, "Could not find the file %s in container %s", dst, id);
+                goto out;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                r = berth_failf(err, ENOTDIR, "extraction point is not a directory: %s", dst);
+                goto out;
+        }
+        if ((r = stage_stream(e, in_fd, &staged, err)) < 0 || (r = check_stream(staged, dst, err)) < 0 ||
+            (r = open_archive(staged, &a, err)) < 0)
+                goto out;
+        for (;;) {
+                r = archive_read_next_header(a, &entry);
+                if (r == ARCHIVE_EOF) {
+                        r = 0;
+                        break;
+                }
+                if (r < ARCHIVE_WARN) {
+                        r = tar_fail(a, err, "read tar stream");
+                        break;
+                }
+                if ((r = extract_entry(a, entry, rootfd, dst, err)) < 0)
+                        break;
+        }
+out:
+        close_fd(&dfd);
+        dfd = -1;
+        close_fd(&rootfd);
+        rootfd = -1;
+        engine_copy_unmount_root(e, id, mounted);
+        return r;
+}
