@@ -1,39 +1,72 @@
 #!/usr/bin/env bash
-# From a fresh Debian/Ubuntu machine to a running container, in one command (as root):
-#   installs the build dependencies, builds berth, makes an OCI bundle from busybox-static, and runs it
-#   with berth-runtime, printing what the container sees next to what the host sees.
+# From a fresh Debian/Ubuntu machine to running containers, in one command, as root (no sudo needed):
+#   installs the build dependencies, builds berth, makes a busybox image offline (Debian's busybox-static,
+#   imported with `berth import`), runs it with --memory and --cpus and prints what the container sees
+#   next to what the host sees, then shows `ps`, `logs` and `images`. Everything lives in a store of its own
+#   under /tmp, removed at the end.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[ "$(id -u)" = 0 ] || { echo "demo: run as root (containers need it): sudo $0" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "demo: run it as root (containers need it): $0" >&2; exit 1; }
 
 scripts/install-deps.sh --build
-command -v busybox >/dev/null && ldd "$(command -v busybox)" >/dev/null 2>&1 && {
-        # A dynamic busybox cannot run in a bare rootfs: Debian's busybox-static replaces it.
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+export DEBIAN_FRONTEND=noninteractive
+apt_install() {
+        apt-get install -y -qq "$@" >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq "$@" >/dev/null; }
 }
-command -v busybox >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
-command -v jq >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+# A dynamic busybox cannot run in an image of its own: Debian's busybox-static replaces it.
+if ! command -v busybox >/dev/null || ldd "$(command -v busybox)" >/dev/null 2>&1; then
+        apt_install busybox-static
+fi
 
 [ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
-ninja -C build src/cli/berth-runtime >/dev/null || { ninja -C build src/cli/berth-runtime | tail -20; exit 1; }
-runtime=$PWD/build/src/cli/berth-runtime
+ninja -C build >/dev/null || { ninja -C build | tail -20; exit 1; }
+berth_bin=$PWD/build/src/cli/berth/berth
 
-bundle=$(mktemp -d /tmp/berth-demo.XXXXXX)
-trap 'rm -rf "$bundle"' EXIT
-mkdir -p "$bundle/rootfs/bin"
-cp "$(command -v busybox)" "$bundle/rootfs/bin/busybox"
-for applet in sh echo hostname readlink cat id ps; do ln -s busybox "$bundle/rootfs/bin/$applet"; done
-"$runtime" spec --bundle "$bundle"
-# The demo's process: print what the container sees.
+work=$(mktemp -d /tmp/berth-demo.XXXXXX)
+berth() { "$berth_bin" --root "$work/root" "$@"; }
+cleanup() {
+        set +e
+        berth ps -aq 2>/dev/null | xargs -r "$berth_bin" --root "$work/root" rm -f >/dev/null 2>&1
+        findmnt -rn -o TARGET | grep "^$work/" | sort -r | while read -r m; do umount -l "$m"; done
+        rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The image, offline: busybox-static and its applets, /etc/passwd and /etc/group, imported as a tar.
+rootfs=$work/rootfs
+mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/root"
+cp "$(command -v busybox)" "$rootfs/bin/busybox"
+for applet in $("$rootfs/bin/busybox" --list); do
+        [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$rootfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$rootfs/etc/group"
+chmod 1777 "$rootfs/tmp"
+echo "--- berth import: a busybox image from busybox-static, no network ---"
+tar -C "$rootfs" -c . | berth import -c 'CMD ["sh"]' - demo/busybox:latest
+
+# What the container sees: its PID, hostname, namespaces, and the limits the kernel holds for it.
 script='echo "inside:  my pid is $$, hostname $(hostname), $(id)"
 for n in pid uts mnt net ipc cgroup; do echo "inside:  $n namespace $(readlink /proc/self/ns/$n)"; done
-ps'
-jq --arg s "$script" '.process.terminal = false | .process.args = ["sh", "-c", $s] | .hostname = "berth-demo"' \
-        "$bundle/config.json" > "$bundle/config.json.new"
-mv "$bundle/config.json.new" "$bundle/config.json"
-
+if [ -f /sys/fs/cgroup/memory.max ]; then
+        echo "inside:  memory limit $(cat /sys/fs/cgroup/memory.max) bytes, cpu.max $(cat /sys/fs/cgroup/cpu.max)"
+else
+        echo "inside:  memory limit $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes) bytes, cpu quota $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)/$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us) us"
+fi
+echo "inside:  processes:"; ps -o pid,user,comm'
 echo "host:    my pid is $$, hostname $(hostname)"
 for n in pid uts mnt net ipc cgroup; do echo "host:    $n namespace $(readlink /proc/self/ns/$n)"; done
-echo "--- berth-runtime run (the same bundle works with runc and crun) ---"
-"$runtime" --root /run/berth-runtime run --bundle "$bundle" "berth-demo-$$"
+echo "--- berth run --rm --memory 64m --cpus 0.5 --hostname berth-demo demo/busybox ---"
+berth run --rm --memory 64m --cpus 0.5 --hostname berth-demo demo/busybox sh -c "$script"
+
+echo "--- berth run -d, then ps, logs, images ---"
+berth run -d --name demo-logger demo/busybox sh -c 'echo "hello from the container"; echo "its log is json-file, as docker keeps it"; sleep 60' >/dev/null
+for _ in $(seq 50); do [ -n "$(berth logs demo-logger 2>/dev/null)" ] && break; sleep 0.1; done
+echo "\$ berth ps"
+berth ps
+echo "\$ berth logs demo-logger"
+berth logs demo-logger
+echo "\$ berth images"
+berth images
+berth rm -f demo-logger >/dev/null

@@ -234,6 +234,36 @@ PY
         [ -z "$(ls -A "$ROOT/tmp" 2>/dev/null)" ]
 }
 
+@test "--help groups commands as docker: Management Commands, then Commands, each once; every one listed exists" {
+        run b --help
+        [ "$status" -eq 0 ]
+        echo "$output"
+        mgmt=$(sed -n '/^Management Commands:$/,/^$/p' <<< "$output" | awk 'NF && !/:$/ {print $1}')
+        cmds=$(sed -n '/^Commands:$/,/^$/p' <<< "$output" | awk 'NF && !/:$/ {print $1}')
+        [ "$(echo $mgmt)" = "container image system volume" ]
+        # One word each, no aliases ("image ls" lives under image), nothing listed twice.
+        ! grep -q ' ' <<< "$cmds"
+        [ "$(sort <<< "$cmds" | uniq -d)" = "" ]
+        for c in run ps pull cp images logs; do grep -qx "$c" <<< "$cmds"; done
+        for g in $mgmt; do
+                run b "$g" --help
+                [ "$status" -eq 0 ]
+                subs=$(sed -n '/^Commands:$/,/^$/p' <<< "$output" | awk 'NF && !/:$/ {print $1}')
+                [ -n "$subs" ]
+                [ "$(sort <<< "$subs" | uniq -d)" = "" ]
+                for sub in $subs; do
+                        run b "$g" "$sub" --help
+                        [[ "$output" != *"is not a berth command"* ]] || { echo "$g $sub: $output"; return 1; }
+                done
+        done
+        run b image --help
+        grep -qx '  ls          List images' <<< "$output"
+        ! grep -q '^  list ' <<< "$output"
+        run b image nonsense
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'image nonsense' is not a berth command"* ]]
+}
+
 @test "diff lists A/C/D; commit makes an image with the container's layer and config" {
         id=$(b run -d busybox sh -c 'echo new > /added; rm /bin/vi; echo x >> /etc/group; sleep 100')
         wait_until b exec "$id" test -e /added

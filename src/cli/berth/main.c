@@ -13,6 +13,7 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
 #include "cli/berth/cmd_container.h"
+#include "cli/berth/help.h"
 #ifdef BERTH_FULL
 #include "cli/berth/registry_cli.h" /* the pull/push/login commands */
 #endif
@@ -148,19 +149,49 @@ int cli_open_store(struct berth_cli *cli, enum store_lock_mode lock, struct imag
         return r;
 }
 
-static void usage(FILE *f)
+/* Every command of this binary and of berth-full, for the help text. */
+static size_t all_commands(const struct berth_command **out)
 {
-        fprintf(f, "Usage:  berth [OPTIONS] COMMAND\n\nOptions:\n"
-                   "      --root DIR              Root of the image store (default %s)\n"
-                   "      --storage-driver NAME   overlay or copy (default: the store's own, chosen when created)\n"
-                   "  -v, --version               Print version information and quit\n\nCommands:\n",
-                STORE_DEFAULT_ROOT);
+        size_t n = 0;
+
         for (size_t i = 0; i < ARRAY_SIZE(COMMANDS); i++)
-                fprintf(f, "  %-16s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+                out[n++] = &COMMANDS[i];
 #ifndef BERTH_FULL
         for (size_t i = 0; i < ARRAY_SIZE(FORWARDED); i++)
-                fprintf(f, "  %-16s %s\n", FORWARDED[i].name, FORWARDED[i].summary);
+                out[n++] = &FORWARDED[i];
 #endif
+        return n;
+}
+
+#ifdef BERTH_FULL
+#define N_ALL_COMMANDS ARRAY_SIZE(COMMANDS)
+#else
+#define N_ALL_COMMANDS (ARRAY_SIZE(COMMANDS) + ARRAY_SIZE(FORWARDED))
+#endif
+
+static void usage(FILE *f)
+{
+        const struct berth_command *all[N_ALL_COMMANDS];
+        cleanup_free char *options = xasprintf(
+                "      --root DIR              Root of the image store (default %s)\n"
+                "      --storage-driver NAME   overlay or copy (default: the store's own, chosen when created)\n"
+                "  -v, --version               Print version information and quit\n",
+                STORE_DEFAULT_ROOT);
+
+        cli_print_help(f, all, all_commands(all), options);
+}
+
+/* `berth image` (or `berth image --help`): the group's commands; an unknown subcommand is an error. */
+static int group_usage(int argc, char **argv)
+{
+        const struct berth_command *all[N_ALL_COMMANDS];
+
+        if (argc >= 2 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0) {
+                fprintf(stderr, "berth: '%s %s' is not a berth command.\nSee 'berth %s --help'\n", argv[0], argv[1], argv[0]);
+                return CLI_EXIT_ERROR;
+        }
+        cli_print_group_help(stdout, all, all_commands(all), argv[0]);
+        return 0;
 }
 
 #ifndef BERTH_FULL
@@ -265,6 +296,8 @@ int main(int argc, char **argv)
         if (cmd == NULL && is_forwarded(argc, argv))
                 return cli_forward_to_full(&cli);
 #endif
+        if (cmd == NULL && cli_help_is_group(argv[0]))
+                return group_usage(argc, argv);
         if (cmd == NULL) {
                 fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", argv[0]);
                 return CLI_EXIT_ERROR;
