@@ -10,7 +10,7 @@
 #include "image/commit.h"
 #include "image/manifest.h"
 #include "image/reference.h"
-#include "registry/platform.h"
+#include "image/platform.h"
 #include "registry/progress.h"
 #include "registry/registry.h"
 #include "lib/util.h"

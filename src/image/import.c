@@ -12,6 +12,7 @@
 #include "image/gc.h"
 #include "lib/json.h"
 #include "image/manifest.h"
+#include "image/platform.h"
 #include "image/stream.h"
 #include "lib/util.h"
 
@@ -90,10 +91,13 @@ static int import_blobs(struct image_store *s, int fd, const struct import_optio
         cleanup_free char *cfgtext = NULL, *manifest = NULL;
         char created[64];
         struct timespec now;
+        cleanup_platform struct platform platform = {0};
         json_t *config;
         int64_t size = 0;
         int r;
 
+        if ((r = platform_parse(opts->platform, &platform, err)) < 0)
+                return r;
         if ((r = store_input(s, fd, layer, &size, err)) < 0 || (r = diff_id_of(s, layer, &res, err)) < 0)
                 return r;
         clock_gettime(CLOCK_REALTIME, &now);
@@ -104,12 +108,14 @@ static int import_blobs(struct image_store *s, int fd, const struct import_optio
                         json_decref(config);
                         return r;
                 }
-        cfg = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s}]}", "architecture", "amd64", "os", "linux",
+        cfg = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s}]}", "architecture", platform.arch, "os", platform.os,
                         "created", created, "config", config, "rootfs", "type", "layers", "diff_ids",
                         res.uncompressed_digest, "history", "created", created, "created_by", "berth import",
                         "comment", opts->message ? opts->message : "");
         if (cfg == NULL)
                 return berth_failf(err, EINVAL, "build the image config");
+        if (platform.variant != NULL && *platform.variant != '\0')
+                json_object_set_new(cfg, "variant", json_string(platform.variant));
         cfgtext = json_to_string(cfg);
         if ((r = store_blob_put(s, cfgtext, strlen(cfgtext), config_digest, err)) < 0)
                 return r;

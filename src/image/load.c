@@ -13,6 +13,7 @@
 #include "image/gc.h"
 #include "lib/json.h"
 #include "image/manifest.h"
+#include "image/platform.h"
 #include "image/reference.h"
 #include "image/unpack.h"
 #include "lib/util.h"
@@ -426,12 +427,16 @@ static int descriptor_text(struct loader *l, const struct descriptor *d, const c
         return 0;
 }
 
-static bool platform_matches(const struct descriptor *d)
+/* The manifest of an index to load: the host's platform (platform_select: an exact variant first,
+ * attestations skipped), else the first manifest that names no platform at all. */
+static const struct descriptor *host_manifest(const struct image_index *ix, const struct platform *host)
 {
-        if (d->platform_os == NULL)
-                return true;
-        return strcmp(d->platform_os, "linux") == 0 && d->platform_arch != NULL &&
-               strcmp(d->platform_arch, "amd64") == 0;
+        const struct descriptor *d = platform_select(host, ix);
+
+        for (size_t i = 0; i < ix->n && d == NULL; i++)
+                if (ix->manifests[i].platform_os == NULL && media_type_is_manifest(ix->manifests[i].media_type))
+                        d = &ix->manifests[i];
+        return d;
 }
 
 static int image_name_of(const struct descriptor *d, json_t *annotations, char ***names, const char *what,
@@ -491,22 +496,20 @@ static int load_oci_descriptor(struct loader *l, const struct descriptor *d, jso
         if (media_type_is_index(d->media_type)) {
                 cleanup_index struct image_index ix = {0};
                 cleanup_free char *what = xasprintf("%s: index %s", l->what, d->digest);
+                cleanup_platform struct platform host = {0};
+                const struct descriptor *m;
                 const char *text;
                 size_t len;
-                bool found = false;
                 if ((r = descriptor_text(l, d, &text, &len, err)) < 0 || (r = image_index_parse(what, text, len, &ix, err)) < 0)
                         return r;
                 /* An index inside: the host's platform (attestations say unknown/unknown and are skipped). */
-                for (size_t i = 0; i < ix.n && !found; i++) {
-                        if (!platform_matches(&ix.manifests[i]) || !media_type_is_manifest(ix.manifests[i].media_type))
-                                continue;
-                        found = true;
-                        if ((r = image_name_of(d, ann, &names, l->what, err)) < 0 ||
-                            (r = load_oci_manifest(l, &ix.manifests[i], names, res, err)) < 0)
-                                return r;
+                platform_host(&host);
+                if ((m = host_manifest(&ix, &host)) == NULL) {
+                        cleanup_free char *want = platform_string(&host);
+                        return berth_failf(err, ENOENT, "%s: index %s has no manifest for %s", l->what, d->digest, want);
                 }
-                if (!found)
-                        return berth_failf(err, ENOENT, "%s: index %s has no manifest for linux/amd64", l->what, d->digest);
+                if ((r = image_name_of(d, ann, &names, l->what, err)) < 0 || (r = load_oci_manifest(l, m, names, res, err)) < 0)
+                        return r;
                 return 0;
         }
         if (!media_type_is_manifest(d->media_type))

@@ -58,42 +58,20 @@ static const char *short_name(const char *name)
 
 int unpack_clean_name(const char *name, char **out, berth_error *err)
 {
-        size_t len = strlen(name);
-        char *res = xmalloc(len + 1);
-        size_t o = 0;
-        const char *p = name;
+        const char *rel = name;
+        char *clean;
 
-        while (*p != '\0') {
-                const char *start;
-                size_t n;
-
-                while (*p == '/')
-                        p++;
-                start = p;
-                while (*p != '\0' && *p != '/')
-                        p++;
-                n = (size_t) (p - start);
-                if (n == 0 || (n == 1 && start[0] == '.'))
-                        continue;
-                if (n == 2 && start[0] == '.' && start[1] == '.') {
-                        if (o == 0) {
-                                free(res);
-                                return berth_failf(err, EPERM, "entry %s: path climbs out of the layer root",
-                                                   short_name(name));
-                        }
-                        while (o > 0 && res[o - 1] != '/')
-                                o--;
-                        if (o > 0)
-                                o--;
-                        continue;
-                }
-                if (o > 0)
-                        res[o++] = '/';
-                memcpy(res + o, start, n);
-                o += n;
+        /* Relative to the layer root: a leading "/" is the root too, so "/../x" climbs as "../x" does. */
+        while (*rel == '/')
+                rel++;
+        clean = path_clean(rel);
+        if (strcmp(clean, "..") == 0 || strncmp(clean, "../", 3) == 0) {
+                free(clean);
+                return berth_failf(err, EPERM, "entry %s: path climbs out of the layer root", short_name(name));
         }
-        res[o] = '\0';
-        *out = res;
+        if (strcmp(clean, ".") == 0)
+                clean[0] = '\0';
+        *out = clean;
         return 0;
 }
 

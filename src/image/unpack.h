@@ -33,7 +33,7 @@ struct unpack_stats {
 int layer_unpack(struct layer_stream *stream, int rootfd, const struct unpack_options *opts,
                  struct unpack_stats *stats, berth_error *err);
 
-/* Lexical clean of a tar member name relative to the layer root: strips "/" and "./" prefixes, collapses
- * "." and "//", resolves ".."; fails with EXDEV-free EPERM if the name climbs above the root. "" is the
- * root itself. Exposed for unit tests. */
+/* Lexical clean of a tar member name relative to the layer root (lib/path.c's path_clean after the leading
+ * "/"s): strips "/" and "./" prefixes, collapses "." and "//", resolves ".."; fails with EPERM if the name
+ * climbs above the root. "" is the root itself. */
 int unpack_clean_name(const char *name, char **out, berth_error *err);

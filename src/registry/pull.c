@@ -15,7 +15,7 @@
 #include "image/gc.h"
 #include "image/imagedb.h"
 #include "image/manifest.h"
-#include "registry/platform.h"
+#include "image/platform.h"
 #include "registry/progress.h"
 #include "image/reference.h"
 #include "registry/regconf.h"

@@ -180,6 +180,56 @@ teardown() { image_teardown; }
         [[ "$output" == *"Total reclaimed space"* ]]
 }
 
+# The host's architecture in Go's names, as docker reports it.
+host_arch() {
+        case $(uname -m) in
+        x86_64) echo amd64 ;;
+        aarch64) echo arm64 ;;
+        armv*) echo arm ;;
+        i?86) echo 386 ;;
+        *) uname -m ;;
+        esac
+}
+
+# The multiarch layout under $T/layout with its inner index rewritten by the jq FILTER; the archive path.
+multiarch_with() {  # FILTER OUT
+        local ix inner new
+        rm -rf "$T/layout"
+        cp -a "$IMAGES/multiarch" "$T/layout"
+        chmod -R u+w "$T/layout"
+        ix=$(jq -r '.manifests[0].digest' "$T/layout/index.json")
+        inner=$T/layout/blobs/sha256/${ix#sha256:}
+        jq -c --arg a "$(host_arch)" "$1" "$inner" > "$T/ix.json"
+        new=$(sha256sum "$T/ix.json" | cut -d' ' -f1)
+        mv "$T/ix.json" "$T/layout/blobs/sha256/$new"
+        jq -c --arg d "sha256:$new" --argjson s "$(stat -c %s "$T/layout/blobs/sha256/$new")" \
+                '.manifests[0].digest = $d | .manifests[0].size = $s' "$T/layout/index.json" > "$T/i.json"
+        mv "$T/i.json" "$T/layout/index.json"
+        tar -C "$T/layout" -cf "$2" .
+}
+
+@test "load of a multi-platform index takes the host's platform, wherever it is listed; none for it is refused" {
+        local ix want id
+        ix=$(jq -r '.manifests[0].digest' "$IMAGES/multiarch/index.json")
+        want=$(jq -r --arg a "$(host_arch)" '.manifests[] | select(.platform.architecture == $a) | .digest' \
+                "$IMAGES/multiarch/blobs/sha256/${ix#sha256:}")
+        [ -n "$want" ] || skip "the multiarch test image has no manifest for $(host_arch)"
+        # The host's entry last, after the foreign one and the attestation.
+        multiarch_with '.manifests |= (map(select(.platform.architecture != $a)) + map(select(.platform.architecture == $a)))' "$T/a.tar"
+        run b load -i "$T/a.tar"
+        [ "$status" -eq 0 ]
+        id=${output##*: }
+        # The image is the host's manifest's config, and the config says the host's platform.
+        [ "$id" = "$(jq -r .config.digest "$IMAGES/multiarch/blobs/sha256/${want#sha256:}")" ]
+        [ "$(b inspect --format '{{.Os}}/{{.Architecture}}' "$id")" = "linux/$(host_arch)" ]
+        # Without an entry for the host: refused, naming the host's platform; nothing new is stored.
+        multiarch_with '.manifests |= map(select(.platform.architecture != $a))' "$T/b.tar"
+        run b load -i "$T/b.tar"
+        [ "$status" -ne 0 ]
+        assert_one_line_naming "has no manifest for linux/$(host_arch)"
+        [ "$(b images -q | wc -l)" -eq 1 ]
+}
+
 @test "import with --change: config and the unpacked tree" {
         mkdir -p "$T/fs/etc" && echo hello > "$T/fs/etc/greeting"
         tar -C "$T/fs" -czf "$T/fs.tgz" .
@@ -194,6 +244,12 @@ teardown() { image_teardown; }
         [ "$(cat "$mnt/etc/greeting")" = hello ]
         b image unmount imp:1
         run b import -c 'BOGUS x' "$T/fs.tgz"
+        [ "$status" -eq 125 ]
+        # The host's platform, or --platform's.
+        [ "$(b inspect --format '{{.Os}}/{{.Architecture}}' imp:1)" = "linux/$(host_arch)" ]
+        b import --platform linux/arm64 "$T/fs.tgz" imp:arm
+        [ "$(b inspect --format '{{.Os}}/{{.Architecture}}' imp:arm)" = linux/arm64 ]
+        run b import --platform 'linux/a/b/c' "$T/fs.tgz" imp:bad
         [ "$status" -eq 125 ]
 }
 

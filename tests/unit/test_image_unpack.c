@@ -292,6 +292,12 @@ static void test_clean_name(void **state)
         char *out = NULL;
         assert_true(unpack_clean_name("a/../../x", &out, NULL) < 0);
         assert_true(unpack_clean_name("..", &out, NULL) < 0);
+        assert_true(unpack_clean_name("/../x", &out, NULL) < 0);
+        assert_true(unpack_clean_name("a/b/../../..", &out, NULL) < 0);
+        assert_true(unpack_clean_name("./../a", &out, NULL) < 0);
+        assert_int_equal(unpack_clean_name("a/b/../../c/..", &out, NULL), 0);
+        assert_string_equal(out, "");
+        free(out);
 }
 
 int main(void)

@@ -8,10 +8,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "registry/challenge.h"
 #include "registry/errors.h"
-#include "registry/platform.h"
+#include "image/platform.h"
 #include "registry/progress.h"
 #include "registry/regconf.h"
 #include "lib/util.h"
@@ -246,6 +247,35 @@ static void test_platform(void **state)
         berth_error_clear(&err);
         assert_true(platform_parse("Linux/AMD64", &p, &err) < 0);
         berth_error_clear(&err);
+
+        /* uname's names for arm: the variant is in the machine name. */
+        assert_int_equal(platform_parse("linux/armv7l", &p, &err), 0);
+        assert_true(platform_matches(&p, "linux", "arm", "v7"));
+        assert_false(platform_matches(&p, "linux", "arm", "v6"));
+        platform_clear(&p);
+        (void) state;
+}
+
+/* The host's platform: linux and uname's machine in Go's names; "" and NULL for platform_parse mean it. */
+static void test_platform_host(void **state)
+{
+        struct platform host, parsed;
+        struct utsname u;
+        berth_error err = {0};
+
+        assert_int_equal(uname(&u), 0);
+        platform_host(&host);
+        assert_string_equal(host.os, "linux");
+        assert_true(platform_matches(&host, "linux", u.machine, NULL));
+        assert_false(platform_matches(&host, "windows", u.machine, NULL));
+        if (strcmp(u.machine, "x86_64") == 0)
+                assert_string_equal(host.arch, "amd64");
+        if (strcmp(u.machine, "aarch64") == 0)
+                assert_string_equal(host.arch, "arm64");
+        assert_int_equal(platform_parse(NULL, &parsed, &err), 0);
+        assert_string_equal(parsed.arch, host.arch);
+        platform_clear(&parsed);
+        platform_clear(&host);
         (void) state;
 }
 
@@ -330,6 +360,7 @@ int main(void)
                 cmocka_unit_test(test_regconf_v2),        cmocka_unit_test(test_regconf_v1_and_errors),
                 cmocka_unit_test(test_qualified),         cmocka_unit_test(test_error_text),
                 cmocka_unit_test(test_platform),          cmocka_unit_test(test_platform_select),
+                cmocka_unit_test(test_platform_host),
                 cmocka_unit_test(test_progress_text),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,10 +35,7 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv)
                 switch (c) {
                 case 'c': changes = strv_append(changes, optarg); break;
                 case 'm': opts.message = optarg; break;
-                case 'p':
-                        if (strcmp(optarg, "linux/amd64") != 0)
-                                return cli_usage_error(cli, "unsupported platform %s", optarg);
-                        break;
+                case 'p': opts.platform = optarg; break;
                 case 'h': printf("Usage:  berth import [OPTIONS] file|- [REPOSITORY[:TAG]]\n\n"
                                  "  -c, --change list       Apply Dockerfile instruction to the created image\n"
                                  "  -m, --message string    Set commit message for imported image\n");

@@ -1,4 +1,4 @@
-#include "registry/platform.h"
+#include "image/platform.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -22,7 +22,8 @@ static const char *normal_arch(const char *arch, const char **variant)
                 /* name, normalised, implied variant */
                 {"x86_64", "amd64", NULL}, {"x86-64", "amd64", NULL}, {"aarch64", "arm64", NULL},
                 {"armhf", "arm", "v7"},    {"armel", "arm", "v6"},    {"i386", "386", NULL},
-                {"i686", "386", NULL},
+                {"i686", "386", NULL},     {"armv7l", "arm", "v7"},   {"armv6l", "arm", "v6"},
+                {"armv5tel", "arm", "v5"}, {"loongarch64", "loong64", NULL},
         };
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
                 if (strcmp(arch, map[i][0]) == 0) {
@@ -52,7 +53,7 @@ static bool known_os(const char *s)
         return false;
 }
 
-static void host_platform(struct platform *p)
+void platform_host(struct platform *p)
 {
         struct utsname u;
         const char *variant = NULL;
@@ -73,7 +74,7 @@ int platform_parse(const char *s, struct platform *p, berth_error *err)
 
         memset(p, 0, sizeof(*p));
         if (s == NULL || *s == '\0') {
-                host_platform(p);
+                platform_host(p);
                 return 0;
         }
         copy = xstrdup(s);
@@ -93,7 +94,7 @@ int platform_parse(const char *s, struct platform *p, berth_error *err)
                 /* containerd: one component is an OS when it is a known one, else an architecture on linux. */
                 if (known_os(parts[0])) {
                         struct platform host = {0};
-                        host_platform(&host);
+                        platform_host(&host);
                         p->os = xstrdup(parts[0]);
                         p->arch = steal_pointer(&host.arch);
                         p->variant = steal_pointer(&host.variant);
