@@ -73,20 +73,28 @@ static int object_member(json_t *cfg, const char *key, bool with_values, char **
 int image_run_config_get(struct image_store *s, const char *image_id, struct image_run_config *c, berth_error *err)
 {
         cleanup_config struct image_config ic = {0};
-        json_t *cfg;
         int r;
 
         memset(c, 0, sizeof(*c));
         if ((r = image_config_read(s, image_id, &ic, err)) < 0)
                 return r;
-        cfg = json_object_get(ic.json, "config");
+        return image_run_config_parse(&ic, image_id, c, err);
+}
+
+int image_run_config_parse(struct image_config *ic, const char *image_id, struct image_run_config *c, berth_error *err)
+{
+        json_t *cfg;
+        int r;
+
+        memset(c, 0, sizeof(*c));
+        cfg = json_object_get(ic->json, "config");
         if (cfg == NULL || json_is_null(cfg))
-                cfg = json_object_get(ic.json, "container_config"); /* very old docker configs */
+                cfg = json_object_get(ic->json, "container_config"); /* very old docker configs */
         if (cfg != NULL && !json_is_object(cfg) && !json_is_null(cfg))
                 return berth_failf(err, EINVAL, "image %s: config: expected an object", image_id);
         if (cfg == NULL || json_is_null(cfg)) {
                 cfg = json_object();
-                json_object_set_new(ic.json, "berth-empty-config", cfg);
+                json_object_set_new(ic->json, "berth-empty-config", cfg);
         }
         if ((r = strv_member(cfg, "Entrypoint", &c->entrypoint, err)) < 0 || (r = strv_member(cfg, "Cmd", &c->cmd, err)) < 0 ||
             (r = strv_member(cfg, "Env", &c->env, err)) < 0 || (r = string_member(cfg, "WorkingDir", &c->working_dir, err)) < 0 ||

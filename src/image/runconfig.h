@@ -20,3 +20,7 @@ void image_run_config_clear(struct image_run_config *c);
 
 /* Reads the config of image_id (verified blob) into c. */
 int image_run_config_get(struct image_store *s, const char *image_id, struct image_run_config *c, berth_error *err);
+/* The same from a parsed config (image_id names it in messages); the fuzz harness's entry point. */
+struct image_config;
+int image_run_config_parse(struct image_config *ic, const char *image_id, struct image_run_config *c,
+                           berth_error *err);

@@ -162,7 +162,7 @@ int remote_manifest_get(struct registry_session *s, const struct image_ref *ref,
 }
 
 /* Link: </v2/app/tags/list?last=x&n=100>; rel="next" */
-static char *next_link(const char *link)
+char *remote_next_link(const char *link)
 {
         const char *lt, *gt;
 
@@ -199,7 +199,7 @@ int remote_tags_list(struct registry_session *s, const struct image_ref *ref, co
                         if (json_is_string(t) && reference_tag_is_valid(json_string_value(t)))
                                 out = strv_append(out, json_string_value(t));
                 }
-                cleanup_free char *next = next_link(resp.link);
+                cleanup_free char *next = remote_next_link(resp.link);
                 free(url);
                 url = next ? http_resolve_url(resp.url ? resp.url : s->base_url, next) : NULL;
         }

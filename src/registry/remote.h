@@ -25,6 +25,8 @@ int remote_manifest_get(struct registry_session *s, const struct image_ref *ref,
 /* Every tag of the repository (GET /v2/NAME/tags/list, following Link: rel="next"). */
 int remote_tags_list(struct registry_session *s, const struct image_ref *ref, const char *scope, char ***tags,
                      berth_error *err);
+/* The next page's URL of a Link header ("</v2/app/tags/list?last=x&n=100>; rel=\"next\""), or NULL. */
+char *remote_next_link(const char *link);
 /* The media type a manifest document declares (its mediaType field, or by shape when absent); NULL when
  * it is not a manifest or index berth knows. */
 char *remote_sniff_media_type(const char *body, size_t len);

@@ -89,3 +89,7 @@ bool registry_cancelled(const struct registry_session *s);
 /* Token server requests (token.c). offline: ask for a refresh token (login). */
 int registry_token_fetch(struct registry_session *s, const char *scope, bool offline, char **token,
                          int64_t *expires_in, char **refresh_token, berth_error *err);
+/* A token server's 200 answer ({"token" or "access_token", "expires_in", "refresh_token"}); realm names the
+ * server in messages. Wipes the body (it holds secrets). */
+int registry_token_parse(const char *realm, const struct http_response *resp, char **token, int64_t *expires_in,
+                         char **refresh_token, berth_error *err);

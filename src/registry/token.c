@@ -70,10 +70,10 @@ static int token_failure(struct registry_session *s, const char *method, const s
                            base, text);
 }
 
-static int parse_token(struct registry_session *s, const struct http_response *resp, char **token,
-                       int64_t *expires_in, char **refresh_token, berth_error *err)
+int registry_token_parse(const char *realm, const struct http_response *resp, char **token, int64_t *expires_in,
+                         char **refresh_token, berth_error *err)
 {
-        cleanup_free char *base = realm_base(s->realm);
+        cleanup_free char *base = realm_base(realm);
         cleanup_json json_t *j = json_loadb(resp->body ? resp->body : "", resp->body_len, 0, NULL);
         json_t *t, *exp, *refresh;
 
@@ -195,5 +195,5 @@ int registry_token_fetch(struct registry_session *s, const char *scope, bool off
                 return r;
         if (resp.status != 200)
                 return token_failure(s, method, &resp, err);
-        return parse_token(s, &resp, token, expires_in, refresh_token, err);
+        return registry_token_parse(s->realm, &resp, token, expires_in, refresh_token, err);
 }
