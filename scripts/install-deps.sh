@@ -50,6 +50,10 @@ if [ -n "$want_tests" ]; then
         need_cmd strace strace
         need_file /bin/busybox busybox-static
         need_file "$lib/libasan.so.8" libgcc-12-dev
+        # The fuzz harnesses (tests/fuzz, scripts/fuzz.sh): libFuzzer comes with clang's runtime libraries.
+        need_cmd clang clang
+        compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null ||
+                missing+=(libclang-rt-14-dev)
         # The anchors berth is compared with, and the real clients that drive it.
         need_cmd runc runc
         need_cmd crun crun

@@ -3,7 +3,7 @@
 #   1. installs what the build and the tests need (scripts/install-deps.sh)
 #   2. builds twice: build/ (release, what the system tests and benchmarks use) and build-asan/
 #      (ASan + UBSan, for the unit tests and a sanitizer pass of the runtime's system tests)
-#   3. unit tests (cmocka) under ASan/UBSan
+#   3. unit tests (cmocka) under ASan/UBSan, then the fuzz harnesses (tests/fuzz) for a short fixed time
 #   4. system tests (bats) on this host, then the cgroup v2 suites in a cgroup v2-only VM
 # The last line is "N passed, M failed, K skipped"; every skip is listed with its reason.
 #   tests/run.sh [--quick] [SUITE.bats...]   --quick: no VM, no sanitizer system pass
@@ -108,6 +108,23 @@ if [ -d build-asan ]; then
         [ "$bad" -eq 0 ] || grep -E 'FAIL|ERROR|TIMEOUT' "$logs/unit.log" | head -20
         unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
+
+# ---- fuzzing (issue 15, docs/fuzzing.md) ------------------------------------------------------------------
+# Each libFuzzer harness of tests/fuzz replays its stored crash reproducers, then fuzzes for a fixed time
+# (BERTH_FUZZ_SECONDS, 20 s: ~3 min for the nine). One test per harness. Built with clang in build-fuzz/.
+# Skipped when suites are named (a developer's run of one suite).
+if [ ${#suites[@]} -eq 0 ]; then
+        fuzz_seconds=${BERTH_FUZZ_SECONDS:-20}
+        scripts/fuzz.sh --time "$fuzz_seconds" > "$logs/fuzz.log" 2>&1
+        ok=$(grep -cE '^fuzz [a-z_]+: ok' "$logs/fuzz.log" || true)
+        bad=$(grep -cE '^fuzz [a-z_]+: FAILED' "$logs/fuzz.log" || true)
+        if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
+                bad=1  # the build failed: no harness ran
+        fi
+        report "$ok" "$bad" "fuzzing (libFuzzer, ${fuzz_seconds} s per harness)"
+        grep -vE '^fuzz [a-z_]+: ok' "$logs/fuzz.log" | head -30
+fi
+# ---- end of fuzzing -----------------------------------------------------------------------------------------
 
 # Test images (shared/images): built once, cached in ~/.cache/berth-images.
 export BERTH_IMAGES=${BERTH_IMAGES:-$HOME/.cache/berth-images}
