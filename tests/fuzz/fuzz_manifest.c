@@ -6,7 +6,7 @@
 #include "lib/error.h"
 #include "image/manifest.h"
 #include "image/runconfig.h"
-#include "registry/platform.h"
+#include "image/platform.h"
 #include "registry/remote.h"
 #include "fuzz.h"
 

@@ -5,7 +5,7 @@
 
 #include "lib/error.h"
 #include "image/reference.h"
-#include "registry/platform.h"
+#include "image/platform.h"
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
