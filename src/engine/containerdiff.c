@@ -21,7 +21,7 @@
 #include "image/imagedb.h"
 #include "lib/json.h"
 #include "image/layer.h"
-#include "engine/lifecycle.h"
+#include "engine/reconcile.h"
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "image/snapshot.h"

@@ -15,7 +15,7 @@
 #include "engine/create.h"
 #include "lib/json.h"
 #include "engine/db.h"
-#include "engine/lifecycle.h"
+#include "engine/reconcile.h"
 #include "lib/path.h"
 #include "image/snapshot.h"
 #include "lib/util.h"

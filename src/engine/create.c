@@ -9,6 +9,7 @@
 
 #include "lib/cleanup.h"
 #include "engine/db.h"
+#include "engine/hostconfig.h"
 #include "image/fsutil.h"
 #include "image/imagedb.h"
 #include "lib/json.h"
@@ -156,9 +157,13 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         cleanup_free char *image_name = NULL;
         int r;
 
+        /* docker's checks of what was asked, before anything exists. */
         if (req->name != NULL && !engine_name_is_valid(req->name))
                 return berth_failf(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                                    req->name);
+        if ((r = engine_config_validate(req->config, req->host_config, err)) < 0)
+                return r;
+        /* The image: resolved here, or already found (or pulled) by engine_image_ensure (pull.h). */
         if (req->image_id != NULL)
                 c->image_id = xstrdup(req->image_id);
         else if ((r = imagedb_resolve(e->store, req->image, &c->image_id, &image_name, err)) < 0)

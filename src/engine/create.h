@@ -26,17 +26,10 @@ int engine_container_remove_files(struct engine *e, const char *id, bool volumes
 char *engine_new_id(void);
 char *engine_new_name(unsigned attempt);
 bool engine_name_is_valid(const char *name);
+/* rename: REF (id, prefix or name) gets NEW_NAME (docker's name rule; a leading "/" is dropped). */
+int engine_container_rename(struct engine *e, const char *ref, const char *new_name, berth_error *err);
 
 /* etcfiles.c: ROOT/containers/ID/{hostname,hosts,resolv.conf} as docker writes them. */
 int engine_write_etc_files(int dirfd, const json_t *config, const json_t *host_config, berth_error *err);
 
-/* volumes.c */
-int engine_resolve_mounts(struct engine *e, const char *id, json_t *config, json_t *host_config, json_t **mounts,
-                          berth_error *err);
-/* Creates the volumes of a resolved mount list and links them to the container (in the caller's
- * transaction). */
-int engine_record_mount_volumes(struct engine *e, const char *id, const json_t *mounts, berth_error *err);
-int engine_volume_create(struct engine *e, const char *name, json_t *labels, bool anonymous, berth_error *err);
-int engine_volume_remove(struct engine *e, const char *name, bool force, berth_error *err);
-char *engine_volume_path(struct engine *e, const char *name);
-bool engine_volume_name_is_valid(const char *name);
+#include "engine/volumes.h"

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/engine.h"
+#include "engine/volumes.h"
 
 /* Creates the engine's tables when missing (one read when they exist). */
 int engine_db_init(struct engine *e, berth_error *err);
@@ -32,13 +33,6 @@ int engine_db_delete(struct engine *e, const char *id, berth_error *err);
 int engine_db_rename(struct engine *e, const char *id, const char *name, berth_error *err);
 
 /* Volumes. */
-struct engine_volume {
-        char *name;
-        char *created;
-        json_t *labels;
-        bool anonymous;
-};
-void engine_volume_clear(struct engine_volume *v);
 int engine_db_volume_get(struct engine *e, const char *name, struct engine_volume *out, berth_error *err);
 int engine_db_volume_put(struct engine *e, const struct engine_volume *v, berth_error *err);
 int engine_db_volume_list(struct engine *e, struct engine_volume **out, size_t *n, berth_error *err);

@@ -98,6 +98,9 @@ int engine_container_dirfd(struct engine *e, const char *id, berth_error *err);
 /* Timestamps as stored and shown ("2024-01-02T03:04:05.123456789Z"). */
 char *engine_now_rfc3339(void);
 
+/* docker's exit status for a failure of the engine itself (bad flags, unknown image, I/O). */
+#define ENGINE_EXIT_ERROR 125
+
 /* The exit code docker gives a failure of berth itself while making a container's process: 127 when the
  * command was not found, 126 when it could not be executed, else 125. */
 int engine_exit_code_for_error(const berth_error *err);

@@ -9,7 +9,7 @@
 
 #include "lib/cleanup.h"
 #include "runtime/foreground.h"
-#include "engine/lifecycle.h"
+#include "engine/reconcile.h"
 #include "runtime/spec.h"
 #include "engine/user.h"
 #include "lib/util.h"

@@ -33,8 +33,9 @@
 #include "engine/db.h"
 #include "engine/idshift.h"
 #include "lib/json.h"
+#include "engine/launch.h"
+#include "engine/reconcile.h"
 #include "lib/size.h"
-#include "engine/lifecycle.h"
 #include "engine/monitor/monitor.h"
 #include "engine/monitor/protocol.h"
 #include "image/snapshot.h"
@@ -366,6 +367,8 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         c->pid = init;
         process_start_time(init, &c->pid_start);
         c->monitor_pid = child;
+        if (opts != NULL && opts->monitor_pid != NULL)
+                *opts->monitor_pid = child;
         process_start_time(child, &c->monitor_start);
         c->exit_code = 0;
         c->oom_killed = false;

@@ -1,6 +1,8 @@
+/* Operations on a container after create: stop, kill, restart, pause, wait, removal, and the monitor's exit
+ * command (cleanup: the exit recorded, --rm, the restart policy). Reads containers through reconcile.c and
+ * starts them through launch.c; neither calls back here. */
 #include "engine/lifecycle.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include "runtime/container.h"
 #include "engine/create.h"
 #include "engine/db.h"
+#include "engine/hostconfig.h"
 #include "engine/monitor/protocol.h"
 #include "image/snapshot.h"
 #include "lib/util.h"
@@ -28,134 +31,6 @@ int engine_stop_signal(const struct engine_container *c)
         if (s != NULL && *s && signal_parse(s, &sig) == 0)
                 return sig;
         return SIGTERM;
-}
-
-static bool same_process_alive(pid_t pid, uint64_t start)
-{
-        char state = 0;
-        uint64_t now = 0;
-
-        if (pid <= 0 || process_stat_info(pid, &state, &now) < 0)
-                return false;
-        return (start == 0 || now == start) && state != 'Z' && state != 'X';
-}
-
-static bool monitor_alive(const struct engine_container *c)
-{
-        return same_process_alive(c->monitor_pid, c->monitor_start);
-}
-
-/* ROOT/containers/ID/exit: "CODE FINISHED_AT". */
-static bool read_exit_file(struct engine *e, const char *id, int *code, char **finished)
-{
-        cleanup_free char *path = xasprintf("%s/%s", id, MONITOR_EXIT_FILE);
-        cleanup_free char *text = NULL;
-        char when[64] = "";
-
-        if (read_file_at(e->containers_fd, path, &text, NULL, NULL) < 0)
-                return false;
-        if (sscanf(text, "%d %63s", code, when) < 1)
-                return false;
-        *finished = xstrdup(when);
-        return true;
-}
-
-/* Whether the container's cgroup saw an OOM kill (read before the runtime removes the cgroup). */
-static bool oom_killed(struct engine *e, const char *id)
-{
-        cleanup_container struct container *rc = NULL;
-        uint64_t count = 0;
-
-        return container_load(&e->rt, id, &rc, NULL) == 0 && container_oom_count(rc, &count, NULL) > 0;
-}
-
-static void set_string(char **field, const char *value)
-{
-        free(*field);
-        *field = xstrdup(value);
-}
-
-static void fold_exit(struct engine *e, struct engine_container *c, int code, const char *finished)
-{
-        c->status = ENGINE_EXITED;
-        c->exit_code = code;
-        c->pid = 0;
-        c->pid_start = 0;
-        set_string(&c->finished_at, finished);
-        if (!c->oom_killed)
-                c->oom_killed = oom_killed(e, c->id);
-}
-
-/* A container whose runtime record exists but whose row never heard of it (berth killed between the
- * monitor's start and the record's update). */
-static bool adopt_runtime_container(struct engine *e, struct engine_container *c)
-{
-        cleanup_container struct container *rc = NULL;
-
-        if (container_load(&e->rt, c->id, &rc, NULL) < 0 || rc->pid <= 0 || !container_init_alive(rc))
-                return false;
-        c->status = ENGINE_RUNNING;
-        c->pid = rc->pid;
-        c->pid_start = rc->start_time;
-        return true;
-}
-
-int engine_container_refresh(struct engine *e, struct engine_container *c, berth_error *err)
-{
-        enum engine_status before = c->status;
-        cleanup_free char *finished = NULL;
-        pid_t pid_before = c->pid;
-        int code = 0;
-
-        switch (c->status) {
-        case ENGINE_CREATED:
-                if (!adopt_runtime_container(e, c))
-                        return 0;
-                break;
-        case ENGINE_RESTARTING:
-                if (monitor_alive(c))
-                        return 0;
-                c->status = ENGINE_EXITED;
-                break;
-        case ENGINE_RUNNING:
-        case ENGINE_PAUSED:
-        case ENGINE_REMOVING:
-                if (same_process_alive(c->pid, c->pid_start))
-                        return 0;
-                if (read_exit_file(e, c->id, &code, &finished)) {
-                        if (c->status == ENGINE_REMOVING)
-                                return 0;
-                        fold_exit(e, c, code, finished);
-                } else if (monitor_alive(c)) {
-                        return 0; /* the init is gone; the monitor is about to say how */
-                } else {
-                        /* Nobody saw the end (the monitor was killed): docker's "dead monitor" code. */
-                        cleanup_free char *now = engine_now_rfc3339();
-                        fold_exit(e, c, 255, now);
-                        set_string(&c->error, "the container's monitor exited before the container");
-                }
-                break;
-        default:
-                return 0;
-        }
-        if (c->status == before && c->pid == pid_before)
-                return 0;
-        return engine_db_update_state(e, c, err);
-}
-
-int engine_container_load(struct engine *e, const char *id, struct engine_container **out, berth_error *err)
-{
-        struct engine_container *c = NULL;
-        int r;
-
-        if ((r = engine_db_get(e, id, &c, err)) < 0)
-                return r;
-        if ((r = engine_container_refresh(e, c, err)) < 0) {
-                engine_container_free(c);
-                return r;
-        }
-        *out = c;
-        return 0;
 }
 
 static bool is_running(const struct engine_container *c)
@@ -269,7 +144,7 @@ int engine_container_wait(struct engine *e, const char *id, int *exit_code, bert
                         *exit_code = c->exit_code;
                         return 0;
                 }
-                if (c->status == ENGINE_RUNNING && same_process_alive(c->pid, c->pid_start))
+                if (c->status == ENGINE_RUNNING && engine_process_alive(c->pid, c->pid_start))
                         (void) container_wait_pid_gone(c->pid, c->pid_start, -1, NULL);
                 else
                         usleep(10000);
@@ -337,21 +212,6 @@ int engine_container_remove(struct engine *e, const char *id, bool force, bool v
         return engine_container_remove_files(e, c->id, volumes, err);
 }
 
-static bool restart_wanted(const struct engine_container *c)
-{
-        const json_t *policy = json_object_get(c->host_config, "RestartPolicy");
-        const char *name = json_string_value(json_object_get(policy, "Name"));
-        json_int_t max = json_integer_value(json_object_get(policy, "MaximumRetryCount"));
-
-        if (name == NULL || c->manual_stop || c->status == ENGINE_REMOVING)
-                return false;
-        if (strcmp(name, "always") == 0 || strcmp(name, "unless-stopped") == 0)
-                return true;
-        if (strcmp(name, "on-failure") == 0)
-                return c->exit_code != 0 && (max <= 0 || c->restart_count < max);
-        return false;
-}
-
 /* Folds the monitor's exit file and releases what the stopped container held. The caller holds the lock.
  * A container about to be removed is not written back (one transaction less on run --rm). */
 static int record_exit(struct engine *e, struct engine_container *c, bool removing, berth_error *err)
@@ -360,10 +220,10 @@ static int record_exit(struct engine *e, struct engine_container *c, bool removi
         bool rm_in_progress = c->status == ENGINE_REMOVING;
         int code = 0;
 
-        if (read_exit_file(e, c->id, &code, &finished))
-                fold_exit(e, c, code, finished);
+        if (engine_container_read_exit(e, c->id, &code, &finished))
+                engine_container_fold_exit(e, c, code, finished);
         else if (!rm_in_progress)
-                fold_exit(e, c, 255, "");
+                engine_container_fold_exit(e, c, 255, "");
         release_runtime(e, c->id);
         /* An rm -f that stopped the container removes it too: the caller leaves it alone. */
         if (rm_in_progress)
@@ -403,7 +263,7 @@ int engine_container_cleanup(struct engine *e, const char *id, berth_error *err)
                 return 0;
         if (json_is_true(json_object_get(c->host_config, "AutoRemove")))
                 return engine_container_remove_files(e, id, true, err);
-        if (!restart_wanted(c))
+        if (!engine_restart_wanted(c->host_config, c->exit_code, c->restart_count, c->manual_stop))
                 return 0;
         c->status = ENGINE_RESTARTING;
         c->restart_count++;
@@ -412,10 +272,8 @@ int engine_container_cleanup(struct engine *e, const char *id, berth_error *err)
         close(steal_fd(&lockfd));
         /* docker's back-off: 100 ms, doubled per restart, at most a minute. */
         {
-                unsigned shift = c->restart_count > 10 ? 10 : (unsigned) c->restart_count - 1;
-                long ms = 100L << shift;
-                struct timespec ts = {.tv_sec = (ms > 60000 ? 60000 : ms) / 1000,
-                                      .tv_nsec = ((ms > 60000 ? 60000 : ms) % 1000) * 1000000};
+                long ms = engine_restart_delay_ms(c->restart_count);
+                struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
                 nanosleep(&ts, NULL);
         }
         {

@@ -8,6 +8,7 @@
 
 #include "lib/cleanup.h"
 #include "engine/create.h"
+#include "engine/db.h"
 #include "lib/util.h"
 
 static const char *const LEFT[] = {
@@ -86,4 +87,17 @@ char *engine_new_name(unsigned attempt)
                 /* After a collision docker appends a digit. */
                 return attempt > 0 ? xasprintf("%s_%s%u", l, rt, r[2] % 10) : xasprintf("%s_%s", l, rt);
         }
+}
+
+int engine_container_rename(struct engine *e, const char *ref, const char *new_name, berth_error *err)
+{
+        cleanup_free char *id = NULL;
+        const char *name = new_name[0] == '/' ? new_name + 1 : new_name;
+        int r;
+
+        if (!engine_name_is_valid(name))
+                return berth_failf(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+        if ((r = engine_db_resolve(e, ref, &id, err)) < 0)
+                return r;
+        return engine_db_rename(e, id, name, err);
 }

@@ -516,21 +516,6 @@ static int build_seccomp(const json_t *hc, uint64_t caps, json_t *linux_obj, ber
         return 0;
 }
 
-static int check_security_opts(const json_t *hc, berth_error *err)
-{
-        size_t i;
-        json_t *v;
-
-        json_array_foreach(json_object_get(hc, "SecurityOpt"), i, v) {
-                const char *s = json_string_value(v) ?: "";
-                if (str_has_prefix(s, "seccomp") || str_has_prefix(s, "no-new-privileges") ||
-                    str_has_prefix(s, "label") || strcmp(s, "apparmor=unconfined") == 0 || strcmp(s, "apparmor:unconfined") == 0)
-                        continue;
-                return berth_failf(err, EINVAL, "invalid --security-opt: %s", s);
-        }
-        return 0;
-}
-
 int engine_spec_build(struct engine *e, const struct spec_build_input *in, json_t **out, berth_error *err)
 {
         const struct engine_container *c = in->c;
@@ -545,7 +530,7 @@ int engine_spec_build(struct engine *e, const struct spec_build_input *in, json_
 
         if (rootfd < 0)
                 return berth_fail(err, errno, "open %s", in->rootfs);
-        if ((r = check_security_opts(hc, err)) < 0 || (r = capability_set(hc, &caps, err)) < 0 ||
+        if ((r = capability_set(hc, &caps, err)) < 0 ||
             (r = build_process(e, in, rootfd, caps, json_object_get(spec, "process"), err)) < 0)
                 return r;
         json_object_set_new(spec, "root", json_pack("{s:s,s:b}", "path", in->rootfs, "readonly", hc_bool(hc, "ReadonlyRootfs")));

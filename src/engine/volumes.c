@@ -253,3 +253,51 @@ int engine_record_mount_volumes(struct engine *e, const char *id, const json_t *
         }
         return 0;
 }
+
+/* ---- volume commands ---- */
+
+int engine_volume_list(struct engine *e, struct engine_volume **out, size_t *n, berth_error *err)
+{
+        return engine_db_volume_list(e, out, n, err);
+}
+
+int engine_volume_get(struct engine *e, const char *name, struct engine_volume *out, berth_error *err)
+{
+        return engine_db_volume_get(e, name, out, err);
+}
+
+int engine_volume_rm(struct engine *e, const char *name, bool force, berth_error *err)
+{
+        cleanup_strv char **users = NULL;
+        int r;
+
+        if ((r = engine_db_volume_users(e, name, &users, err)) < 0)
+                return r;
+        if (users[0] != NULL)
+                return berth_failf(err, EBUSY, "remove %s: volume is in use - [%s]", name, users[0]);
+        return engine_volume_remove(e, name, force, err);
+}
+
+int engine_volume_prune(struct engine *e, bool all, char ***names, berth_error *err)
+{
+        struct engine_volume *list = NULL;
+        char **removed = xzalloc(sizeof(char *));
+        size_t n = 0;
+        int r;
+
+        if ((r = engine_db_volume_list(e, &list, &n, err)) < 0) {
+                free(removed);
+                return r;
+        }
+        for (size_t i = 0; i < n; i++) {
+                berth_error ignored = {0};
+                /* docker 23+: only anonymous volumes unless all. A volume in use stays. */
+                if ((all || list[i].anonymous) && engine_volume_rm(e, list[i].name, false, &ignored) == 0)
+                        removed = strv_append(removed, list[i].name);
+                berth_error_clear(&ignored);
+                engine_volume_clear(&list[i]);
+        }
+        free(list);
+        *names = removed;
+        return 0;
+}

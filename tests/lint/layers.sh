@@ -2,7 +2,9 @@
 # Checks the layering of docs/architecture.md: every project header is included by its layer path
 # ("runtime/container.h") and no layer includes a layer above it:
 #   lib < runtime, image < registry < engine < cli
-# (runtime and image are siblings: neither includes the other.) Prints each violation and exits 1.
+# (runtime and image are siblings: neither includes the other.) The front ends call the engine's operations
+# and never its database: no file under src/cli includes "engine/db.h" (the engine's records are read
+# through engine/list.h, engine/reconcile.h and the operations' headers). Prints each violation and exits 1.
 #   tests/lint/layers.sh [SRC_DIR]
 set -uo pipefail
 src=${1:-"$(dirname "${BASH_SOURCE[0]}")/../../src"}
@@ -28,6 +30,9 @@ while IFS= read -r file; do
                 target_layer=${included%%/*}
                 if [ "$target_layer" = "$included" ] || [ ! -e "$included" ]; then
                         echo "$file:$line: \"$included\" is not included by its layer path (src/LAYER/...)"
+                        violations=$((violations + 1))
+                elif [ "$layer" = cli ] && [ "$included" = engine/db.h ]; then
+                        echo "$file:$line: a front end includes \"engine/db.h\": call the engine's operations instead"
                         violations=$((violations + 1))
                 elif [[ $ok_layers != *" $target_layer "* ]]; then
                         echo "$file:$line: layer $layer includes \"$included\" from the higher layer $target_layer"

@@ -7,7 +7,7 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
 #include "engine/containerdiff.h"
-#include "engine/db.h"
+#include "engine/list.h"
 #include "lib/util.h"
 
 int cmd_commit(struct berth_cli *cli, int argc, char **argv)
@@ -39,7 +39,7 @@ int cmd_commit(struct berth_cli *cli, int argc, char **argv)
                 return cli_flag_error(cli, "\"berth commit\" requires at least 1 and at most 2 arguments.");
         req.changes = changes;
         req.reference = argc - optind == 2 ? argv[optind + 1] : NULL;
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_resolve(e, argv[optind], &id, &err) < 0 ||
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_resolve(e, argv[optind], &id, &err) < 0 ||
             engine_container_commit(e, id, &req, &image, &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
                 return 1;

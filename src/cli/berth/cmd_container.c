@@ -17,9 +17,10 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
 #include "engine/create.h"
-#include "engine/db.h"
+#include "engine/list.h"
 #include "runtime/exe_protect.h"
 #include "engine/lifecycle.h"
+#include "engine/run.h"
 #include "engine/monitor/protocol.h"
 #include "lib/util.h"
 
@@ -62,30 +63,6 @@ int cli_engine_protect(struct berth_cli *cli, berth_error *err)
         return r;
 }
 
-int cli_flag_error(struct berth_cli *cli, const char *fmt, ...)
-{
-        va_list ap;
-
-        (void) cli;
-        fputs("Error: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        return CLI_EXIT_ERROR;
-}
-
-const char *cli_bad_option(char **argv, int optind_now)
-{
-        const char *a = argv[optind_now - 1];
-        static char buf[256];
-
-        if (a == NULL)
-                return "";
-        snprintf(buf, sizeof(buf), "%.*s", (int) strcspn(a, "="), a);
-        return buf;
-}
-
 static int usage_simple(struct berth_cli *cli, const char *usage, int argc, char **argv, const char *shorts,
                         const struct option *options, int (*handle)(int c, const char *arg, void *data), void *data)
 {
@@ -116,7 +93,7 @@ static int for_each(struct berth_cli *cli, struct engine *e, int argc, char **ar
         for (int i = first; i < argc; i++) {
                 cleanup_free char *id = NULL;
                 berth_error err = {0};
-                if (engine_db_resolve(e, argv[i], &id, &err) < 0 || fn(e, id, data, &err) < 0) {
+                if (engine_container_resolve(e, argv[i], &id, &err) < 0 || fn(e, id, data, &err) < 0) {
                         fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
                         berth_error_clear(&err);
                         status = CLI_EXIT_FAILED;
@@ -146,46 +123,6 @@ static int start_handle(int c, const char *arg, void *data)
         return 0;
 }
 
-static int start_attached(struct engine *e, const char *id, bool interactive, berth_error *err)
-{
-        cleanup_engine_container struct engine_container *c = NULL;
-        struct engine_start_options opts = {.attach_fd = -1};
-        struct engine_attach a = {.sig_proxy = true};
-        bool already = false, detached = false;
-        int sv[2], exit_code = 0, r;
-
-        if ((r = engine_db_get(e, id, &c, err)) < 0)
-                return r;
-        a.tty = json_is_true(json_object_get(c->config, "Tty"));
-        a.detach_keys = interactive;
-        a.flags = ATTACH_WANT_STDOUT | ATTACH_WANT_STDERR |
-                  (interactive && json_is_true(json_object_get(c->config, "OpenStdin")) ? ATTACH_WANT_STDIN : 0);
-        if (engine_attach_pair(&a, &opts.attach_fd, err) < 0)
-                return -CLI_EXIT_ERROR;
-        sv[0] = a.fd;
-        sv[1] = opts.attach_fd;
-        if (!a.tty)
-                engine_attach_block_signals();
-        r = engine_container_start(e, id, &opts, &already, err);
-        close(sv[1]);
-        if (r == 0 && already) {
-                /* Running already: attach through its socket instead. */
-                close(sv[0]);
-                if ((r = engine_attach_connect(e, id, &sv[0], err)) < 0)
-                        return r;
-                a.hello_sent = false;
-        } else if (r < 0) {
-                close(sv[0]);
-                return -engine_exit_code_for_error(err);
-        }
-        a.fd = sv[0];
-        r = engine_attach_run(&a, &exit_code, &detached, err);
-        close(sv[0]);
-        if (r < 0)
-                return r;
-        return detached ? 0 : exit_code;
-}
-
 int cmd_start(struct berth_cli *cli, int argc, char **argv)
 {
         static const struct option options[] = {
@@ -207,21 +144,23 @@ int cmd_start(struct berth_cli *cli, int argc, char **argv)
                 cleanup_free char *id = NULL;
                 if (argc - optind > 1)
                         return cli_flag_error(cli, "you cannot start and attach multiple containers at once");
-                if (engine_db_resolve(e, argv[optind], &id, &err) < 0)
+                if (engine_container_resolve(e, argv[optind], &id, &err) < 0)
                         return cli_fail(cli, &err);
-                r = start_attached(e, id, f.interactive, &err);
+                struct engine_run_result res = {0};
+                r = engine_container_start_attached(e, id, f.interactive, &res, &err);
+                engine_run_result_clear(&res);
                 if (r < 0) {
                         fprintf(stderr, "Error: %s\n", berth_error_message(&err));
-                        return -r > 255 ? CLI_EXIT_ERROR : -r;
+                        return res.exit_code;
                 }
-                return r;
+                return res.detached ? 0 : res.exit_code;
         }
         for (int i = optind; i < argc; i++) {
                 cleanup_free char *id = NULL;
                 berth_error e2 = {0};
                 bool already = false;
                 struct engine_start_options opts = {.attach_fd = -1};
-                if (engine_db_resolve(e, argv[i], &id, &e2) < 0 || engine_container_start(e, id, &opts, &already, &e2) < 0) {
+                if (engine_container_resolve(e, argv[i], &id, &e2) < 0 || engine_container_start(e, id, &opts, &already, &e2) < 0) {
                         fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&e2));
                         berth_error_clear(&e2);
                         status = CLI_EXIT_FAILED;
@@ -404,19 +343,13 @@ int cmd_rename(struct berth_cli *cli, int argc, char **argv)
         static const struct option options[] = {{"help", no_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
-        cleanup_free char *id = NULL;
-        const char *name;
         int r;
 
         if ((r = usage_simple(cli, "rename CONTAINER NEW_NAME", argc, argv, "+", options, NULL, NULL)) != 0)
                 return r == 1 ? 0 : r;
         if (argc - optind != 2)
                 return cli_flag_error(cli, "\"berth rename\" requires exactly 2 arguments.");
-        name = argv[optind + 1][0] == '/' ? argv[optind + 1] + 1 : argv[optind + 1];
-        if (!engine_name_is_valid(name))
-                return cli_flag_error(cli, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_resolve(e, argv[optind], &id, &err) < 0 ||
-            engine_db_rename(e, id, name, &err) < 0) {
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_rename(e, argv[optind], argv[optind + 1], &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
                 return CLI_EXIT_FAILED;
         }
@@ -424,6 +357,12 @@ int cmd_rename(struct berth_cli *cli, int argc, char **argv)
 }
 
 /* ---- prune, cleanup ---- */
+
+static void prune_warn(const berth_error *err, void *data)
+{
+        (void) data;
+        fprintf(stderr, "Error: %s\n", berth_error_message(err));
+}
 
 int cmd_container_prune(struct berth_cli *cli, int argc, char **argv)
 {
@@ -433,34 +372,18 @@ int cmd_container_prune(struct berth_cli *cli, int argc, char **argv)
         };
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
-        struct engine_container **list = NULL;
-        size_t n = 0;
-        bool any = false;
+        cleanup_strv char **ids = NULL;
         int r;
 
         if ((r = usage_simple(cli, "container prune [OPTIONS]", argc, argv, "+f", options, NULL, NULL)) != 0)
                 return r == 1 ? 0 : r;
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_list(e, &list, &n, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_prune(e, &ids, prune_warn, NULL, &err) < 0)
                 return cli_fail(cli, &err);
-        for (size_t i = 0; i < n; i++) {
-                berth_error e2 = {0};
-                if (engine_container_refresh(e, list[i], &e2) < 0 ||
-                    (list[i]->status != ENGINE_EXITED && list[i]->status != ENGINE_DEAD && list[i]->status != ENGINE_CREATED)) {
-                        berth_error_clear(&e2);
-                        continue;
-                }
-                if (engine_container_remove(e, list[i]->id, false, false, &e2) < 0) {
-                        fprintf(stderr, "Error: %s\n", berth_error_message(&e2));
-                        berth_error_clear(&e2);
-                        continue;
-                }
-                if (!any)
-                        printf("Deleted Containers:\n");
-                any = true;
-                printf("%s\n", list[i]->id);
-        }
-        engine_container_list_free(list, n);
-        printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
+        if (ids[0] != NULL)
+                printf("Deleted Containers:\n");
+        for (char **id = ids; *id; id++)
+                printf("%s\n", *id);
+        printf("%sTotal reclaimed space: 0B\n", ids[0] != NULL ? "\n" : "");
         return 0;
 }
 

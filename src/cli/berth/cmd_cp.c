@@ -7,7 +7,7 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
 #include "engine/copy.h"
-#include "engine/db.h"
+#include "engine/list.h"
 #include "lib/util.h"
 
 /* "name:path" names a container path unless it starts like a local path (docker's splitCpArg). */
@@ -62,7 +62,7 @@ int cmd_cp(struct berth_cli *cli, int argc, char **argv)
         if (stream)
                 return cli_forward_to_full(cli);
 #endif
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_resolve(e, from ? src_ctr : dst_ctr, &id, &err) < 0) {
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_resolve(e, from ? src_ctr : dst_ctr, &id, &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
                 return 1;
         }

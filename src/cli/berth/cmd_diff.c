@@ -5,7 +5,7 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
 #include "engine/containerdiff.h"
-#include "engine/db.h"
+#include "engine/list.h"
 
 int cmd_diff(struct berth_cli *cli, int argc, char **argv)
 {
@@ -21,7 +21,7 @@ int cmd_diff(struct berth_cli *cli, int argc, char **argv)
         }
         if (argc != 2)
                 return cli_flag_error(cli, "\"berth diff\" requires exactly 1 argument.");
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_resolve(e, argv[1], &id, &err) < 0 ||
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_resolve(e, argv[1], &id, &err) < 0 ||
             engine_container_changes(e, id, &list, &n, &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
                 return 1;

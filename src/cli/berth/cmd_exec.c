@@ -11,7 +11,7 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
-#include "engine/db.h"
+#include "engine/list.h"
 #include "engine/execproc.h"
 #include "lib/util.h"
 
@@ -72,7 +72,7 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv)
         req.env = env;
         if (cli_engine_open(cli, &e, &err) < 0)
                 return cli_fail(cli, &err);
-        if (engine_db_resolve(e, argv[optind], &id, &err) < 0) {
+        if (engine_container_resolve(e, argv[optind], &id, &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
                 return 1;
         }

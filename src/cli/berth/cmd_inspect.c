@@ -7,8 +7,8 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
 #include "cli/berth/cmd_container.h"
-#include "engine/db.h"
-#include "engine/lifecycle.h"
+#include "engine/list.h"
+#include "engine/reconcile.h"
 #include "image/commit.h"
 #include "cli/berth/format.h"
 #include "image/imagedb.h"
@@ -120,7 +120,7 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
                 json_t *j;
                 if (type == NULL || strcmp(type, "container") == 0) {
                         cleanup_engine_container struct engine_container *ct = NULL;
-                        if (engine_db_resolve(engine, argv[i], &id, &e) == 0 && engine_container_load(engine, id, &ct, &e) == 0) {
+                        if (engine_container_resolve(engine, argv[i], &id, &e) == 0 && engine_container_load(engine, id, &ct, &e) == 0) {
                                 json_array_append_new(all, cli_container_inspect_json(engine, ct));
                                 continue;
                         }

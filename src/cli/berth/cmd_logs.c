@@ -14,10 +14,10 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
-#include "engine/db.h"
+#include "engine/list.h"
 #include "cli/berth/format.h"
 #include "lib/json.h"
-#include "engine/lifecycle.h"
+#include "engine/reconcile.h"
 #include "lib/util.h"
 
 struct logs_opts {
@@ -232,7 +232,7 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv)
         }
         if (argc - optind != 1)
                 return cli_flag_error(cli, "\"berth logs\" requires exactly 1 argument.");
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_resolve(e, argv[optind], &id, &err) < 0 ||
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_resolve(e, argv[optind], &id, &err) < 0 ||
             engine_container_load(e, id, &c, &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
                 return 1;

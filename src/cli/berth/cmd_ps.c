@@ -1,9 +1,8 @@
 /* berth ps: docker's columns, -a -q -n -l --no-trunc, --filter status=|name=|label=|ancestor=|id=, --format
  * (table, json, templates). Every status is checked against the kernel and the monitor first
- * (engine_container_refresh): a container whose monitor or init was killed shows what really happened. */
+ * (engine_container_list): a container whose monitor or init was killed shows what really happened. */
 #include <errno.h>
 #include <getopt.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +10,9 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
-#include "engine/db.h"
 #include "cli/berth/format.h"
 #include "lib/json.h"
-#include "image/imagedb.h"
-#include "engine/lifecycle.h"
+#include "engine/list.h"
 #include "lib/util.h"
 
 struct ps_opts {
@@ -133,74 +130,19 @@ static json_t *row_object(const struct engine_container *c, bool no_trunc)
                          engine_status_name(c->status), "Status", status);
 }
 
-static bool label_matches(const struct engine_container *c, const char *want)
-{
-        const char *eq = strchr(want, '=');
-        cleanup_free char *k = eq ? xstrndup(want, (size_t) (eq - want)) : xstrdup(want);
-        json_t *v = json_object_get(json_object_get(c->config, "Labels"), k);
-
-        return v != NULL && (eq == NULL || strcmp(json_string_value(v) ?: "", eq + 1) == 0);
-}
-
-/* Filters of the same key are ORed, different keys ANDed (docker's filters.Args). */
-static bool filters_match(struct engine *e, const struct engine_container *c, char **filters)
-{
-        static const char *const keys[] = {"status", "name", "label", "ancestor", "id"};
-
-        for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-                bool seen = false, ok = false;
-                size_t klen = strlen(keys[k]);
-                for (char **f = filters; f && *f; f++) {
-                        const char *v = *f + klen + 1;
-                        if (strncmp(*f, keys[k], klen) != 0 || (*f)[klen] != '=')
-                                continue;
-                        seen = true;
-                        if (k == 0)
-                                ok |= strcmp(v, engine_status_name(c->status)) == 0;
-                        else if (k == 1) {
-                                regex_t re;
-                                if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) == 0) {
-                                        ok |= regexec(&re, c->name, 0, NULL, 0) == 0;
-                                        regfree(&re);
-                                }
-                        } else if (k == 2)
-                                ok |= label_matches(c, v);
-                        else if (k == 3) {
-                                cleanup_free char *image = NULL;
-                                berth_error ignored = {0};
-                                ok |= strcmp(v, c->image_ref) == 0 ||
-                                      (imagedb_resolve(e->store, v, &image, NULL, &ignored) == 0 && strcmp(image, c->image_id) == 0);
-                                berth_error_clear(&ignored);
-                        } else
-                                ok |= str_has_prefix(c->id, v);
-                }
-                if (seen && !ok)
-                        return false;
-        }
-        return true;
-}
-
 static int check_filters(struct berth_cli *cli, char **filters)
 {
-        static const char *const statuses[] = {"created", "restarting", "running", "removing", "paused", "exited", "dead"};
+        berth_error err = {0};
+        int r = 0;
 
-        for (char **f = filters; f && *f; f++) {
-                const char *eq = strchr(*f, '=');
-                if (eq == NULL)
+        for (char **f = filters; f && *f; f++)
+                if (strchr(*f, '=') == NULL)
                         return cli_flag_error(cli, "invalid argument \"%s\" for \"-f, --filter\" flag: bad format of filter "
                                                    "(expected name=value)", *f);
-                if (str_has_prefix(*f, "status=")) {
-                        bool known = false;
-                        for (size_t i = 0; i < ARRAY_SIZE(statuses); i++)
-                                known |= strcmp(eq + 1, statuses[i]) == 0;
-                        if (!known)
-                                return cli_flag_error(cli, "invalid filter 'status=%s'", eq + 1);
-                } else if (!str_has_prefix(*f, "name=") && !str_has_prefix(*f, "label=") &&
-                           !str_has_prefix(*f, "ancestor=") && !str_has_prefix(*f, "id=")) {
-                        return cli_flag_error(cli, "invalid filter '%.*s'", (int) (eq - *f), *f);
-                }
-        }
-        return 0;
+        if (engine_list_filters_check(filters, &err) < 0)
+                r = cli_flag_error(cli, "%s", berth_error_message(&err));
+        berth_error_clear(&err);
+        return r;
 }
 
 static void print_rows(struct ps_opts *o, json_t *rows)
@@ -276,7 +218,7 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv)
         cleanup_json json_t *rows = json_array();
         struct ps_opts o = {.last = -1};
         struct engine_container **list = NULL;
-        size_t n = 0, shown = 0;
+        size_t n = 0;
         int c, r;
 
         o.filters = xzalloc(sizeof(char *));
@@ -305,34 +247,13 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv)
                 strv_free(o.filters);
                 return r;
         }
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_list(e, &list, &n, &err) < 0) {
+        struct engine_list_options lo = {.all = o.all, .last = o.last, .filters = o.filters};
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_list(e, &lo, &list, &n, &err) < 0) {
                 strv_free(o.filters);
                 return cli_fail(cli, &err);
         }
-        for (size_t i = 0; i < n; i++) {
-                berth_error e2 = {0};
-                /* -n counts the last containers created, whatever their state (docker). */
-                if (o.last >= 0 && i >= (size_t) o.last)
-                        break;
-                engine_container_refresh(e, list[i], &e2);
-                berth_error_clear(&e2);
-                if (!o.all && o.last < 0 && list[i]->status != ENGINE_RUNNING && list[i]->status != ENGINE_PAUSED &&
-                    list[i]->status != ENGINE_RESTARTING && o.filters[0] == NULL)
-                        continue;
-                if (!o.all && o.last < 0 && o.filters[0] != NULL && list[i]->status != ENGINE_RUNNING &&
-                    list[i]->status != ENGINE_PAUSED && list[i]->status != ENGINE_RESTARTING) {
-                        /* docker: a status filter shows containers of that status even without -a. */
-                        bool status_filter = false;
-                        for (char **f = o.filters; *f; f++)
-                                status_filter |= str_has_prefix(*f, "status=");
-                        if (!status_filter)
-                                continue;
-                }
-                if (!filters_match(e, list[i], o.filters))
-                        continue;
+        for (size_t i = 0; i < n; i++)
                 json_array_append_new(rows, row_object(list[i], o.no_trunc));
-                shown++;
-        }
         print_rows(&o, rows);
         engine_container_list_free(list, n);
         strv_free(o.filters);

@@ -1,6 +1,7 @@
 /* `run` and `create` flags, with docker's names and messages, into docker's Config and HostConfig (the
- * engine's input, and what inspect shows). Every value is checked here: a bad flag fails before anything
- * exists. */
+ * engine's input, and what inspect shows). The flags' syntax is checked here; what the values mean
+ * (policies, modes, limits) is checked by the engine (engine/hostconfig.h) before anything exists, for
+ * every front end. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +17,7 @@
 #include "cli/berth/cmd_container.h"
 #include "lib/json.h"
 #include "lib/size.h"
-#include "engine/lifecycle.h"
+#include "engine/engine.h"
 #include "engine/pull.h"
 #include "lib/util.h"
 
@@ -213,34 +214,22 @@ static int parse_restart(struct berth_cli *cli, const char *s, json_t *hc)
         const char *colon = strchr(s, ':');
         int64_t max = 0;
 
-        if (strcmp(name, "no") != 0 && strcmp(name, "always") != 0 && strcmp(name, "unless-stopped") != 0 &&
-            strcmp(name, "on-failure") != 0)
-                return cli_flag_error(cli, "invalid restart policy: unknown policy '%s'; use one of 'no', 'always', "
-                                           "'on-failure', or 'unless-stopped'", name);
-        if (colon != NULL) {
-                if (strcmp(name, "on-failure") != 0)
-                        return cli_flag_error(cli, "invalid restart policy: maximum retry count can only be used with 'on-failure'");
-                if (parse_i64(colon + 1, &max) < 0 || max < 0)
-                        return cli_flag_error(cli, "invalid restart policy format: maximum retry count must be an integer");
-        }
+        /* NAME[:MAX]; what the name and the count mean is the engine's to check (hostconfig.h). */
+        if (colon != NULL && parse_i64(colon + 1, &max) < 0)
+                return cli_flag_error(cli, "invalid restart policy format: maximum retry count must be an integer");
         json_object_set_new(hc, "RestartPolicy", json_pack("{s:s,s:I}", "Name", name, "MaximumRetryCount", (json_int_t) max));
         return 0;
 }
 
 static int parse_ulimit(struct berth_cli *cli, const char *s, json_t *hc)
 {
-        static const char *const names[] = {"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice",
-                                            "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack", "as"};
         cleanup_free char *name = xstrndup(s, strcspn(s, "="));
         const char *value = strchr(s, '=');
         int64_t soft, hard;
-        bool known = false;
 
-        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-                known |= strcmp(names[i], name) == 0;
-        if (!known || value == NULL)
-                return flag_error(cli, s, "--ulimit", value ? "invalid ulimit type: %s" : "invalid ulimit argument: %s",
-                                  value ? name : s);
+        /* NAME=SOFT[:HARD]; the name and soft <= hard are the engine's to check (hostconfig.h). */
+        if (value == NULL)
+                return flag_error(cli, s, "--ulimit", "invalid ulimit argument: %s", s);
         value++;
         if (strchr(value, ':') != NULL) {
                 cleanup_free char *a = xstrndup(value, strcspn(value, ":"));
@@ -251,9 +240,6 @@ static int parse_ulimit(struct berth_cli *cli, const char *s, json_t *hc)
         } else {
                 hard = soft;
         }
-        if (soft > hard)
-                return flag_error(cli, s, "--ulimit", "ulimit soft limit must be less than or equal to hard limit: %lld > %lld",
-                                  (long long) soft, (long long) hard);
         json_array_append_new(child_array(hc, "Ulimits"),
                               json_pack("{s:s,s:I,s:I}", "Name", name, "Soft", (json_int_t) soft, "Hard", (json_int_t) hard));
         return 0;
@@ -267,7 +253,7 @@ static int parse_device(struct berth_cli *cli, const char *s, json_t *hc)
 
         for (char *t = strtok_r(copy, ":", &save); t && n < 3; t = strtok_r(NULL, ":", &save))
                 parts[n++] = t;
-        if (n == 0 || parts[0][0] != '/')
+        if (n == 0)
                 return flag_error(cli, s, "--device", "invalid device mode: %s", s);
         /* HOST[:CONTAINER][:PERMISSIONS]: a second part of r/w/m letters is the permissions. */
         if (n == 2 && strspn(parts[1], "rwm") == strlen(parts[1])) {
@@ -286,7 +272,7 @@ static int parse_throttle(struct berth_cli *cli, const char *s, const char *flag
         cleanup_free char *path = colon ? xstrndup(s, (size_t) (colon - s)) : NULL;
         int64_t rate;
 
-        if (colon == NULL || path[0] != '/')
+        if (colon == NULL)
                 return flag_error(cli, s, flag, "bad format: %s", s);
         if (bytes ? size_parse(colon + 1, 0, &rate) < 0 : parse_i64(colon + 1, &rate) < 0 || rate < 0)
                 return flag_error(cli, s, flag, "invalid rate for device: %s", s);
@@ -336,15 +322,6 @@ static int parse_mount(struct berth_cli *cli, const char *s, json_t *hc)
         return 0;
 }
 
-static int parse_namespace_mode(struct berth_cli *cli, const char *s, const char *flag, const char *key, json_t *hc)
-{
-        if (strcmp(s, "host") != 0 && !str_has_prefix(s, "container:") && strcmp(s, "private") != 0 &&
-            !(strcmp(flag, "--ipc") == 0 && (strcmp(s, "shareable") == 0 || strcmp(s, "none") == 0)))
-                return cli_flag_error(cli, "invalid %s mode: %s", flag + 2, s);
-        json_object_set_new(hc, key, json_string(s));
-        return 0;
-}
-
 static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flags *f)
 {
         json_t *cfg = f->config, *hc = f->host_config;
@@ -359,8 +336,6 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
         case 'e': add_env(cfg, arg); break;
         case OPT_ENV_FILE: return read_env_file(cli, arg, cfg);
         case 'w':
-                if (arg[0] != '/')
-                        return cli_flag_error(cli, "the working directory '%s' is invalid, it needs to be an absolute path", arg);
                 json_object_set_new(cfg, "WorkingDir", json_string(arg));
                 break;
         case 'u': json_object_set_new(cfg, "User", json_string(arg)); break;
@@ -373,8 +348,6 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
         case OPT_TMPFS: {
                 const char *colon = strchr(arg, ':');
                 cleanup_free char *path = colon ? xstrndup(arg, (size_t) (colon - arg)) : xstrdup(arg);
-                if (path[0] != '/')
-                        return flag_error(cli, arg, "--tmpfs", "invalid mount path: %s", path);
                 json_object_set_new(child_object(hc, "Tmpfs"), path, json_string(colon ? colon + 1 : ""));
                 break;
         }
@@ -382,8 +355,6 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
         case 'm':
                 if (parse_size(cli, arg, "-m, --memory", false, &n) != 0)
                         return CLI_EXIT_ERROR;
-                if (n > 0 && n < 6 * 1024 * 1024)
-                        return cli_flag_error(cli, "Minimum memory limit allowed is 6MB");
                 json_object_set_new(hc, "Memory", json_integer(n));
                 break;
         case OPT_MEMORY_SWAP:
@@ -429,20 +400,12 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
         case OPT_CAP_DROP: append_string(hc, "CapDrop", arg); break;
         case OPT_PRIVILEGED: json_object_set_new(hc, "Privileged", json_true()); break;
         case OPT_SECURITY_OPT: append_string(hc, "SecurityOpt", arg); break;
-        case OPT_PID: return parse_namespace_mode(cli, arg, "--pid", "PidMode", hc);
-        case OPT_IPC: return parse_namespace_mode(cli, arg, "--ipc", "IpcMode", hc);
-        case OPT_UTS: return parse_namespace_mode(cli, arg, "--uts", "UTSMode", hc);
-        case OPT_NETWORK:
-                if (strcmp(arg, "none") != 0 && strcmp(arg, "host") != 0 && !str_has_prefix(arg, "container:"))
-                        return cli_flag_error(cli, "network %s not found: berth has the networks none and host "
-                                                   "(bridge networking is not implemented yet)", arg);
-                json_object_set_new(hc, "NetworkMode", json_string(arg));
-                break;
-        case OPT_USERNS:
-                if (strcmp(arg, "host") != 0 && strcmp(arg, "remap") != 0 && strcmp(arg, "") != 0)
-                        return cli_flag_error(cli, "invalid USER mode: %s (host or remap)", arg);
-                json_object_set_new(hc, "UsernsMode", json_string(arg));
-                break;
+        /* Modes, networks, signals, log drivers: what they mean is checked by the engine (hostconfig.h). */
+        case OPT_PID: json_object_set_new(hc, "PidMode", json_string(arg)); break;
+        case OPT_IPC: json_object_set_new(hc, "IpcMode", json_string(arg)); break;
+        case OPT_UTS: json_object_set_new(hc, "UTSMode", json_string(arg)); break;
+        case OPT_NETWORK: json_object_set_new(hc, "NetworkMode", json_string(arg)); break;
+        case OPT_USERNS: json_object_set_new(hc, "UsernsMode", json_string(arg)); break;
         case OPT_UIDMAP:
         case OPT_GIDMAP: {
                 unsigned long long a, b, cnt;
@@ -455,13 +418,7 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                 break;
         }
         case OPT_INIT: json_object_set_new(hc, "Init", json_true()); break;
-        case OPT_STOP_SIGNAL: {
-                int sig;
-                if (signal_parse(arg, &sig) < 0)
-                        return cli_flag_error(cli, "Invalid signal: %s", arg);
-                json_object_set_new(cfg, "StopSignal", json_string(arg));
-                break;
-        }
+        case OPT_STOP_SIGNAL: json_object_set_new(cfg, "StopSignal", json_string(arg)); break;
         case OPT_STOP_TIMEOUT:
                 if (parse_flag_int(cli, arg, "--stop-timeout", &n) != 0)
                         return CLI_EXIT_ERROR;
@@ -475,22 +432,13 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                 break;
         }
         case OPT_LOG_DRIVER:
-                if (strcmp(arg, "json-file") != 0 && strcmp(arg, "none") != 0)
-                        return cli_flag_error(cli, "logger: no log driver named '%s' is registered (json-file or none)", arg);
                 json_object_set_new(child_object(hc, "LogConfig"), "Type", json_string(arg));
                 break;
         case OPT_LOG_OPT: {
                 const char *eq = strchr(arg, '=');
                 cleanup_free char *k = eq ? xstrndup(arg, (size_t) (eq - arg)) : NULL;
-                int64_t v;
                 if (k == NULL)
                         return cli_flag_error(cli, "invalid key value pair format in log-opt: %s", arg);
-                if (strcmp(k, "max-size") == 0 && size_parse(eq + 1, SIZE_DECIMAL, &v) < 0)
-                        return cli_flag_error(cli, "invalid max-size: %s", eq + 1);
-                if (strcmp(k, "max-file") == 0 && (parse_i64(eq + 1, &v) < 0 || v < 1))
-                        return cli_flag_error(cli, "invalid max-file: %s", eq + 1);
-                if (strcmp(k, "max-size") != 0 && strcmp(k, "max-file") != 0 && strcmp(k, "compress") != 0)
-                        return cli_flag_error(cli, "unknown log opt '%s' for json-file log driver", k);
                 json_object_set_new(child_object(child_object(hc, "LogConfig"), "Config"), k, json_string(eq + 1));
                 break;
         }
@@ -594,9 +542,6 @@ int run_flags_parse(struct berth_cli *cli, int argc, char **argv, bool is_run, s
                         json_array_append_new(cmd, json_string(argv[i]));
                 json_object_set_new(f->config, "Cmd", cmd);
         }
-        if (f->rm && strcmp(json_string_value(json_object_get(json_object_get(f->host_config, "RestartPolicy"), "Name")),
-                            "no") != 0)
-                return cli_flag_error(cli, "Conflicting options: cannot specify both --restart and --rm");
         /* What run attaches: docker's defaults (stdout and stderr; stdin with -i), unless -d or -a. */
         if (!f->attach_set && is_run && !f->detach) {
                 f->attach_stdout = f->attach_stderr = true;

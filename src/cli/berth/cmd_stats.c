@@ -12,10 +12,10 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
-#include "engine/db.h"
 #include "cli/berth/format.h"
 #include "lib/json.h"
-#include "engine/lifecycle.h"
+#include "engine/list.h"
+#include "engine/reconcile.h"
 #include "engine/stats.h"
 #include "lib/util.h"
 
@@ -201,15 +201,14 @@ int cmd_stats(struct berth_cli *cli, int argc, char **argv)
         if (optind < argc) {
                 list = xzalloc((size_t) (argc - optind) * sizeof(*list));
                 for (int i = optind; i < argc; i++) {
-                        cleanup_free char *id = NULL;
-                        if (engine_db_resolve(e, argv[i], &id, &err) < 0 || engine_container_load(e, id, &list[n], &err) < 0) {
+                        if (engine_container_find(e, argv[i], &list[n], &err) < 0) {
                                 fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
                                 engine_container_list_free(list, n);
                                 return 1;
                         }
                         n++;
                 }
-        } else if (engine_db_list(e, &list, &n, &err) < 0) {
+        } else if (engine_container_list(e, NULL, &list, &n, &err) < 0) {
                 return cli_fail(cli, &err);
         }
         for (;;) {

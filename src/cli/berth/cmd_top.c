@@ -9,8 +9,8 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
-#include "engine/db.h"
-#include "engine/lifecycle.h"
+#include "engine/list.h"
+#include "engine/reconcile.h"
 #include "engine/stats.h"
 #include "lib/util.h"
 
@@ -38,7 +38,7 @@ int cmd_top(struct berth_cli *cli, int argc, char **argv)
                 printf("Usage:  berth top CONTAINER [ps OPTIONS]\n");
                 return argc < 2 ? cli_flag_error(cli, "\"berth top\" requires at least 1 argument.") : 0;
         }
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_resolve(e, argv[1], &id, &err) < 0 ||
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_resolve(e, argv[1], &id, &err) < 0 ||
             engine_container_load(e, id, &c, &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&err));
                 return 1;

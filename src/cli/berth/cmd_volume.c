@@ -7,7 +7,7 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
 #include "engine/create.h"
-#include "engine/db.h"
+#include "engine/volumes.h"
 #include "cli/berth/format.h"
 #include "lib/json.h"
 #include "lib/util.h"
@@ -85,7 +85,7 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv)
 
         if ((r = simple_opts(cli, argc, argv, "+qf:", VOLUME_OPTIONS, NULL, &quiet, NULL, NULL, &format)) != 0)
                 return r < 0 ? 0 : r;
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_volume_list(e, &list, &n, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_volume_list(e, &list, &n, &err) < 0)
                 return cli_fail(cli, &err);
         if (!quiet && format == NULL)
                 printf("DRIVER    VOLUME NAME\n");
@@ -128,7 +128,7 @@ int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv)
         for (int i = optind; i < argc; i++) {
                 struct engine_volume v = {0};
                 berth_error e2 = {0};
-                if (engine_db_volume_get(e, argv[i], &v, &e2) < 0) {
+                if (engine_volume_get(e, argv[i], &v, &e2) < 0) {
                         fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&e2));
                         berth_error_clear(&e2);
                         status = 1;
@@ -142,18 +142,6 @@ int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv)
                 printf("%s\n", t);
         }
         return status;
-}
-
-static int remove_volume(struct engine *e, const char *name, bool force, berth_error *err)
-{
-        cleanup_strv char **users = NULL;
-        int r;
-
-        if ((r = engine_db_volume_users(e, name, &users, err)) < 0)
-                return r;
-        if (users[0] != NULL)
-                return berth_failf(err, EBUSY, "remove %s: volume is in use - [%s]", name, users[0]);
-        return engine_volume_remove(e, name, force, err);
 }
 
 int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv)
@@ -171,7 +159,7 @@ int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv)
                 return cli_fail(cli, &err);
         for (int i = optind; i < argc; i++) {
                 berth_error e2 = {0};
-                if (remove_volume(e, argv[i], force, &e2) < 0) {
+                if (engine_volume_rm(e, argv[i], force, &e2) < 0) {
                         if (!(force && e2.code == ENOENT)) {
                                 fprintf(stderr, "Error response from daemon: %s\n", berth_error_message(&e2));
                                 status = 1;
@@ -188,28 +176,18 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv)
 {
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
-        struct engine_volume *list = NULL;
-        bool all = false, any = false;
-        size_t n = 0;
+        cleanup_strv char **names = NULL;
+        bool all = false;
         int r;
 
         if ((r = simple_opts(cli, argc, argv, "+fa", VOLUME_OPTIONS, NULL, NULL, &all, NULL, NULL)) != 0)
                 return r < 0 ? 0 : r;
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_db_volume_list(e, &list, &n, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_volume_prune(e, all, &names, &err) < 0)
                 return cli_fail(cli, &err);
-        /* docker 23+: only anonymous volumes unless --all. */
-        for (size_t i = 0; i < n; i++) {
-                berth_error e2 = {0};
-                if ((all || list[i].anonymous) && remove_volume(e, list[i].name, false, &e2) == 0) {
-                        if (!any)
-                                printf("Deleted Volumes:\n");
-                        any = true;
-                        printf("%s\n", list[i].name);
-                }
-                berth_error_clear(&e2);
-                engine_volume_clear(&list[i]);
-        }
-        free(list);
-        printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
+        if (names[0] != NULL)
+                printf("Deleted Volumes:\n");
+        for (char **n = names; *n; n++)
+                printf("%s\n", *n);
+        printf("%sTotal reclaimed space: 0B\n", names[0] != NULL ? "\n" : "");
         return 0;
 }

@@ -1,0 +1,141 @@
+/* Reconciling a container's record with what the kernel, the runtime and the monitor show: the init's and
+ * the monitor's processes (pid + start time), the monitor's exit file, the runtime's record, the cgroup's
+ * OOM count. Every operation reads a container through engine_container_load; nothing here starts, stops
+ * or removes anything (lifecycle.c and launch.c do, on top of this). */
+#include "engine/reconcile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/db.h"
+#include "engine/monitor/protocol.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "runtime/container.h"
+
+bool engine_process_alive(pid_t pid, uint64_t start)
+{
+        char state = 0;
+        uint64_t now = 0;
+
+        if (pid <= 0 || process_stat_info(pid, &state, &now) < 0)
+                return false;
+        return (start == 0 || now == start) && state != 'Z' && state != 'X';
+}
+
+static bool monitor_alive(const struct engine_container *c)
+{
+        return engine_process_alive(c->monitor_pid, c->monitor_start);
+}
+
+bool engine_container_read_exit(struct engine *e, const char *id, int *code, char **finished)
+{
+        cleanup_free char *path = xasprintf("%s/%s", id, MONITOR_EXIT_FILE);
+        cleanup_free char *text = NULL;
+        char when[64] = "";
+
+        if (read_file_at(e->containers_fd, path, &text, NULL, NULL) < 0)
+                return false;
+        if (sscanf(text, "%d %63s", code, when) < 1)
+                return false;
+        *finished = xstrdup(when);
+        return true;
+}
+
+/* Whether the container's cgroup saw an OOM kill (read before the runtime removes the cgroup). */
+static bool oom_killed(struct engine *e, const char *id)
+{
+        cleanup_container struct container *rc = NULL;
+        uint64_t count = 0;
+
+        return container_load(&e->rt, id, &rc, NULL) == 0 && container_oom_count(rc, &count, NULL) > 0;
+}
+
+static void set_string(char **field, const char *value)
+{
+        free(*field);
+        *field = xstrdup(value);
+}
+
+void engine_container_fold_exit(struct engine *e, struct engine_container *c, int code, const char *finished)
+{
+        c->status = ENGINE_EXITED;
+        c->exit_code = code;
+        c->pid = 0;
+        c->pid_start = 0;
+        set_string(&c->finished_at, finished);
+        if (!c->oom_killed)
+                c->oom_killed = oom_killed(e, c->id);
+}
+
+/* A container whose runtime record exists but whose row never heard of it (berth killed between the
+ * monitor's start and the record's update). */
+static bool adopt_runtime_container(struct engine *e, struct engine_container *c)
+{
+        cleanup_container struct container *rc = NULL;
+
+        if (container_load(&e->rt, c->id, &rc, NULL) < 0 || rc->pid <= 0 || !container_init_alive(rc))
+                return false;
+        c->status = ENGINE_RUNNING;
+        c->pid = rc->pid;
+        c->pid_start = rc->start_time;
+        return true;
+}
+
+int engine_container_refresh(struct engine *e, struct engine_container *c, berth_error *err)
+{
+        enum engine_status before = c->status;
+        cleanup_free char *finished = NULL;
+        pid_t pid_before = c->pid;
+        int code = 0;
+
+        switch (c->status) {
+        case ENGINE_CREATED:
+                if (!adopt_runtime_container(e, c))
+                        return 0;
+                break;
+        case ENGINE_RESTARTING:
+                if (monitor_alive(c))
+                        return 0;
+                c->status = ENGINE_EXITED;
+                break;
+        case ENGINE_RUNNING:
+        case ENGINE_PAUSED:
+        case ENGINE_REMOVING:
+                if (engine_process_alive(c->pid, c->pid_start))
+                        return 0;
+                if (engine_container_read_exit(e, c->id, &code, &finished)) {
+                        if (c->status == ENGINE_REMOVING)
+                                return 0;
+                        engine_container_fold_exit(e, c, code, finished);
+                } else if (monitor_alive(c)) {
+                        return 0; /* the init is gone; the monitor is about to say how */
+                } else {
+                        /* Nobody saw the end (the monitor was killed): docker's "dead monitor" code. */
+                        cleanup_free char *now = engine_now_rfc3339();
+                        engine_container_fold_exit(e, c, 255, now);
+                        set_string(&c->error, "the container's monitor exited before the container");
+                }
+                break;
+        default:
+                return 0;
+        }
+        if (c->status == before && c->pid == pid_before)
+                return 0;
+        return engine_db_update_state(e, c, err);
+}
+
+int engine_container_load(struct engine *e, const char *id, struct engine_container **out, berth_error *err)
+{
+        struct engine_container *c = NULL;
+        int r;
+
+        if ((r = engine_db_get(e, id, &c, err)) < 0)
+                return r;
+        if ((r = engine_container_refresh(e, c, err)) < 0) {
+                engine_container_free(c);
+                return r;
+        }
+        *out = c;
+        return 0;
+}

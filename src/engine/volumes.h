@@ -1,0 +1,36 @@
+/* Volumes (volumes.c): named and anonymous volumes under ROOT/volumes/NAME/_data, their records, and the
+ * container's mount list resolved from docker's Binds, Mounts, Tmpfs and the image's Volumes. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/engine.h"
+
+struct engine_volume {
+        char *name;
+        char *created;
+        json_t *labels;
+        bool anonymous;
+};
+void engine_volume_clear(struct engine_volume *v);
+
+int engine_resolve_mounts(struct engine *e, const char *id, json_t *config, json_t *host_config, json_t **mounts,
+                          berth_error *err);
+/* Creates the volumes of a resolved mount list and links them to the container (in the caller's
+ * transaction). */
+int engine_record_mount_volumes(struct engine *e, const char *id, const json_t *mounts, berth_error *err);
+int engine_volume_create(struct engine *e, const char *name, json_t *labels, bool anonymous, berth_error *err);
+int engine_volume_remove(struct engine *e, const char *name, bool force, berth_error *err);
+char *engine_volume_path(struct engine *e, const char *name);
+bool engine_volume_name_is_valid(const char *name);
+
+/* volume ls / inspect. */
+int engine_volume_list(struct engine *e, struct engine_volume **out, size_t *n, berth_error *err);
+int engine_volume_get(struct engine *e, const char *name, struct engine_volume *out, berth_error *err);
+/* volume rm: refused while a container uses it (docker's "volume is in use" message). */
+int engine_volume_rm(struct engine *e, const char *name, bool force, berth_error *err);
+/* volume prune: unused anonymous volumes (every unused one with all, docker 23+). *names: the removed ones
+ * (NULL-terminated). */
+int engine_volume_prune(struct engine *e, bool all, char ***names, berth_error *err);
