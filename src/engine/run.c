@@ -11,6 +11,7 @@
 #include "engine/attach.h"
 #include "engine/launch.h"
 #include "engine/lifecycle.h"
+#include "engine/list.h"
 #include "engine/monitor/protocol.h"
 #include "engine/reconcile.h"
 #include "lib/util.h"
@@ -148,6 +149,36 @@ int engine_container_start_attached(struct engine *e, const char *id, bool inter
                         return r;
                 a.hello_sent = false;
         }
+        r = engine_attach_run(&a, &res->exit_code, &res->detached, err);
+        close(a.fd);
+        if (r < 0)
+                res->exit_code = ENGINE_EXIT_ERROR;
+        return r;
+}
+
+int engine_container_attach(struct engine *e, const char *ref, const struct engine_attach_options *opts,
+                            struct engine_run_result *res, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        struct engine_attach a = {.fd = -1, .sig_proxy = opts->sig_proxy};
+        int r;
+
+        res->id = NULL;
+        res->exit_code = ENGINE_EXIT_ERROR;
+        res->detached = false;
+        if ((r = engine_container_find(e, ref, &c, err)) < 0)
+                return r;
+        res->id = xstrdup(c->id);
+        if (c->status != ENGINE_RUNNING && c->status != ENGINE_PAUSED)
+                return berth_failf(err, EINVAL, "You cannot attach to a stopped container, start it first");
+        a.tty = json_is_true(json_object_get(c->config, "Tty"));
+        a.detach_keys = !opts->no_stdin && json_is_true(json_object_get(c->config, "OpenStdin"));
+        a.flags = ATTACH_WANT_STDOUT | ATTACH_WANT_STDERR | (a.detach_keys ? ATTACH_WANT_STDIN : 0) |
+                  (a.detach_keys && json_is_true(json_object_get(c->config, "StdinOnce")) ? ATTACH_STDIN_ONCE : 0);
+        if ((r = engine_attach_connect(e, c->id, &a.fd, err)) < 0)
+                return r;
+        if (!a.tty && a.sig_proxy)
+                engine_attach_block_signals();
         r = engine_attach_run(&a, &res->exit_code, &res->detached, err);
         close(a.fd);
         if (r < 0)

@@ -34,3 +34,14 @@ int engine_container_run(struct engine *e, const struct engine_run_options *opts
  * convention as run. */
 int engine_container_start_attached(struct engine *e, const char *id, bool interactive, struct engine_run_result *res,
                                     berth_error *err);
+
+struct engine_attach_options {
+        bool no_stdin;  /* --no-stdin: output only */
+        bool sig_proxy; /* forward our signals to the container (no tty) */
+};
+
+/* attach: this client to a running container's stdio through its monitor's socket, until it exits or the
+ * user detaches. Refused for a container that is not running (docker's message). Same result convention
+ * as run. */
+int engine_container_attach(struct engine *e, const char *ref, const struct engine_attach_options *opts,
+                            struct engine_run_result *res, berth_error *err);

@@ -5,15 +5,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine/attach.h"
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
 #include "engine/create.h"
@@ -21,7 +17,6 @@
 #include "runtime/exe_protect.h"
 #include "engine/lifecycle.h"
 #include "engine/run.h"
-#include "engine/monitor/protocol.h"
 #include "lib/util.h"
 
 /* docker exits 1 when the daemon refused one of several containers (stop, rm, kill, ...). */

@@ -79,6 +79,3 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv);
-
-/* Container inspect JSON (cmd_inspect.c uses it for containers). */
-json_t *cli_container_inspect_json(struct engine *e, const struct engine_container *c);

@@ -7,8 +7,7 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
 #include "cli/berth/cmd_container.h"
-#include "engine/list.h"
-#include "engine/reconcile.h"
+#include "engine/inspect.h"
 #include "image/commit.h"
 #include "cli/berth/format.h"
 #include "image/imagedb.h"
@@ -119,13 +118,10 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
                 berth_error e = {0};
                 json_t *j;
                 if (type == NULL || strcmp(type, "container") == 0) {
-                        cleanup_engine_container struct engine_container *ct = NULL;
-                        if (engine_container_resolve(engine, argv[i], &id, &e) == 0 && engine_container_load(engine, id, &ct, &e) == 0) {
-                                json_array_append_new(all, cli_container_inspect_json(engine, ct));
+                        if (engine_container_inspect(engine, argv[i], &j, &e) == 0) {
+                                json_array_append_new(all, j);
                                 continue;
                         }
-                        free(id);
-                        id = NULL;
                         if (type != NULL) {
                                 fprintf(stderr, "Error: %s\n", berth_error_message(&e));
                                 berth_error_clear(&e);

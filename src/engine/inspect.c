@@ -1,10 +1,13 @@
-/* docker's container inspect JSON: Id, Created, Path, Args, State, Image, the managed files' paths, Name,
- * RestartCount, Driver, HostConfig, GraphDriver, Mounts, Config, NetworkSettings. */
+/* docker's container inspect JSON (inspect.h): Id, Created, Path, Args, State, Image, the managed files'
+ * paths, Name, RestartCount, Driver, HostConfig, GraphDriver, Mounts, Config, NetworkSettings. What the CLI
+ * prints and the API's GET /containers/ID/json returns. */
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/inspect.h"
+
+#include "engine/list.h"
 #include "lib/cleanup.h"
-#include "cli/berth/cmd_container.h"
 #include "lib/json.h"
 #include "lib/util.h"
 
@@ -48,7 +51,7 @@ static json_t *inspect_mounts(const struct engine_container *c)
         return out;
 }
 
-json_t *cli_container_inspect_json(struct engine *e, const struct engine_container *c)
+json_t *engine_container_inspect_json(struct engine *e, const struct engine_container *c)
 {
         cleanup_free char *dir = engine_container_dir(e, c->id);
         cleanup_free char *resolv = xasprintf("%s/resolv.conf", dir), *hostname = xasprintf("%s/hostname", dir);
@@ -78,4 +81,15 @@ json_t *cli_container_inspect_json(struct engine *e, const struct engine_contain
                          "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig", hc, "GraphDriver",
                          graph_driver(e, c), "Mounts", inspect_mounts(c), "Config", config, "NetworkSettings",
                          json_pack("{s:{s:{}}}", "Networks", net ? net : "none"));
+}
+
+int engine_container_inspect(struct engine *e, const char *ref, json_t **out, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        int r;
+
+        if ((r = engine_container_find(e, ref, &c, err)) < 0)
+                return r;
+        *out = engine_container_inspect_json(e, c);
+        return 0;
 }
