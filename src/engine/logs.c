@@ -31,6 +31,8 @@ double engine_log_time(const char *ts)
         return t;
 }
 
+#define LOG_BUF 65536
+
 struct reader {
         const struct engine_logs_options *o;
         engine_log_sink sink;
@@ -57,8 +59,8 @@ static void emit(const struct reader *rd, const char *line)
         rd->sink(stream ? stream : "stdout", ts, log, json_string_length(json_object_get(j, "log")), rd->data);
 }
 
-/* All entries of the log, oldest first, as lines (the tail is cut from this). */
-static char **read_all_lines(int dirfd, const char *base)
+/* The entries of the rotated files, oldest first (the tail is cut from these and the current file's). */
+static char **read_rotated_lines(int dirfd, const char *base)
 {
         char **lines = xzalloc(sizeof(char *));
         int max = 0;
@@ -70,8 +72,8 @@ static char **read_all_lines(int dirfd, const char *base)
                         break;
                 max = i;
         }
-        for (int i = max; i >= 0; i--) {
-                cleanup_free char *name = i ? xasprintf("%s.%d", base, i) : xstrdup(base);
+        for (int i = max; i >= 1; i--) {
+                cleanup_free char *name = xasprintf("%s.%d", base, i);
                 cleanup_free char *text = NULL;
                 char *save = NULL;
                 if (read_file_at(dirfd, name, &text, NULL, NULL) < 0)
@@ -80,6 +82,30 @@ static char **read_all_lines(int dirfd, const char *base)
                         lines = strv_append(lines, l);
         }
         return lines;
+}
+
+/* The current file's complete lines, read through fd (which follow then goes on reading: nothing written
+ * between the two is lost); an unfinished last line is left in buf (*have bytes). */
+static char **read_current_lines(int fd, char **lines, char *buf, size_t size, size_t *have)
+{
+        for (;;) {
+                ssize_t n = read(fd, buf + *have, size - 1 - *have);
+                char *start = buf, *nl;
+                if (n <= 0)
+                        return lines;
+                *have += (size_t) n;
+                buf[*have] = '\0';
+                while ((nl = memchr(start, '\n', *have - (size_t) (start - buf))) != NULL) {
+                        *nl = '\0';
+                        if (*start != '\0')
+                                lines = strv_append(lines, start);
+                        start = nl + 1;
+                }
+                *have -= (size_t) (start - buf);
+                memmove(buf, start, *have);
+                if (*have == size - 1)
+                        *have = 0; /* a line longer than the buffer is not an entry of ours */
+        }
 }
 
 /* buf holds *have bytes of an unfinished line and then n new ones: emits every complete line and keeps
@@ -104,18 +130,16 @@ static bool is_up(const struct engine_container *c)
         return c->status == ENGINE_RUNNING || c->status == ENGINE_PAUSED || c->status == ENGINE_RESTARTING;
 }
 
-static void follow(struct engine *e, const char *id, int dirfd, const char *base, const struct reader *rd)
+/* Goes on reading fd (owned: closed here) from where the caller stopped, with have bytes of an unfinished
+ * line in buf. */
+static void follow(struct engine *e, const char *id, int dirfd, const char *base, const struct reader *rd, int fd_in,
+                   char *buf, size_t have)
 {
-        cleanup_close int fd = openat(dirfd, base, O_RDONLY | O_CLOEXEC);
-        char buf[65536];
-        size_t have = 0;
+        cleanup_close int fd = fd_in;
         struct stat st, now;
 
-        if (fd < 0)
-                return;
-        lseek(fd, 0, SEEK_END);
         for (;;) {
-                ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+                ssize_t n = read(fd, buf + have, LOG_BUF - 1 - have);
                 if (n > 0) {
                         emit_complete_lines(rd, buf, &have, (size_t) n);
                         continue;
@@ -126,6 +150,7 @@ static void follow(struct engine *e, const char *id, int dirfd, const char *base
                         fd = openat(dirfd, base, O_RDONLY | O_CLOEXEC);
                         if (fd < 0)
                                 return;
+                        have = 0;
                         continue;
                 }
                 {
@@ -137,7 +162,7 @@ static void follow(struct engine *e, const char *id, int dirfd, const char *base
                         }
                         if (!is_up(c)) {
                                 /* One last read: what the monitor wrote before it recorded the exit. */
-                                while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0)
+                                while ((n = read(fd, buf + have, LOG_BUF - 1 - have)) > 0)
                                         emit_complete_lines(rd, buf, &have, (size_t) n);
                                 return;
                         }
@@ -152,7 +177,9 @@ int engine_container_logs(struct engine *e, const char *ref, const struct engine
         cleanup_engine_container struct engine_container *c = NULL;
         cleanup_free char *base = NULL;
         cleanup_strv char **lines = NULL;
-        cleanup_close int dirfd = -1;
+        cleanup_close int dirfd = -1, fd = -1;
+        cleanup_free char *buf = xmalloc(LOG_BUF);
+        size_t have = 0;
         struct reader rd = {.o = opts, .sink = sink, .data = data};
         const char *driver;
         size_t n, first = 0;
@@ -166,13 +193,18 @@ int engine_container_logs(struct engine *e, const char *ref, const struct engine
         if ((dirfd = engine_container_dirfd(e, c->id, err)) < 0)
                 return dirfd;
         base = xasprintf("%s-json.log", c->id);
-        lines = read_all_lines(dirfd, base);
+        /* The current file is opened before the rotated ones are read: a rotation meanwhile renames it to .1,
+         * whose lines then come twice at worst, never not at all. */
+        fd = openat(dirfd, base, O_RDONLY | O_CLOEXEC);
+        lines = read_rotated_lines(dirfd, base);
+        if (fd >= 0)
+                lines = read_current_lines(fd, lines, buf, LOG_BUF, &have);
         n = strv_length(lines);
         if (opts->tail >= 0 && (size_t) opts->tail < n)
                 first = n - (size_t) opts->tail;
         for (size_t i = first; i < n; i++)
                 emit(&rd, lines[i]);
-        if (opts->follow && is_up(c))
-                follow(e, c->id, dirfd, base, &rd);
+        if (opts->follow && is_up(c) && fd >= 0)
+                follow(e, c->id, dirfd, base, &rd, steal_fd(&fd), buf, have);
         return 0;
 }
