@@ -544,6 +544,58 @@ create_sleeping() {
         assert_no_cgroup
 }
 
+# The runtime's handle (observe.c): ps, events --stats, pause and update read and write the container's
+# cgroup under its lock; what they print is what the kernel's files say, also around a pause and a stop.
+@test "ps, events --stats and pause show the kernel's cgroup; a stopped container's stats and update are refused" {
+        local pids_dir procs
+        config_args sh -c 'sleep 1000 & sleep 1000'
+        rt run --detach --bundle "$BUNDLE" "$CID"
+        pids_dir=$(cg_dir pids)
+        wait_for 'test "$(grep -c . "$pids_dir/cgroup.procs")" -eq 2'
+        procs=$(sort -n "$pids_dir/cgroup.procs" | jq -sc .)
+        run rt ps --format json "$CID"
+        [ "$status" -eq 0 ]
+        [ "$(jq -c 'sort' <<< "$output")" = "$procs" ]
+        run rt events --stats "$CID"
+        [ "$status" -eq 0 ]
+        [ "$(jq .data.pids.current <<< "$output")" = "$(cat "$pids_dir/pids.current")" ]
+        rt pause "$CID"
+        if cg_is_v2; then
+                grep -qx 'frozen 1' "$(cg_dir unified)/cgroup.events"
+        else
+                [ "$(cat "$(cg_dir freezer)/freezer.state")" = FROZEN ]
+        fi
+        # A paused container is still listed and measured.
+        run rt ps --format json "$CID"
+        [ "$(jq -c 'sort' <<< "$output")" = "$procs" ]
+        run rt events --stats "$CID"
+        [ "$status" -eq 0 ]
+        run rt pause "$CID"
+        [ "$status" -ne 0 ]
+        assert_one_line_naming "is not running (paused)"
+        rt resume "$CID"
+        # Stopped (the init killed, the record and cgroup still there): ps reads the now empty cgroup;
+        # stats and update are refused with one line; the cgroup is untouched.
+        rt kill "$CID" KILL
+        wait_for 'status_is stopped'
+        wait_for 'test ! -s "$pids_dir/cgroup.procs"'
+        run rt ps --format json "$CID"
+        [ "$status" -eq 0 ]
+        [ "$output" = "[]" ]
+        run rt events --stats "$CID"
+        [ "$status" -ne 0 ]
+        assert_one_line_naming "container $CID is not running"
+        run rt update --pids-limit 7 "$CID"
+        [ "$status" -ne 0 ]
+        assert_one_line_naming "container $CID is not running: cannot update it"
+        [ "$(cat "$pids_dir/pids.max")" != 7 ]
+        rt delete "$CID"
+        [ ! -e "$pids_dir" ]
+        run rt ps "$CID"
+        [ "$status" -ne 0 ]
+        assert_one_line_naming "does not exist"
+}
+
 # bats test_tags=conformance
 @test "events --stats prints one runc stats object from the kernel's counters" {
         config_set ".linux.resources.memory = {\"limit\": $(mib 64)} | .linux.resources.pids = {\"limit\": 40}"
