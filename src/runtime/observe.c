@@ -14,13 +14,34 @@ enum need {
         NEED_STARTED, /* created, running or paused */
 };
 
-/* Locks c (unless the caller holds its lock), checks that its record is still there (delete removes it
- * under the same lock), that it has a cgroup, and that its status is what the operation needs. On success
- * *took tells whether the caller must unlock. */
-static int lock_checked(struct container *c, enum need need, const char *what, bool *took, berth_error *err)
+/* Under the lock: the record is still there (delete removes it under the same lock), the container has a
+ * cgroup, and its status is what the operation needs. */
+static int check_locked(struct container *c, enum need need, const char *what, berth_error *err)
 {
         enum container_status status;
         struct stat st;
+        int r;
+
+        if (!c->recorded)
+                return berth_failf(err, EBUSY, "container %s is still being created", c->id);
+        if (fstatat(c->state_dirfd, "state.json", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno == ENOENT)
+                        return berth_failf(err, ENOENT, "container \"%s\" does not exist", c->id);
+                return berth_fail(err, errno, "stat %s/state.json", c->state_dir);
+        }
+        if (c->cgroup == NULL)
+                return berth_failf(err, ENOENT, "container %s has no cgroup: cannot %s", c->id, what);
+        if ((r = container_status(c, &status, err)) < 0)
+                return r;
+        if (need == NEED_STARTED && status == CONTAINER_STOPPED)
+                return berth_failf(err, EINVAL, "container %s is not running: cannot %s", c->id, what);
+        return 0;
+}
+
+/* Locks c (unless the caller holds its lock) and checks it; on success *took tells whether the caller
+ * must unlock. */
+static int lock_checked(struct container *c, enum need need, const char *what, bool *took, berth_error *err)
+{
         int r;
 
         *took = false;
@@ -29,20 +50,7 @@ static int lock_checked(struct container *c, enum need need, const char *what, b
                         return r;
                 *took = true;
         }
-        if (!c->recorded)
-                r = berth_failf(err, EBUSY, "container %s is still being created", c->id);
-        else if (fstatat(c->state_dirfd, "state.json", &st, AT_SYMLINK_NOFOLLOW) < 0)
-                r = errno == ENOENT ? berth_failf(err, ENOENT, "container \"%s\" does not exist", c->id)
-                                    : berth_fail(err, errno, "stat %s/state.json", c->state_dir);
-        else if (c->cgroup == NULL)
-                r = berth_failf(err, ENOENT, "container %s has no cgroup: cannot %s", c->id, what);
-        else if ((r = container_status(c, &status, err)) < 0)
-                ;
-        else if (need == NEED_STARTED && status == CONTAINER_STOPPED)
-                r = berth_failf(err, EINVAL, "container %s is not running: cannot %s", c->id, what);
-        else
-                r = 0;
-        if (r < 0 && *took) {
+        if ((r = check_locked(c, need, what, err)) < 0 && *took) {
                 container_unlock(c);
                 *took = false;
         }
