@@ -1,7 +1,9 @@
 /* `berth run` / `berth create` flags: the input, split at NUL bytes, is the argument vector after "run".
  * run_flags_parse builds docker's Config and HostConfig; the engine then turns the HostConfig into the OCI
  * linux.resources, devices and rlimits (src/engine/spec_resources.c), which the runtime's
- * cgroup_resources_parse reads back: the whole path from a flag to a cgroup limit.
+ * cgroup_resources_parse reads back: the whole path from a flag to a cgroup limit. Each argument also goes
+ * through the size parser (lib/size.c) with every flag combination: the flags' sizes reach it only after
+ * getopt has matched a size flag.
  *
  * --env-file and --label-file (and getopt's abbreviations of them) are dropped: they name files to read,
  * which a fuzzer would point at /dev/zero or a FIFO; the flags themselves are the untrusted input here. */
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "lib/error.h"
+#include "lib/size.h"
 #include "cli/berth/cli.h"
 #include "cli/berth/cmd_container.h"
 #include "engine/spec_build.h"
@@ -101,7 +104,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         to_oci(f.host_config);
                 run_flags_clear(&f);
         }
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+                int64_t v;
+                for (unsigned flags = 0; flags <= (SIZE_DECIMAL | SIZE_MINUS_ONE); flags++)
+                        size_parse(pieces[i], flags, &v);
                 free(pieces[i]);
+        }
         return 0;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds the seed corpora of tests/fuzz/corpus/<harness>/ (docs/fuzzing.md): the string literals of the unit
 tests that feed each parser, the shared test images' hostile layers and OCI documents, and `berth-runtime
-spec`'s config.json with Docker's seccomp profile. Small by design (a few hundred KB in all): the fuzzer
+spec`'s config.json, and Docker's seccomp profile from tests/helpers/seccomp-driver. Small by design (a few hundred KB in all): the fuzzer
 finds the rest. Run from the repository root:
     tests/fuzz/make-seeds.py [BERTH_IMAGES] [BERTH_RUNTIME]
 Seeds are named by their content's hash, so running it again only adds what is new."""
@@ -90,6 +90,15 @@ if os.access(runtime, os.X_OK):
             add("resources", json.dumps(linux["resources"]))
         if "seccomp" in linux:
             add("seccomp", json.dumps(linux["seccomp"], separators=(",", ":")))
+
+# Docker's default seccomp profile as berth builds it (tests/helpers/seccomp-driver).
+driver = os.path.join(os.path.dirname(runtime), "../../tests/unit/seccomp-driver")
+if os.access(driver, os.X_OK):
+    out = subprocess.run([driver, "default"], capture_output=True).stdout
+    try:
+        add("seccomp", json.dumps(json.loads(out), separators=(",", ":")))
+    except ValueError:
+        pass
 
 # The shared images: hostile layers (tar, end-of-archive zeros dropped) and every small JSON blob (index,
 # manifests, configs).
