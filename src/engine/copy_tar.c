@@ -227,7 +227,6 @@ static int check_stream(int fd, const char *dst, berth_error *err)
 {
         __attribute__((cleanup(read_archive_free))) struct archive *a = NULL;
         struct archive_entry *entry;
-        char buf[TAR_BLOCK];
         int r;
 
         if ((r = open_archive(fd, &a, err)) < 0)
@@ -255,11 +254,16 @@ static int check_stream(int fd, const char *dst, berth_error *err)
                         if (target == NULL)
                                 return berth_failf(err, EINVAL, "tar entry %s: the symlink to %s leads out of %s", name, sym, dst);
                 }
+                /* Read block by block: archive_read_data would give a sparse member's holes back as zeros
+                 * (gigabytes of them for a few KB of tar); a truncated member still fails here. */
                 for (;;) {
-                        la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
-                        if (n == 0)
+                        const void *buf;
+                        size_t len;
+                        la_int64_t offset;
+                        r = archive_read_data_block(a, &buf, &len, &offset);
+                        if (r == ARCHIVE_EOF)
                                 break;
-                        if (n < 0)
+                        if (r < ARCHIVE_WARN)
                                 return tar_fail(a, err, "read tar stream");
                 }
         }
@@ -329,18 +333,27 @@ static int extract_entry(struct archive *a, struct archive_entry *entry, int roo
                 break;
         case AE_IFREG: {
                 cleanup_close int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-                char buf[TAR_BLOCK];
+                int64_t pos = 0, size = archive_entry_size(entry);
                 if (fd < 0)
                         return berth_fail(err, errno, "create %s", name);
+                /* Block by block at their offsets: a sparse member (GNU PAX sparse) keeps its holes. */
                 for (;;) {
-                        la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
-                        if (n == 0)
+                        const void *buf;
+                        size_t len;
+                        la_int64_t offset;
+                        int rr = archive_read_data_block(a, &buf, &len, &offset);
+                        if (rr == ARCHIVE_EOF)
                                 break;
-                        if (n < 0)
+                        if (rr < ARCHIVE_WARN)
                                 return tar_fail(a, err, "read tar stream");
-                        if (write_all(fd, buf, (size_t) n) < 0)
+                        if (offset != pos && lseek(fd, offset, SEEK_SET) < 0)
+                                return berth_fail(err, errno, "seek in %s", name);
+                        if (write_all(fd, buf, len) < 0)
                                 return berth_fail(err, errno, "write %s", name);
+                        pos = offset + (int64_t) len;
                 }
+                if (pos < size && ftruncate(fd, size) < 0)
+                        return berth_fail(err, errno, "extend %s to %lld bytes", name, (long long) size);
                 break;
         }
         case AE_IFLNK:
@@ -392,11 +405,28 @@ static int stage_stream(struct engine *e, int in_fd, int *out, berth_error *err)
         return 0;
 }
 
-int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, const char *dst, berth_error *err)
+int engine_copy_tar_extract(int staged, int rootfd, const char *dst, berth_error *err)
 {
         __attribute__((cleanup(read_archive_free))) struct archive *a = NULL;
-        cleanup_close int rootfd = -1, dfd = -1, staged = -1;
         struct archive_entry *entry;
+        int r;
+
+        if ((r = check_stream(staged, dst, err)) < 0 || (r = open_archive(staged, &a, err)) < 0)
+                return r;
+        for (;;) {
+                r = archive_read_next_header(a, &entry);
+                if (r == ARCHIVE_EOF)
+                        return 0;
+                if (r < ARCHIVE_WARN)
+                        return tar_fail(a, err, "read tar stream");
+                if ((r = extract_entry(a, entry, rootfd, dst, err)) < 0)
+                        return r;
+        }
+}
+
+int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, const char *dst, berth_error *err)
+{
+        cleanup_close int rootfd = -1, dfd = -1, staged = -1;
         bool mounted = false;
         struct stat st;
         int r;
@@ -413,22 +443,9 @@ int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, co
                 r = berth_failf(err, ENOTDIR, "extraction point is not a directory: %s", dst);
                 goto out;
         }
-        if ((r = stage_stream(e, in_fd, &staged, err)) < 0 || (r = check_stream(staged, dst, err)) < 0 ||
-            (r = open_archive(staged, &a, err)) < 0)
+        if ((r = stage_stream(e, in_fd, &staged, err)) < 0)
                 goto out;
-        for (;;) {
-                r = archive_read_next_header(a, &entry);
-                if (r == ARCHIVE_EOF) {
-                        r = 0;
-                        break;
-                }
-                if (r < ARCHIVE_WARN) {
-                        r = tar_fail(a, err, "read tar stream");
-                        break;
-                }
-                if ((r = extract_entry(a, entry, rootfd, dst, err)) < 0)
-                        break;
-        }
+        r = engine_copy_tar_extract(staged, rootfd, dst, err);
 out:
         close_fd(&dfd);
         dfd = -1;

@@ -1,102 +1,20 @@
-/* Layer tars (plain, gzip or zstd, as the stream sniffs them) unpacked into a throwaway root: the layer
- * stream, then layer_unpack as pull and load run it. After each input the harness checks that nothing
- * escaped the root: the directory around it holds only the root and an untouched canary, and the working
- * directory (an empty directory beside the root) is still empty. Any escape aborts (a crash for libFuzzer).
- *
- * File sizes are capped (RLIMIT_FSIZE, SIGXFSZ ignored: writes past it fail with EFBIG, which the unpacker
- * reports as an error): a few KB of zstd can expand to gigabytes of zeros, a disk filler rather than a parser
- * bug, and the bound a caller applies through the registry's blob size. */
-#include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdbool.h>
+/* Layer tars (plain, gzip or zstd, as the stream sniffs them) unpacked into a throwaway root (fuzz_root.h):
+ * the layer stream, then layer_unpack as pull and load run it; after each input, the check that nothing
+ * escaped the root. */
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/error.h"
-#include "image/fsutil.h"
 #include "image/stream.h"
 #include "image/unpack.h"
 #include "fuzz.h"
-
-#define CANARY "berth fuzz canary\n"
-
-static char outer[] = "/tmp/berth-fuzz-unpack-XXXXXX";
-static int outer_fd = -1, root_fd = -1, cwd_fd = -1;
-
-/* At the end of a run (libFuzzer exits normally), the throwaway directories go. */
-static void remove_outer(void)
-{
-        berth_error err = {0};
-
-        fs_remove_tree_at(AT_FDCWD, outer, &err);
-        berth_error_clear(&err);
-}
+#include "fuzz_root.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-        struct rlimit fsize = {.rlim_cur = 16u << 20, .rlim_max = 16u << 20};
-        int fd;
-
         fuzz_quiet_stdio();
-        signal(SIGXFSZ, SIG_IGN);
-        if (setrlimit(RLIMIT_FSIZE, &fsize) < 0 || mkdtemp(outer) == NULL)
-                abort();
-        outer_fd = open(outer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (outer_fd < 0 || mkdirat(outer_fd, "root", 0755) < 0 || mkdirat(outer_fd, "cwd", 0755) < 0)
-                abort();
-        root_fd = openat(outer_fd, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        cwd_fd = openat(outer_fd, "cwd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        fd = openat(outer_fd, "canary", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (root_fd < 0 || cwd_fd < 0 || fd < 0 || write(fd, CANARY, strlen(CANARY)) != (ssize_t) strlen(CANARY))
-                abort();
-        close(fd);
-        if (fchdir(cwd_fd) < 0)
-                abort();
-        atexit(remove_outer);
+        fuzz_root_setup();
         return 0;
-}
-
-/* Names in dir, other than "." and "..", that are not in allowed. */
-static void check_only(int dirfd, const char *const *allowed, const char *what)
-{
-        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        struct dirent *e;
-
-        if (d == NULL)
-                abort();
-        while ((e = readdir(d)) != NULL) {
-                bool ok = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-                for (size_t i = 0; !ok && allowed[i] != NULL; i++)
-                        ok = strcmp(e->d_name, allowed[i]) == 0;
-                if (!ok) {
-                        fprintf(stdout, "escape: %s holds %s\n", what, e->d_name);
-                        dprintf(2, "berth fuzz_unpack: an entry escaped the layer root: %s/%s\n", what, e->d_name);
-                        abort();
-                }
-        }
-        closedir(d);
-}
-
-static void check_nothing_escaped(void)
-{
-        static const char *const around[] = {"root", "cwd", "canary", NULL};
-        static const char *const none[] = {NULL};
-        char buf[64] = {0};
-        struct stat st;
-        int fd = openat(outer_fd, "canary", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-        check_only(outer_fd, around, outer);
-        check_only(cwd_fd, none, "the working directory");
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || read(fd, buf, sizeof(buf) - 1) < 0 ||
-            strcmp(buf, CANARY) != 0) {
-                dprintf(2, "berth fuzz_unpack: the canary beside the layer root changed\n");
-                abort();
-        }
-        close(fd);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -107,8 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct layer_stream *stream = NULL;
         int fd = memfd_create("layer", MFD_CLOEXEC);
 
-        /* libFuzzer installs its own SIGXFSZ handler after LLVMFuzzerInitialize (unless -handle_xfsz=0). */
-        signal(SIGXFSZ, SIG_IGN);
+        fuzz_root_reset();
         if (fd < 0 || (size > 0 && write(fd, data, size) != (ssize_t) size) || lseek(fd, 0, SEEK_SET) < 0)
                 abort();
         if (layer_stream_open(fd, &stream, &err) == 0) {
@@ -120,10 +37,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         berth_error_clear(&err);
         close(fd);
-        check_nothing_escaped();
-        if (fs_empty_dir(root_fd, &err) < 0) {
-                dprintf(2, "berth fuzz_unpack: cannot empty the layer root: %s\n", berth_error_message(&err));
-                abort();
-        }
+        fuzz_root_check();
         return 0;
 }

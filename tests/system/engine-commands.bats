@@ -314,3 +314,17 @@ C /etc/group" ]
         run b run --rm -v empty:/etc:nocopy busybox ls /etc
         [ -z "$(ls "$ROOT/volumes/empty/_data")" ] || [ "$(ls "$ROOT/volumes/empty/_data")" = "$(echo)" ]
 }
+
+@test "cp - with a sparse member (8 GiB, 4 KiB of data) writes it sparse, as pull and load do (found by fuzz_copy_tar)" {
+        sparse=$IMAGES/hostile/tars/sparse-huge.1.tar
+        [ -f "$sparse" ] || skip "no $sparse (make-images.sh)"
+        id=$(b create busybox true)
+        b cp - "$id:/tmp" < "$sparse"
+        # What the container's writable layer holds: the full size, a few blocks on disk, the data at the end.
+        f=$(find "$ROOT" -name sparse-8g -type f | head -1)
+        [ -n "$f" ]
+        [ "$(stat -c %s "$f")" -eq 8589934592 ]
+        [ "$(stat -c %b "$f")" -lt 1024 ]
+        [ "$(tail -c 4096 "$f" | tr -d E | wc -c)" -eq 0 ]
+        [ "$(head -c 4096 "$f" | tr -d '\0' | wc -c)" -eq 0 ]
+}
