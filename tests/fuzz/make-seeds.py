@@ -110,6 +110,7 @@ if os.path.isdir(tars):
         while end >= 512 and data[end - 512:end] == b"\0" * 512:
             end -= 512
         add("unpack", data[:end])
+        add("copy_tar", data[:end])
 for root, _, files in os.walk(images):
     for name in files:
         path = os.path.join(root, name)
