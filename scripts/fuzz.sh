@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
         esac
         shift
 done
-all=(spec seccomp resources manifest unpack copy_tar registry reference run_flags format)
+all=(spec seccomp resources manifest unpack copy_tar registry reference run_flags format changes)
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 
 dir=$top/build-fuzz
@@ -52,7 +52,10 @@ for h in "${harnesses[@]}"; do
         exe=$dir/tests/fuzz/fuzz_$h
         log=$dir/logs/$h.log
         dict=()
-        case $h in spec|seccomp|resources|manifest|registry|format) dict=(-dict="$top/tests/fuzz/json.dict") ;; esac
+        case $h in
+        spec|seccomp|resources|manifest|registry|format) dict=(-dict="$top/tests/fuzz/json.dict") ;;
+        changes) dict=(-dict="$top/tests/fuzz/dockerfile.dict") ;;
+        esac
         maxlen=16384
         limits=(-timeout=1 -rss_limit_mb=512 -malloc_limit_mb=512 -max_len=$maxlen)
         # fuzz_unpack and fuzz_copy_tar cap file sizes themselves (RLIMIT_FSIZE): a write past it is an error, not a crash.

@@ -66,6 +66,11 @@ for name, harness in [("test_runtime_spec.c", "spec"), ("test_seccomp.c", "secco
 for s in c_strings(os.path.join(top, "tests/unit/test_image_reference.c")):
     if 0 < len(s) < 300 and "%" not in s and " " not in s:
         add("reference", s)
+changes = [s for s in c_strings(os.path.join(top, "tests/unit/test_image_changes.c"))
+           if re.match(r"^(CMD|ENTRYPOINT|ENV|LABEL|EXPOSE|VOLUME|WORKDIR|USER|STOPSIGNAL|RUN)( |$)", s, re.I)
+           and s.split(" ")[0] in (s.split(" ")[0].upper(), s.split(" ")[0].lower()) and "%" not in s]
+for i in range(0, len(changes), 4):
+    add("changes", "\n".join(changes[i:i + 4]))
 for s in c_strings(os.path.join(top, "tests/unit/test_registry_parse.c")):
     if s.lower().startswith(("bearer", "basic")):
         add("registry", s + "\0" + '{"token":"t","expires_in":300,"refresh_token":"r"}' + "\0" +
