@@ -33,12 +33,16 @@ void berth_vlog(const struct berth_log *log, enum log_level level, const char *f
 
         if (log == NULL || level > log->level)
                 return;
-        if (log->fd < 0 && !(log->also_stderr && level == LOG_LEVEL_ERROR))
+        /* Without a log file, warnings go to stderr too (as runc's do): they are meant to be seen. */
+        bool to_stderr = log->also_stderr && (level == LOG_LEVEL_ERROR || (level == LOG_LEVEL_WARNING && log->fd < 0));
+
+        if (log->fd < 0 && !to_stderr)
                 return;
         if (vasprintf(&msg, fmt, ap) < 0)
                 return;
-        if (log->also_stderr && level == LOG_LEVEL_ERROR)
-                fprintf(stderr, "%s: %s\n", log->program ? log->program : "berth", msg);
+        if (to_stderr)
+                fprintf(stderr, "%s: %s%s\n", log->program ? log->program : "berth",
+                        level == LOG_LEVEL_WARNING ? "warning: " : "", msg);
         if (log->fd >= 0) {
                 clock_gettime(CLOCK_REALTIME, &now);
                 format_rfc3339_nano(&now, stamp, sizeof(stamp));

@@ -359,10 +359,7 @@ int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, berth_error *e
 int path_ensure_in_root(int rootfd, const char *path, bool directory, mode_t mode, berth_error *err)
 {
         cleanup_free char *clean = path_clean(path);
-        cleanup_free char *dir = NULL;
-        cleanup_close int parent = -1;
-        const char *base;
-        int fd, r;
+        int fd;
 
         fd = openat2_in_root(rootfd, clean, O_PATH, 0);
         if (fd >= 0)
@@ -372,25 +369,46 @@ int path_ensure_in_root(int rootfd, const char *path, bool directory, mode_t mod
         if (directory)
                 return path_mkdir_in_root(rootfd, clean, mode, err);
 
-        base = strrchr(clean, '/');
-        if (base == NULL) {
-                dir = xstrdup(".");
-                base = clean;
-        } else {
-                dir = xstrndup(clean, (size_t) (base - clean));
-                base++;
-                if (dir[0] == '\0') {
-                        free(dir);
-                        dir = xstrdup("/");
+        for (int hops = 0;; hops++) {
+                cleanup_free char *dir = NULL;
+                cleanup_close int parent = -1;
+                char target[PATH_MAX];
+                const char *base = strrchr(clean, '/');
+                ssize_t n;
+                int r;
+
+                if (base == NULL) {
+                        dir = xstrdup(".");
+                        base = clean;
+                } else {
+                        dir = xstrndup(clean, (size_t) (base - clean));
+                        base++;
+                        if (dir[0] == '\0') {
+                                free(dir);
+                                dir = xstrdup("/");
+                        }
                 }
+                parent = path_mkdir_in_root(rootfd, dir, 0755, err);
+                if (parent < 0)
+                        return parent;
+                /* A dangling symlink (an image's /etc/resolv.conf -> /run/...): the file is made where it
+                 * points, resolved inside the root, as runc and crun do. */
+                n = readlinkat(parent, base, target, sizeof(target) - 1);
+                if (n >= 0) {
+                        cleanup_free char *next = NULL;
+                        if (hops >= MAX_SYMLINKS)
+                                return berth_fail(err, ELOOP, "create %s inside the root", path);
+                        target[n] = '\0';
+                        next = target[0] == '/' ? path_clean(target) : xasprintf("%s/%s", dir, target);
+                        free(clean);
+                        clean = path_clean(next);
+                        continue;
+                }
+                r = openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+                if (r < 0 && errno != EEXIST)
+                        return berth_fail(err, errno, "create %s inside the root", path);
+                if (r >= 0)
+                        close(r);
+                return path_open_in_root(rootfd, clean, O_PATH, 0, err);
         }
-        parent = path_mkdir_in_root(rootfd, dir, 0755, err);
-        if (parent < 0)
-                return parent;
-        r = openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
-        if (r < 0 && errno != EEXIST)
-                return berth_fail(err, errno, "create %s inside the root", path);
-        if (r >= 0)
-                close(r);
-        return path_open_in_root(rootfd, clean, O_PATH, 0, err);
 }

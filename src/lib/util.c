@@ -245,6 +245,20 @@ char **strv_append(char **v, const char *s)
         return v;
 }
 
+char **strv_env_set(char **v, const char *kv)
+{
+        const char *eq = strchr(kv, '=');
+        size_t key_len = eq ? (size_t) (eq - kv) : strlen(kv);
+
+        for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+                if (strncmp(v[i], kv, key_len) == 0 && (v[i][key_len] == '=' || v[i][key_len] == '\0')) {
+                        free(v[i]);
+                        v[i] = xstrdup(kv);
+                        return v;
+                }
+        return strv_append(v, kv);
+}
+
 bool strv_contains(char *const *v, const char *s)
 {
         for (size_t i = 0; v != NULL && v[i] != NULL; i++)

@@ -47,6 +47,8 @@ char **strv_dup(char *const *v);
 /* Appends s (copied) and returns the possibly moved vector. */
 char **strv_append(char **v, const char *s);
 bool strv_contains(char *const *v, const char *s);
+/* An environment's KEY=VALUE: replaces the entry of that KEY if there is one, appends it otherwise. */
+char **strv_env_set(char **v, const char *kv);
 
 /* Strict decimal parsing: the whole string, no sign for unsigned, range checked. Return 0 or -EINVAL/-ERANGE. */
 int parse_u64(const char *s, uint64_t *out);

@@ -31,6 +31,38 @@ int capabilities_prepare(const struct spec_capabilities *caps, berth_error *err)
         return 0;
 }
 
+int capabilities_keep_across_setuid(berth_error *err)
+{
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return berth_fail(err, errno, "prctl(PR_SET_KEEPCAPS)");
+        return 0;
+}
+
+int capabilities_raise_sys_admin(berth_error *err)
+{
+        cleanup_cap cap_t c = cap_get_proc();
+        cap_value_t v = CAP_SYS_ADMIN;
+
+        if (c == NULL)
+                return berth_fail(err, errno, "cap_get_proc");
+        if (cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET) < 0 || cap_set_proc(c) < 0)
+                return berth_fail(err, errno, "make CAP_SYS_ADMIN effective to install the seccomp filter");
+        return 0;
+}
+
+int capabilities_drop_all(berth_error *err)
+{
+        cleanup_cap cap_t c = cap_init();
+
+        if (c == NULL)
+                return berth_fail(err, errno, "cap_init");
+        if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+                return berth_fail(err, errno, "prctl(PR_SET_KEEPCAPS, 0)");
+        if (cap_set_proc(c) < 0)
+                return berth_fail(err, errno, "drop every capability");
+        return 0;
+}
+
 static int set_flag(cap_t c, cap_flag_t flag, uint64_t set, int last)
 {
         for (int cap = 0; cap <= last; cap++) {

@@ -23,7 +23,9 @@
 #include "runtime/idmap.h"
 #include "runtime/init.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "runtime/namespaces.h"
+#include "runtime/process.h"
 #include "runtime/seccomp_profile.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -455,6 +457,9 @@ static int load_and_validate(struct creation *c, berth_error *err)
                 return r;
         if ((r = validate_for_create(c->spec, c->ctx, err)) < 0)
                 return r;
+        for (size_t i = 0; c->spec->process.capabilities.unknown && c->spec->process.capabilities.unknown[i]; i++)
+                log_warning(c->ctx->log, "process.capabilities: unknown capability \"%s\" left out",
+                            c->spec->process.capabilities.unknown[i]);
         lx = &c->spec->linux_section;
         if ((r = cgroup_resources_parse(lx->resources, &c->resources, err)) < 0)
                 return berth_error_prefix(err, "config.json: ");
@@ -478,10 +483,13 @@ int container_create(const struct runtime_context *ctx, const struct create_opti
                 .console_fd = -1,
                 .console_peer = -1,
         };
+        int *fd_placeholders = NULL;
         int r;
 
         out->pid = 0;
         out->terminal_master = -1;
+        if ((r = process_reserve_fd_range(opts->preserve_fds, &fd_placeholders, err)) < 0)
+                return r;
         if ((r = load_and_validate(&c, err)) < 0)
                 goto done;
         if (opts->caller_waits && c.two_stages && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
@@ -509,5 +517,6 @@ undo:
         creation_undo(&c);
 done:
         creation_free(&c);
+        process_release_fd_range(fd_placeholders);
         return r;
 }

@@ -145,6 +145,19 @@ static int child_enter_container(const struct exec_job *j, berth_error *err)
 {
         unsigned flags = container_namespace_flags(j->spec, false);
 
+        /* A container without a mount namespace shares ours: its root is the init's chroot, entered here while
+         * we still have the host's CAP_SYS_CHROOT (before any user namespace is joined). */
+        if (!j->spec->linux_section.namespaces[NS_MOUNT].present) {
+                char path[64];
+                cleanup_close int root = -1;
+                snprintf(path, sizeof(path), "/proc/%d/root", (int) j->container->pid);
+                root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (root < 0)
+                        return berth_fail(err, errno, "open %s", path);
+                if (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0)
+                        return berth_fail(err, errno, "chroot into the container's root (%s)", path);
+        }
+
         /* One setns(2) on the pidfd: the kernel joins all of them in the right order, user namespace
          * included. The pid namespace was joined by the parent (it only affects children). */
         if (flags != 0 && setns(j->pidfd, (int) flags) < 0)
@@ -164,10 +177,11 @@ static int install_seccomp(const struct exec_job *j, berth_error *err)
         return r;
 }
 
-static int child_setup(const struct exec_job *j, char **executable, berth_error *err)
+static int child_setup(const struct exec_job *j, char **executable, char ***env, berth_error *err)
 {
         const struct spec_process *p = j->opts->process;
         bool in_userns = j->spec->linux_section.namespaces[NS_USER].present;
+        bool filter_now = j->seccomp != NULL && !p->no_new_privileges;
         int keep[] = {j->sync_child};
         int r;
 
@@ -186,17 +200,25 @@ static int child_setup(const struct exec_job *j, char **executable, berth_error 
             (r = process_set_scheduler(p, err)) < 0 || (r = process_set_io_priority(p, err)) < 0 ||
             (r = process_set_cpu_affinity(p, "initial", err)) < 0)
                 return r;
+        /* HOME from the container's /etc/passwd (our root since the mount namespace was joined). */
+        *env = process_env_with_home(p->env, p->user.uid);
         /* No fd of ours but the sync socket may survive into the container (CVE-2024-21626). */
         if ((r = process_close_fds_from(3 + j->opts->preserve_fds, keep, ARRAY_SIZE(keep), err)) < 0)
                 return r;
-        /* Without no_new_privs the filter must go in while we still hold CAP_SYS_ADMIN (seccomp(2)). */
-        if (j->seccomp != NULL && !p->no_new_privileges && (r = install_seccomp(j, err)) < 0)
-                return r;
         if ((r = capabilities_prepare(&p->capabilities, err)) < 0 ||
+            (filter_now && (r = capabilities_keep_across_setuid(err)) < 0) ||
             (r = process_switch_user(p, !in_userns || process_setgroups_allowed(), err)) < 0)
                 return r;
         if (chdir(p->cwd) < 0)
                 return berth_fail(err, errno, "process.cwd: chdir %s", p->cwd);
+        /* Without no_new_privs the filter needs CAP_SYS_ADMIN (seccomp(2)): as late as that allows, as in
+         * the init, so that a profile denying what the switch of user or chdir need still works. */
+        if (filter_now) {
+                if ((r = capabilities_raise_sys_admin(err)) < 0 || (r = install_seccomp(j, err)) < 0)
+                        return r;
+                if (!p->capabilities.present && p->user.uid != 0 && (r = capabilities_drop_all(err)) < 0)
+                        return r;
+        }
         if ((r = capabilities_apply(&p->capabilities, err)) < 0 ||
             (r = process_find_executable(p, executable, err)) < 0)
                 return r;
@@ -210,7 +232,7 @@ static int child_setup(const struct exec_job *j, char **executable, berth_error 
 static void __attribute__((noreturn)) child_main(const struct exec_job *j)
 {
         berth_error err = {0};
-        char *executable = NULL;
+        char *executable = NULL, **env = NULL;
         sigset_t none;
 
         sigemptyset(&none);
@@ -224,10 +246,10 @@ static void __attribute__((noreturn)) child_main(const struct exec_job *j)
                 berth_fail(&err, errno, "prctl");
                 sync_fail_and_exit(j->sync_child, &err);
         }
-        if (child_setup(j, &executable, &err) < 0)
+        if (child_setup(j, &executable, &env, &err) < 0)
                 sync_fail_and_exit(j->sync_child, &err);
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-        execve(executable, j->opts->process->args, j->opts->process->env);
+        execve(executable, j->opts->process->args, env);
         berth_fail(&err, errno, "exec %s", executable);
         sync_fail_and_exit(j->sync_child, &err);
 }
@@ -319,10 +341,13 @@ int container_exec(const struct runtime_context *ctx, const struct exec_options 
                 .console_fd = -1,
                 .console_peer = -1,
         };
+        int *fd_placeholders = NULL;
         int r;
 
         out->pid = 0;
         out->terminal_master = -1;
+        if ((r = process_reserve_fd_range(opts->preserve_fds, &fd_placeholders, err)) < 0)
+                return r;
         if ((r = prepare(&j, err)) < 0 || (r = spawn(&j, err)) < 0)
                 goto fail;
         if (j.console_peer >= 0) {
@@ -344,6 +369,7 @@ int container_exec(const struct runtime_context *ctx, const struct exec_options 
         }
         out->pid = j.child;
         exec_job_free(&j);
+        process_release_fd_range(fd_placeholders);
         return 0;
 fail:
         if (j.child > 0) {
@@ -356,5 +382,6 @@ fail:
                 out->terminal_master = -1;
         }
         exec_job_free(&j);
+        process_release_fd_range(fd_placeholders);
         return r;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/log.h"
 #include "lib/util.h"
 
 #define HOOK_OUTPUT_KEPT 1024
@@ -20,13 +21,13 @@
 static void __attribute__((noreturn)) exec_hook(const struct spec_hook *h, int stdin_fd, int output_fd)
 {
         char *default_argv[] = {h->path, NULL};
-        char *empty_env[] = {NULL};
 
         if (dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(output_fd, STDOUT_FILENO) < 0 ||
             dup2(output_fd, STDERR_FILENO) < 0)
                 _exit(126);
         close_range(3, ~0u, 0);
-        execve(h->path, h->args && h->args[0] ? h->args : default_argv, h->env ? h->env : empty_env);
+        /* runtime-spec: a hook without env gets the runtime's environment (as runc and crun do). */
+        execve(h->path, h->args && h->args[0] ? h->args : default_argv, h->env ? h->env : environ);
         dprintf(STDERR_FILENO, "exec %s: %s", h->path, strerror(errno));
         _exit(127);
 }
@@ -161,4 +162,15 @@ int hooks_run(const struct spec_hooks *hooks, enum spec_hook_kind kind, const ch
                         return r;
         }
         return 0;
+}
+
+void hooks_run_all(const struct spec_hooks *hooks, enum spec_hook_kind kind, const char *state_json,
+                   const struct berth_log *log)
+{
+        for (size_t i = 0; i < hooks->count[kind]; i++) {
+                berth_error err = {0};
+                if (run_one(&hooks->list[kind][i], spec_hook_kind_name(kind), state_json, &err) < 0)
+                        log_warning(log, "%s", berth_error_message(&err));
+                berth_error_clear(&err);
+        }
 }

@@ -109,20 +109,48 @@ bool idmap_mount_wanted(const struct spec_mount *m)
         return false;
 }
 
+/* A plain bind mount of a container with a user namespace: its source is cloned here, with the runtime's
+ * own access, as runc and crun do: the init, once in its user namespace, may not be able to reach a source
+ * under a directory only the host's root can traverse. A runtime that may not clone mounts (rootless) leaves
+ * it to the init. */
+static int clone_bind_source(const struct spec_mount *m, const char *bundle, int *tree_out, berth_error *err)
+{
+        cleanup_free char *source = NULL;
+        struct mount_options o;
+        int r;
+
+        if ((r = mount_options_parse(m->options, &o, err)) < 0)
+                return r;
+        mount_options_clear(&o);
+        if (o.remount || !(o.bind || (m->type && strcmp(m->type, "bind") == 0)) || m->source == NULL ||
+            m->source[0] == '\0')
+                return 0;
+        source = m->source[0] == '/' ? xstrdup(m->source) : xasprintf("%s/%s", bundle, m->source);
+        *tree_out = open_tree(AT_FDCWD, source,
+                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive_bind ? AT_RECURSIVE : 0));
+        if (*tree_out < 0 && errno != EPERM && errno != ENOSYS)
+                return berth_fail(err, errno, "bind mount source %s", source);
+        return 0;
+}
+
 int idmap_prepare_mounts(const struct runtime_spec *spec, const char *bundle, int **trees_out, berth_error *err)
 {
+        bool new_user = spec->linux_section.namespaces[NS_USER].present;
         int *trees = NULL;
         int r;
 
         for (size_t i = 0; i < spec->n_mounts; i++) {
-                if (!idmap_mount_wanted(&spec->mounts[i]))
+                bool idmapped = idmap_mount_wanted(&spec->mounts[i]);
+                if (!idmapped && !new_user)
                         continue;
                 if (trees == NULL) {
                         trees = xmalloc(spec->n_mounts * sizeof(int));
                         for (size_t j = 0; j < spec->n_mounts; j++)
                                 trees[j] = -1;
                 }
-                if ((r = idmap_one(spec, bundle, i, &trees[i], err)) < 0) {
+                r = idmapped ? idmap_one(spec, bundle, i, &trees[i], err)
+                             : clone_bind_source(&spec->mounts[i], bundle, &trees[i], err);
+                if (r < 0) {
                         idmap_close_mounts(trees, spec->n_mounts);
                         return berth_error_prefix(err, "mounts[%zu] (%s): ", i, spec->mounts[i].destination);
                 }

@@ -13,7 +13,9 @@
 
 bool idmap_mount_wanted(const struct spec_mount *m);
 
-/* One fd per mount (indexed like spec->mounts): a detached idmapped tree, or -1. *trees_out is NULL when
+/* With a user namespace, plain bind mounts are cloned here too (before the init enters it), so that a source
+ * the container's root cannot reach still mounts, as with runc and crun.
+ * One fd per mount (indexed like spec->mounts): a detached (idmapped) tree, or -1. *trees_out is NULL when
  * no mount is idmapped. */
 int idmap_prepare_mounts(const struct runtime_spec *spec, const char *bundle, int **trees_out, berth_error *err);
 void idmap_close_mounts(int *trees, size_t n);

@@ -158,6 +158,13 @@ static int build_rootfs(const struct init_config *ic, int *rootfd, berth_error *
         };
         int r;
 
+        if (!lx->namespaces[NS_MOUNT].present) {
+                /* The runtime's mount namespace: nothing is mounted (validate.c refused what would be). */
+                *rootfd = open(ic->spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (*rootfd < 0)
+                        return berth_fail(err, errno, "open rootfs %s", ic->spec->root_path);
+                return 0;
+        }
         if ((r = rootfs_prepare(ic->spec, rootfd, err)) < 0)
                 return r;
         mc.rootfd = *rootfd;
@@ -281,18 +288,24 @@ static int drop_privileges(const struct init_config *ic, int *listener, berth_er
 {
         const struct spec_process *p = &ic->spec->process;
         bool setgroups_allowed = !ic->in_user_namespace || process_setgroups_allowed();
+        bool filter_now = ic->seccomp != NULL && !p->no_new_privileges;
         int r;
 
-        /* Without no_new_privs the filter must go in while we still hold CAP_SYS_ADMIN (seccomp(2)). */
-        if (ic->seccomp != NULL && !p->no_new_privileges) {
-                if ((r = seccomp_filter_install(ic->seccomp, listener, err)) < 0)
+        if ((r = capabilities_prepare(&p->capabilities, err)) < 0 ||
+            (filter_now && (r = capabilities_keep_across_setuid(err)) < 0) ||
+            (r = process_switch_user(p, setgroups_allowed, err)) < 0 || (r = change_to_cwd(p, err)) < 0)
+                return r;
+        /* Without no_new_privs the filter needs CAP_SYS_ADMIN (seccomp(2)): it goes in as late as that allows,
+         * after the switch of user and the cwd check, so that a profile denying what those steps need
+         * (getcwd, chdir, setgroups...) still works; only setting the capabilities and execve run under it. */
+        if (filter_now) {
+                if ((r = capabilities_raise_sys_admin(err)) < 0 ||
+                    (r = seccomp_filter_install(ic->seccomp, listener, err)) < 0)
+                        return r;
+                if (!p->capabilities.present && p->user.uid != 0 && (r = capabilities_drop_all(err)) < 0)
                         return r;
         }
-        if ((r = capabilities_prepare(&p->capabilities, err)) < 0 ||
-            (r = process_switch_user(p, setgroups_allowed, err)) < 0 || (r = change_to_cwd(p, err)) < 0 ||
-            (r = capabilities_apply(&p->capabilities, err)) < 0)
-                return r;
-        return 0;
+        return capabilities_apply(&p->capabilities, err);
 }
 
 static int wait_for_start(const struct init_config *ic, berth_error *err)
@@ -332,7 +345,7 @@ static int hand_listener_to_parent(const struct init_config *ic, int listener, b
 
 /* ---- the sequence ---- */
 
-static int init_run(const struct init_config *ic, char **executable, pid_t *host_pid, berth_error *err)
+static int init_run(const struct init_config *ic, char **executable, char ***env, pid_t *host_pid, berth_error *err)
 {
         int listener = -1;
         const struct spec_process *p = &ic->spec->process;
@@ -360,10 +373,17 @@ static int init_run(const struct init_config *ic, char **executable, pid_t *host
             (r = run_create_hooks(ic, *host_pid, err)) < 0)
                 return r;
         close(steal_fd(&rootfd));
-        if ((r = rootfs_pivot(ic->spec->root_path, ic->opts->no_pivot, err)) < 0 ||
+        if (ic->spec->linux_section.namespaces[NS_MOUNT].present)
+                r = rootfs_pivot(ic->spec->root_path, ic->opts->no_pivot, err);
+        else
+                r = rootfs_chroot(ic->spec->root_path, err);
+        if (r < 0 ||
             (r = setup_terminal(ic, err)) < 0 || (r = finish_rootfs(ic, err)) < 0 ||
-            (r = set_process_attributes(ic, err)) < 0 || (r = close_runtime_fds(ic, err)) < 0 ||
-            (r = drop_privileges(ic, &listener, err)) < 0)
+            (r = set_process_attributes(ic, err)) < 0 || (r = close_runtime_fds(ic, err)) < 0)
+                goto out;
+        /* HOME from the container's /etc/passwd (now our root), before any filter could deny reading it. */
+        *env = process_env_with_home(p->env, p->user.uid);
+        if ((r = drop_privileges(ic, &listener, err)) < 0)
                 goto out;
         if ((r = process_find_executable(p, executable, err)) < 0)
                 goto out;
@@ -385,6 +405,7 @@ void init_main(const struct init_config *ic)
 {
         const struct spec_process *p = &ic->spec->process;
         cleanup_free char *executable = NULL;
+        cleanup_strv char **env = NULL;
         berth_error err = {0};
         pid_t host_pid = 0;
 
@@ -399,7 +420,7 @@ void init_main(const struct init_config *ic)
                 berth_fail(&err, errno, "prctl(PR_SET_DUMPABLE)");
                 sync_fail_and_exit(ic->sync_fd, &err);
         }
-        if (init_run(ic, &executable, &host_pid, &err) < 0)
+        if (init_run(ic, &executable, &env, &host_pid, &err) < 0)
                 sync_fail_and_exit(ic->sync_fd, &err);
 
         /* Once `create` returns the init must outlive it. */
@@ -418,7 +439,7 @@ void init_main(const struct init_config *ic)
         if (process_set_cpu_affinity(p, "final", &err) < 0)
                 goto fail_after_create;
         close(ic->fifo_fd);
-        execve(executable, p->args, p->env);
+        execve(executable, p->args, env);
         berth_fail(&err, errno, "exec %s", executable);
 fail_after_create:
         /* `create` has returned: the container's stderr is the only place left to say what went wrong. */

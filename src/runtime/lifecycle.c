@@ -76,11 +76,9 @@ int container_start(const struct runtime_context *ctx, const char *id, berth_err
         spec = c->poststart_hooks ? load_saved_spec(c) : NULL;
         if (spec != NULL && spec->hooks.count[HOOK_POSTSTART] > 0) {
                 cleanup_free char *state = init_hook_state(spec, c->id, c->bundle, c->pid, "running");
-                berth_error hook_err = {0};
-                /* runtime-spec: a failing poststart hook is logged; the lifecycle goes on. */
-                if (hooks_run(&spec->hooks, HOOK_POSTSTART, state, &hook_err) < 0)
-                        log_warning(ctx->log, "%s", berth_error_message(&hook_err));
-                berth_error_clear(&hook_err);
+                /* runtime-spec: a failing poststart hook is logged and the next one runs; the
+                 * lifecycle goes on. */
+                hooks_run_all(&spec->hooks, HOOK_POSTSTART, state, ctx->log);
         }
         spec_free(spec);
         return 0;
@@ -230,11 +228,9 @@ int container_delete(const struct runtime_context *ctx, const char *id, bool for
                 goto out;
         if (spec != NULL && spec->hooks.count[HOOK_POSTSTOP] > 0) {
                 cleanup_free char *state = init_hook_state(spec, c->id, c->bundle, 0, "stopped");
-                berth_error hook_err = {0};
-                /* runtime-spec: a failing poststop hook is logged; deletion has happened already. */
-                if (hooks_run(&spec->hooks, HOOK_POSTSTOP, state, &hook_err) < 0)
-                        log_warning(ctx->log, "%s", berth_error_message(&hook_err));
-                berth_error_clear(&hook_err);
+                /* runtime-spec: a failing poststop hook is logged and the next one runs; the
+                 * deletion has happened already. */
+                hooks_run_all(&spec->hooks, HOOK_POSTSTOP, state, ctx->log);
         }
         r = 0;
 out:

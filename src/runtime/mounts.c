@@ -395,11 +395,14 @@ static int mount_idmapped(const struct mount_context *mc, const struct spec_moun
         return mount_set_propagation(tree, o->propagation, m->destination, err);
 }
 
+/* prepared: the source's tree, cloned by the runtime before the init entered its user namespace (idmap.h),
+ * or -1: the init clones it here. */
 static int mount_bind(const struct mount_context *mc, const struct spec_mount *m, const struct mount_options *o,
-                      berth_error *err)
+                      int prepared, berth_error *err)
 {
         cleanup_free char *source = NULL;
-        cleanup_close int target = -1, tree = -1;
+        cleanup_close int target = -1, owned_tree = -1;
+        int tree = prepared;
         struct mount_attr attr = {0};
         bool atime_set;
         uint64_t atime;
@@ -409,15 +412,17 @@ static int mount_bind(const struct mount_context *mc, const struct spec_mount *m
                 return berth_failf(err, EINVAL, "bind mount on %s has no source", m->destination);
         /* runtime-spec: a relative bind source is relative to the bundle. */
         source = m->source[0] == '/' ? xstrdup(m->source) : xasprintf("%s/%s", mc->bundle, m->source);
-        if (stat(source, &st) < 0)
+        if (prepared >= 0 ? fstat(prepared, &st) < 0 : stat(source, &st) < 0)
                 return berth_fail(err, errno, "bind mount source %s", source);
         target = path_ensure_in_root(mc->rootfd, m->destination, S_ISDIR(st.st_mode), S_ISDIR(st.st_mode) ? 0755 : 0644,
                                      err);
         if (target < 0)
                 return target;
 
-        tree = open_tree(AT_FDCWD, source,
-                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->recursive_bind ? AT_RECURSIVE : 0));
+        if (prepared < 0)
+                tree = owned_tree = open_tree(AT_FDCWD, source,
+                                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                                      (o->recursive_bind ? AT_RECURSIVE : 0));
         if (tree < 0 && errno == ENOSYS) {
                 /* Kernels before 5.2: mount(2) on the fd, then a remount for the flags. */
                 char dst[PROC_FD_PATH_MAX];
@@ -569,17 +574,18 @@ int mounts_apply(const struct mount_context *mc, berth_error *err)
                 const struct spec_mount *m = &spec->mounts[i];
                 struct mount_options o;
                 int r = mount_options_parse(m->options, &o, err);
+                int prepared = mc->idmapped_trees != NULL ? mc->idmapped_trees[i] : -1;
 
                 if (r < 0)
                         return berth_error_prefix(err, "mounts[%zu]: ", i);
-                if (mc->idmapped_trees != NULL && mc->idmapped_trees[i] >= 0)
-                        r = mount_idmapped(mc, m, &o, mc->idmapped_trees[i], err);
+                if (prepared >= 0 && (o.idmap || m->n_uid_mappings > 0))
+                        r = mount_idmapped(mc, m, &o, prepared, err);
                 else if (o.idmap || m->n_uid_mappings > 0)
                         r = berth_failf(err, EINVAL, "idmapped mount was not prepared");
                 else if (o.remount)
                         r = mount_remount(mc, m, &o, err);
                 else if (is_bind(m, &o))
-                        r = mount_bind(mc, m, &o, err);
+                        r = mount_bind(mc, m, &o, prepared, err);
                 else
                         r = mount_fs(mc, m, &o, err);
                 mount_options_clear(&o);

@@ -392,3 +392,87 @@ int process_close_fds_from(int from, const int *keep, size_t n_keep, berth_error
 {
         return for_each_fd_from(from, keep, n_keep, true, err);
 }
+
+int process_reserve_fd_range(int preserve_fds, int **out, berth_error *err)
+{
+        int *held = NULL;
+        size_t n = 0;
+
+        *out = NULL;
+        if (preserve_fds <= 0)
+                return 0;
+        for (;;) {
+                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (fd < 0) {
+                        int e = errno;
+                        held = xrealloc(held, (n + 1) * sizeof(int));
+                        held[n] = -1;
+                        process_release_fd_range(held);
+                        return berth_fail(err, e, "--preserve-fds: reserve fds 3..%d", 2 + preserve_fds);
+                }
+                if (fd >= 3 + preserve_fds) {
+                        close(fd);
+                        break;
+                }
+                held = xrealloc(held, (n + 2) * sizeof(int));
+                held[n++] = fd;
+        }
+        if (held != NULL)
+                held[n] = -1;
+        *out = held;
+        return 0;
+}
+
+void process_release_fd_range(int *placeholders)
+{
+        for (size_t i = 0; placeholders != NULL && placeholders[i] >= 0; i++)
+                close(placeholders[i]);
+        free(placeholders);
+}
+
+/* The home directory of uid in the passwd file at fd, or NULL. */
+static char *passwd_home(int fd, uid_t uid)
+{
+        cleanup_fclose FILE *f = fdopen(fd, "r");
+        char line[4096];
+
+        if (f == NULL) {
+                close(fd);
+                return NULL;
+        }
+        while (fgets(line, sizeof(line), f) != NULL) {
+                char *fields[7] = {0}, *p = line;
+                uint64_t value;
+                size_t n = 0;
+
+                line[strcspn(line, "\n")] = '\0';
+                /* strsep, not strtok: empty fields (no password) count. */
+                while (n < ARRAY_SIZE(fields) && (fields[n] = strsep(&p, ":")) != NULL)
+                        n++;
+                if (n < 6 || parse_u64(fields[2], &value) < 0 || value != uid)
+                        continue;
+                return xstrdup(fields[5][0] != '\0' ? fields[5] : "/");
+        }
+        return NULL;
+}
+
+char **process_env_with_home(char *const *env, uid_t uid)
+{
+        char **out = strv_dup(env);
+        cleanup_free char *home = NULL, *entry = NULL;
+        struct stat st;
+        int fd;
+
+        if (env_get(env, "HOME") != NULL)
+                return out;
+        /* O_NONBLOCK and a regular-file check: an image's /etc/passwd could be a fifo or a device. */
+        fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+                close(fd);
+                fd = -1;
+        }
+        if (fd >= 0)
+                home = passwd_home(fd, uid);
+        entry = xasprintf("HOME=%s", home ? home : "/");
+        return strv_append(out, entry);
+}

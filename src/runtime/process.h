@@ -36,3 +36,14 @@ bool process_setgroups_allowed(void);
 int process_cloexec_fds_from(int from, const int *keep, size_t n_keep, berth_error *err);
 /* Closes every fd >= from except those in keep[]. */
 int process_close_fds_from(int from, const int *keep, size_t n_keep, berth_error *err);
+
+/* --preserve-fds N with gaps among fds 3..3+N-1: every free number in that range is taken by a close-on-exec
+ * placeholder (/dev/null), so that what the runtime opens afterwards (its state-dir lock, exec.fifo, cgroup
+ * fds, sync sockets) lands above the range and never passes into the container. The placeholders vanish at
+ * the container's execve; process_release_fd_range closes them in the runtime. *out is NULL when N is 0. */
+int process_reserve_fd_range(int preserve_fds, int **out, berth_error *err);
+void process_release_fd_range(int *placeholders);
+
+/* The process's environment for execve: env as it is, plus HOME when it has none, from the container's
+ * /etc/passwd (read in the current root) for uid, or "/" when uid has no entry (runc's rule). New vector. */
+char **process_env_with_home(char *const *env, uid_t uid);

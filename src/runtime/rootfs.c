@@ -48,8 +48,9 @@ int rootfs_prepare(const struct runtime_spec *spec, int *rootfd_out, berth_error
 
         /* Nothing made in this namespace may propagate back to the host: slave by default (we still see the
          * host's unmounts), or what linux.rootfsPropagation asks for, applied to the whole tree first. A
-         * shared propagation is applied to / after pivot_root instead: pivot_root refuses shared parents. */
-        if (propagation == 0 || (propagation & MS_SHARED))
+         * shared propagation is applied to / after pivot_root instead: pivot_root refuses shared parents.
+         * So is an unbindable one: the rootfs could not be bind-mounted onto itself out of an unbindable tree. */
+        if (propagation == 0 || (propagation & (MS_SHARED | MS_UNBINDABLE)))
                 propagation = MS_SLAVE | MS_REC;
         if (mount(NULL, "/", NULL, propagation | MS_REC, NULL) < 0)
                 return berth_fail(err, errno, "set propagation of / in the container's mount namespace");
@@ -112,6 +113,21 @@ int rootfs_pivot(const char *root_path, bool no_pivot, berth_error *err)
                 return berth_fail(err, errno, "make the old root a slave mount");
         if (umount2(".", MNT_DETACH) < 0)
                 return berth_fail(err, errno, "detach the old root");
+        if (chdir("/") < 0)
+                return berth_fail(err, errno, "chdir / in the container");
+        return 0;
+}
+
+int rootfs_chroot(const char *root_path, berth_error *err)
+{
+        cleanup_close int newroot = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (newroot < 0)
+                return berth_fail(err, errno, "open rootfs %s", root_path);
+        if (fchdir(newroot) < 0)
+                return berth_fail(err, errno, "chdir %s", root_path);
+        if (chroot(".") < 0)
+                return berth_fail(err, errno, "chroot %s", root_path);
         if (chdir("/") < 0)
                 return berth_fail(err, errno, "chdir / in the container");
         return 0;

@@ -13,6 +13,10 @@ int rootfs_prepare(const struct runtime_spec *spec, int *rootfd_out, berth_error
 /* pivot_root into root_path and detach the old root; or MS_MOVE + chroot with no_pivot. */
 int rootfs_pivot(const char *root_path, bool no_pivot, berth_error *err);
 
+/* Without a mount namespace of the container's own (runc's behaviour): chroot into root_path, nothing mounted.
+ * Weaker than pivot_root: a process holding CAP_SYS_CHROOT can leave a chroot. */
+int rootfs_chroot(const char *root_path, berth_error *err);
+
 /* After pivot_root: linux.rootfsPropagation on / (when it asks for shared, this is where it applies). */
 int rootfs_finish_propagation(const struct runtime_spec *spec, berth_error *err);
 

@@ -234,7 +234,8 @@ static int parse_mounts(struct runtime_spec *spec, json_t *doc, berth_error *err
         return 0;
 }
 
-static int parse_capability_set(json_t *caps, const char *where, const char *key, uint64_t *out, berth_error *err)
+static int parse_capability_set(json_t *caps, const char *where, const char *key, uint64_t *out, char ***unknown,
+                                berth_error *err)
 {
         cleanup_strv char **names = NULL;
         int r = json_field_strv(caps, where, key, false, &names, err);
@@ -244,9 +245,12 @@ static int parse_capability_set(json_t *caps, const char *where, const char *key
                 return r;
         for (size_t i = 0; names[i] != NULL; i++) {
                 int cap = spec_capability_from_name(names[i]);
-                if (cap < 0)
-                        return berth_failf(err, EINVAL, "%s.%s[%zu]: unknown capability \"%s\"", where, key, i,
-                                           names[i]);
+                /* runtime-spec 1.1: an unknown capability is logged as a warning (by create), not an error. */
+                if (cap < 0) {
+                        if (!strv_contains(*unknown, names[i]))
+                                *unknown = strv_append(*unknown, names[i]);
+                        continue;
+                }
                 if (last == -2)
                         last = spec_capability_last();
                 /* A capability newer than the running kernel cannot be granted; runc skips those too. */
@@ -369,11 +373,11 @@ int spec_parse_process(json_t *process, const char *where, struct spec_process *
         if (caps != NULL) {
                 struct spec_capabilities *c = &p->capabilities;
                 c->present = true;
-                if ((r = parse_capability_set(caps, w_caps, "bounding", &c->bounding, err)) < 0 ||
-                    (r = parse_capability_set(caps, w_caps, "effective", &c->effective, err)) < 0 ||
-                    (r = parse_capability_set(caps, w_caps, "inheritable", &c->inheritable, err)) < 0 ||
-                    (r = parse_capability_set(caps, w_caps, "permitted", &c->permitted, err)) < 0 ||
-                    (r = parse_capability_set(caps, w_caps, "ambient", &c->ambient, err)) < 0)
+                if ((r = parse_capability_set(caps, w_caps, "bounding", &c->bounding, &c->unknown, err)) < 0 ||
+                    (r = parse_capability_set(caps, w_caps, "effective", &c->effective, &c->unknown, err)) < 0 ||
+                    (r = parse_capability_set(caps, w_caps, "inheritable", &c->inheritable, &c->unknown, err)) < 0 ||
+                    (r = parse_capability_set(caps, w_caps, "permitted", &c->permitted, &c->unknown, err)) < 0 ||
+                    (r = parse_capability_set(caps, w_caps, "ambient", &c->ambient, &c->unknown, err)) < 0)
                         return r;
         }
         if ((r = parse_rlimits(process, where, p, err)) < 0)
@@ -399,6 +403,7 @@ void spec_process_clear(struct spec_process *p)
                 free(p->rlimits[i].name);
         free(p->rlimits);
         free(p->apparmor_profile);
+        strv_free(p->capabilities.unknown);
         free(p->selinux_label);
         memset(p, 0, sizeof(*p));
 }

@@ -55,6 +55,7 @@ struct spec_rlimit {
 struct spec_capabilities {
         bool present; /* process.capabilities given at all */
         uint64_t bounding, effective, inheritable, permitted, ambient; /* bit i = capability i */
+        char **unknown; /* names this build does not know: left out, with a warning at create (spec 1.1) */
 };
 
 struct spec_user {

@@ -109,3 +109,12 @@ EOF
         [ "$status" -eq 0 ]
         [ "$(echo $output)" = "0 1 2 3" ]
 }
+
+# bats test_tags=conformance
+@test "exec --env replaces a variable the process already has" {
+        # The environment as execve gave it, unfiltered by a shell: one TERM, the new value.
+        run bash -c "'$RUNTIME_BIN' --root '$STATE_ROOT' exec --env TERM=berth-term --env NEW=1 '$CID' \
+                cat /proc/self/environ | tr '\\0' '\\n' | grep -E '^(TERM|NEW)=' | sort"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf 'NEW=1\nTERM=berth-term')" ]
+}

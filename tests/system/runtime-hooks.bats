@@ -109,3 +109,34 @@ hook_json() {  # hook_json NAME [extra json fields]
         [ "$status" -eq 0 ]
         [ "$(container_status)" = running ]
 }
+
+# bats test_tags=conformance
+@test "a failing poststart or poststop hook does not stop the next one of its kind" {
+        # runtime-spec lifecycle steps 9 and 13: the failure is logged, the remaining hooks still run.
+        config_set ".hooks = {\"poststart\": [{\"path\": \"$(type -P false)\"}, $(hook_json poststart)],
+                \"poststop\": [{\"path\": \"$(type -P false)\"}, $(hook_json poststop)]}"
+        config_args sleep 1000
+        rt create --bundle "$BUNDLE" "$CID"
+        run rt start "$CID"
+        [ "$status" -eq 0 ]
+        grep -q '^poststart args=poststart x y' "$HOOK_LOG"
+        [ "$(container_status)" = running ]
+        run rt delete --force "$CID"
+        [ "$status" -eq 0 ]
+        grep -q '^poststop args=poststop x y' "$HOOK_LOG"
+        assert_no_state
+}
+
+# bats test_tags=conformance
+@test "a hook without env inherits the runtime's environment" {
+        printf '#!/bin/sh\necho "probe=$BERTH_HOOK_PROBE" >> "%s"\n' "$HOOK_LOG" > "$TEST_DIR/env.sh"
+        chmod +x "$TEST_DIR/env.sh"
+        config_set ".hooks = {\"createRuntime\": [{\"path\": \"$TEST_DIR/env.sh\"}],
+                \"poststart\": [{\"path\": \"$TEST_DIR/env.sh\"}, $(hook_json poststart)]}"
+        config_args sleep 1000
+        BERTH_HOOK_PROBE=from-the-caller rt create --bundle "$BUNDLE" "$CID"
+        BERTH_HOOK_PROBE=from-the-caller rt start "$CID"
+        [ "$(grep -c '^probe=from-the-caller$' "$HOOK_LOG")" -eq 2 ]
+        # A hook with env gets exactly that env, nothing of the runtime's.
+        grep '^poststart ' "$HOOK_LOG" | grep -q 'env=poststart-env'
+}

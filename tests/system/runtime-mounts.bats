@@ -286,3 +286,53 @@ teardown() {
         assert_one_line_naming "only bind mounts can be idmapped"
         assert_no_state
 }
+
+# bats test_tags=conformance
+@test "rootfsPropagation: shared, slave, private and unbindable are each applied to the container's /" {
+        config_args awk '$5 == "/" {print}' /proc/self/mountinfo
+        for p in shared slave private unbindable; do
+                config_set ".linux.rootfsPropagation = \"$p\""
+                run rt run --bundle "$BUNDLE" "$CID-$p"
+                echo "$p: $output"
+                [ "$status" -eq 0 ]
+                case $p in
+                shared) [[ "$output" == *" shared:"* ]] ;;
+                unbindable) [[ "$output" == *" unbindable "* ]] ;;
+                private) [[ "$output" != *" shared:"* && "$output" != *unbindable* ]] ;;
+                esac
+        done
+}
+
+# bats test_tags=conformance
+@test "a mount destination that is a dangling symlink is created at its target inside the rootfs" {
+        echo "nameserver 192.0.2.53" > "$TEST_DIR/resolv.conf"
+        # An image whose /etc/resolv.conf points to a file that does not exist (yet), in a directory that
+        # does not exist either, on the host as in the rootfs.
+        ln -sf "/run/berth-dangling-$$/resolv.conf" "$BUNDLE/rootfs/etc/resolv.conf"
+        config_set ".mounts += [{\"destination\":\"/etc/resolv.conf\",\"type\":\"bind\",\"source\":\"$TEST_DIR/resolv.conf\",\"options\":[\"bind\",\"ro\"]}]"
+        config_args cat /etc/resolv.conf
+        run_container
+        [ "$status" -eq 0 ]
+        [ "$output" = "nameserver 192.0.2.53" ]
+        [ -f "$BUNDLE/rootfs/run/berth-dangling-$$/resolv.conf" ]
+        [ -L "$BUNDLE/rootfs/etc/resolv.conf" ]
+        [ ! -e "/run/berth-dangling-$$" ]
+}
+
+# bats test_tags=conformance
+@test "user namespace: a bind source under a directory the container's root cannot traverse still mounts" {
+        mkdir -p "$TEST_DIR/locked/data"
+        echo reached > "$TEST_DIR/locked/data/file"
+        chmod 000 "$TEST_DIR/locked"
+        chmod 755 "$TEST_DIR"
+        chown -R 100000:100000 "$BUNDLE/rootfs"
+        config_set '.linux.namespaces += [{"type":"user"}] |
+                .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}] |
+                .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]'
+        config_set ".mounts += [{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"$TEST_DIR/locked/data\",\"options\":[\"rbind\",\"ro\"]}]"
+        config_args sh -c 'cat /data/file; cat /proc/self/uid_map'
+        run_container
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = reached ]
+        [ "$(echo ${lines[1]})" = "0 100000 65536" ]
+}

@@ -142,3 +142,42 @@ holder() {
                 case $line in *:/) ;; *) echo "not root: $line"; false ;; esac
         done <<< "$output"
 }
+
+# bats test_tags=conformance
+@test "without a mount namespace the container shares the runtime's, chrooted into its rootfs" {
+        echo inside > "$BUNDLE/rootfs/marker"
+        # Nothing that would mount: without a mount namespace of its own it would land on the host.
+        config_set '.linux.namespaces |= map(select(.type != "mount")) | .mounts = [] |
+                .linux.maskedPaths = [] | .linux.readonlyPaths = [] | del(.linux.rootfsPropagation)'
+        config_args sh -c 'cat /marker > /tmp/seen; exec sleep 1000'
+        rt run --detach --bundle "$BUNDLE" "$CID"
+        pid=$(container_pid)
+        [ "$(ns_of $pid mnt)" = "$(ns_of $$ mnt)" ]
+        [ "$(readlink /proc/$pid/root)" = "$BUNDLE/rootfs" ]
+        for _ in $(seq 50); do [ -s "$BUNDLE/rootfs/tmp/seen" ] && break; sleep 0.1; done
+        [ "$(cat "$BUNDLE/rootfs/tmp/seen")" = inside ]
+        # exec lands in the same root.
+        run rt exec "$CID" cat /marker
+        [ "$status" -eq 0 ]
+        [ "$output" = inside ]
+        assert_no_mounts_of "$BUNDLE"
+}
+
+# bats test_tags=conformance
+@test "a mount namespace given by path is joined, and the rootfs is set up in it" {
+        echo inside > "$BUNDLE/rootfs/marker"
+        unshare --mount --propagation private sleep 1000 &
+        HOLDER_PID=$!
+        for _ in $(seq 100); do
+                [ "$(ns_of $HOLDER_PID mnt 2>/dev/null)" != "$(ns_of $$ mnt)" ] && break
+                sleep 0.02
+        done
+        config_set ".linux.namespaces |= map(if .type == \"mount\" then .path = \"/proc/$HOLDER_PID/ns/mnt\" else . end)"
+        config_args sh -c 'readlink /proc/self/ns/mnt; cat /marker'
+        run_container
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "$(ns_of $HOLDER_PID mnt)" ]
+        [ "${lines[1]}" = inside ]
+        # What the container mounted stayed in the joined namespace.
+        assert_no_mounts_of "$BUNDLE"
+}

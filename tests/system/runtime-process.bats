@@ -172,3 +172,57 @@ status_field() {  # status_field NAME: the value of NAME in the container's /pro
         [[ "$output" == *"/dev/pts/"* ]]
         [[ "$output" == *done* ]]
 }
+
+# bats test_tags=conformance
+@test "an unknown capability is a warning, not an error: the known ones are granted" {
+        config_set '.process.capabilities = {"bounding": ["CAP_NET_RAW", "CAP_BERTH_UNKNOWN"],
+                "effective": ["CAP_NET_RAW", "CAP_BERTH_UNKNOWN"], "permitted": ["CAP_NET_RAW", "CAP_BERTH_UNKNOWN"]}'
+        config_args cat /proc/self/status
+        run_container
+        [ "$status" -eq 0 ]
+        # CAP_NET_RAW is capability 13.
+        [ "$(status_field CapEff)" = 0000000000002000 ]
+        [ "$(status_field CapBnd)" = 0000000000002000 ]
+        berth_only
+        grep -q 'warning: .*unknown capability "CAP_BERTH_UNKNOWN"' <<< "$output"
+}
+
+# bats test_tags=conformance
+@test "linux.sysctl kernel.hostname together with hostname is refused; alone it sets the hostname" {
+        config_set '.hostname = "box" | .linux.sysctl = {"kernel.hostname": "other"}'
+        config_args hostname
+        run_container
+        [ "$status" -ne 0 ]
+        assert_no_state
+        if [ "$OCI_RUNTIME" = berth-runtime ]; then assert_one_line_naming "kernel.hostname"; fi
+        config_set 'del(.hostname)'
+        run rt run --bundle "$BUNDLE" "$CID-b"
+        [ "$status" -eq 0 ]
+        [ "$output" = other ]
+}
+
+# bats test_tags=conformance
+@test "HOME comes from the container's /etc/passwd when process.env has none, for run and exec" {
+        echo 'app:x:1000:1000:app:/home/app:/bin/sh' >> "$BUNDLE/rootfs/etc/passwd"
+        config_set '.process.env = ["PATH=/bin"]'
+        config_args sh -c 'echo "$HOME"'
+        run rt run --bundle "$BUNDLE" "$CID-root"
+        [ "$output" = /root ]
+        config_set '.process.user = {"uid": 1000, "gid": 1000}'
+        run rt run --bundle "$BUNDLE" "$CID-app"
+        [ "$output" = /home/app ]
+        config_set '.process.user = {"uid": 4321, "gid": 4321}'
+        run rt run --bundle "$BUNDLE" "$CID-none"
+        [ "$output" = / ]
+        # A HOME the config gives is kept.
+        config_set '.process.env = ["PATH=/bin", "HOME=/given"]'
+        run rt run --bundle "$BUNDLE" "$CID-given"
+        [ "$output" = /given ]
+        config_set '.process.env = ["PATH=/bin"] | .process.user = {"uid": 0, "gid": 0}'
+        config_args sleep 1000
+        rt run --detach --bundle "$BUNDLE" "$CID"
+        run rt exec --user 1000:1000 "$CID" sh -c 'echo "$HOME"'
+        [ "$output" = /home/app ]
+        run rt exec "$CID" sh -c 'echo "$HOME"'
+        [ "$output" = /root ]
+}

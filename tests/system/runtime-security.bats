@@ -161,3 +161,45 @@ EOF
         ! grep -q "berth-host-secret" /proc/self/mountinfo
         [ -s /etc/passwd ]
 }
+
+# bats test_tags=conformance
+@test "CVE-2024-21626: a seccomp profile denying getcwd, without noNewPrivileges, still runs in process.cwd" {
+        # The cwd check for CVE-2024-21626 must not depend on a syscall the user's filter may deny.
+        config_set '.process.noNewPrivileges = false | .process.cwd = "/etc" |
+                .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                        "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+        config_args sh -c 'head -n1 passwd; pwd -P 2>&1 || echo getcwd-denied'
+        run_container
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "root:x:0:0:root:/root:/bin/sh" ]
+}
+
+# bats test_tags=conformance
+@test "a seccomp profile denying what switching user and cwd need (setgroups, setresuid, chdir...) still works" {
+        config_set '.process.noNewPrivileges = false | .process.cwd = "/etc" |
+                .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [2000]} |
+                .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                        "syscalls": [{"names": ["getcwd", "chdir", "fchdir", "setgroups", "setresuid", "setresgid",
+                                "setuid", "setgid", "umask"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+        config_args sh -c 'head -n1 passwd; id -u; id -G'
+        run_container
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "root:x:0:0:root:/root:/bin/sh" ]
+        [ "${lines[1]}" = 1000 ]
+        [ "${lines[2]}" = "1000 2000" ]
+}
+
+# bats test_tags=conformance
+@test "--preserve-fds with gaps and a large N: no deadlock, the gaps stay closed in the container" {
+        echo three > "$TEST_DIR/f3"
+        echo nine > "$TEST_DIR/f9"
+        config_args sh -c 'cat <&3; cat <&9; exec ls /proc/self/fd'
+        # Only 0-2, 3 and 9 open in the caller: every other fd of 3..102 is a gap the runtime must not fill.
+        run timeout -s KILL 60 bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null
+                exec 3<"$1" 9<"$2"; exec "$3" --root "$4" run --preserve-fds 100 --bundle "$5" "$6"' \
+                _ "$TEST_DIR/f3" "$TEST_DIR/f9" "$RUNTIME_BIN" "$STATE_ROOT" "$BUNDLE" "$CID"
+        [ "$status" -eq 0 ]
+        # ls's own directory fd is the lowest free one: 4.
+        [ "$(echo $output)" = "three nine 0 1 2 3 4 9" ]
+        assert_no_state
+}

@@ -49,7 +49,7 @@ static int build_process_from_flags(struct runtime_context *ctx, const char *id,
         strv_free(p->args);
         p->args = strv_dup(args);
         for (size_t i = 0; f->env && f->env[i]; i++)
-                p->env = strv_append(p->env, f->env[i]);
+                p->env = strv_env_set(p->env, f->env[i]); /* replaces the config's value, as runc */
         if (f->cwd) {
                 free(p->cwd);
                 p->cwd = xstrdup(f->cwd);
