@@ -12,6 +12,8 @@
 struct create_options {
         const char *id;
         const char *bundle;         /* absolute */
+        const char *config_path;    /* crun's --config: NULL for BUNDLE/config.json; relative to the bundle */
+        int listen_fds;             /* systemd socket activation (LISTEN_FDS) passed on: fds 3..3+N-1 */
         const char *pid_file;       /* may be NULL */
         const char *console_socket; /* may be NULL */
         bool no_pivot;

@@ -146,6 +146,9 @@ static int prepare_cgroup(struct creation *c, berth_error *err)
                 .rootless = c->ctx->rootless,
         };
 
+        /* --cgroup-manager disabled (crun): the init stays in the runtime's cgroup, nothing is made. */
+        if (c->ctx->no_cgroup)
+                return 0;
         return cgroup_manager_create(&config, &c->cgroup, err);
 }
 
@@ -453,7 +456,7 @@ static int load_and_validate(struct creation *c, berth_error *err)
         int r;
 
         if ((r = container_id_validate(c->opts->id, err)) < 0 ||
-            (r = spec_load(c->opts->bundle, &c->spec, err)) < 0)
+            (r = spec_load_file(c->opts->bundle, c->opts->config_path, &c->spec, err)) < 0)
                 return r;
         if ((r = validate_for_create(c->spec, c->ctx, err)) < 0)
                 return r;

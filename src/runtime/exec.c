@@ -207,7 +207,8 @@ static int child_setup(const struct exec_job *j, char **executable, char ***env,
                 return r;
         if ((r = capabilities_prepare(&p->capabilities, err)) < 0 ||
             (filter_now && (r = capabilities_keep_across_setuid(err)) < 0) ||
-            (r = process_switch_user(p, !in_userns || process_setgroups_allowed(), err)) < 0)
+            (r = process_switch_user(p, !in_userns || process_setgroups_allowed(),
+                                     process_keep_original_groups(j->spec), err)) < 0)
                 return r;
         if (chdir(p->cwd) < 0)
                 return berth_fail(err, errno, "process.cwd: chdir %s", p->cwd);

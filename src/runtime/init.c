@@ -293,7 +293,8 @@ static int drop_privileges(const struct init_config *ic, int *listener, berth_er
 
         if ((r = capabilities_prepare(&p->capabilities, err)) < 0 ||
             (filter_now && (r = capabilities_keep_across_setuid(err)) < 0) ||
-            (r = process_switch_user(p, setgroups_allowed, err)) < 0 || (r = change_to_cwd(p, err)) < 0)
+            (r = process_switch_user(p, setgroups_allowed, process_keep_original_groups(ic->spec), err)) < 0 ||
+            (r = change_to_cwd(p, err)) < 0)
                 return r;
         /* Without no_new_privs the filter needs CAP_SYS_ADMIN (seccomp(2)): it goes in as late as that allows,
          * after the switch of user and the cwd check, so that a profile denying what those steps need
@@ -383,6 +384,12 @@ static int init_run(const struct init_config *ic, char **executable, char ***env
                 goto out;
         /* HOME from the container's /etc/passwd (now our root), before any filter could deny reading it. */
         *env = process_env_with_home(p->env, p->user.uid);
+        if (ic->opts->listen_fds > 0) {
+                /* systemd socket activation passed on (crun): the fds are 3.., the process is PID 1. */
+                cleanup_free char *count = xasprintf("LISTEN_FDS=%d", ic->opts->listen_fds);
+                *env = strv_env_set(*env, count);
+                *env = strv_env_set(*env, "LISTEN_PID=1");
+        }
         if ((r = drop_privileges(ic, &listener, err)) < 0)
                 goto out;
         if ((r = process_find_executable(p, executable, err)) < 0)

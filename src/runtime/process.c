@@ -234,11 +234,20 @@ bool process_setgroups_allowed(void)
         return strncmp(buf, "deny", 4) != 0;
 }
 
-int process_switch_user(const struct spec_process *p, bool setgroups_allowed, berth_error *err)
+bool process_keep_original_groups(const struct runtime_spec *spec)
+{
+        const char *value = spec_annotation(spec, "run.oci.keep_original_groups");
+
+        return value != NULL && strcmp(value, "1") == 0;
+}
+
+int process_switch_user(const struct spec_process *p, bool setgroups_allowed, bool keep_groups, berth_error *err)
 {
         const struct spec_user *u = &p->user;
 
-        if (setgroups_allowed) {
+        if (keep_groups) {
+                /* crun's annotation: the caller's supplementary groups stay (additionalGids are not added). */
+        } else if (setgroups_allowed) {
                 if (setgroups(u->n_additional_gids, u->additional_gids) < 0)
                         return berth_fail(err, errno, "process.user.additionalGids: setgroups");
         } else if (u->n_additional_gids > 0) {

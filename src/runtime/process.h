@@ -19,8 +19,12 @@ int process_set_cpu_affinity(const struct spec_process *p, const char *which, be
 /* A new session keyring named after the container (runc's default; --no-new-keyring skips it). */
 int process_join_session_keyring(const char *id, berth_error *err);
 
-/* setgroups (unless forbidden in this user namespace and none are asked), setresgid, setresuid, umask. */
-int process_switch_user(const struct spec_process *p, bool setgroups_allowed, berth_error *err);
+/* setgroups (unless forbidden in this user namespace and none are asked), setresgid, setresuid, umask.
+ * keep_groups (crun's run.oci.keep_original_groups=1 annotation): no setgroups at all, the process keeps the
+ * supplementary groups of the runtime's caller. */
+int process_switch_user(const struct spec_process *p, bool setgroups_allowed, bool keep_groups, berth_error *err);
+/* Whether the spec asks for keep_groups. */
+bool process_keep_original_groups(const struct runtime_spec *spec);
 
 /* AppArmor profile / SELinux label for the next execve; refused clearly when the host lacks the LSM. */
 int process_set_exec_labels(const struct spec_process *p, berth_error *err);

@@ -737,9 +737,19 @@ fail:
         return berth_error_prefix(err, "config.json: ");
 }
 
+const char *spec_annotation(const struct runtime_spec *spec, const char *key)
+{
+        return spec->annotations != NULL ? json_string_value(json_object_get(spec->annotations, key)) : NULL;
+}
+
 int spec_load(const char *bundle, struct runtime_spec **out, berth_error *err)
 {
-        cleanup_free char *path = xasprintf("config.json");
+        return spec_load_file(bundle, NULL, out, err);
+}
+
+int spec_load_file(const char *bundle, const char *config_path, struct runtime_spec **out, berth_error *err)
+{
+        const char *path = config_path != NULL ? config_path : "config.json";
         cleanup_free char *text = NULL;
         cleanup_json json_t *doc = NULL;
         cleanup_close int dirfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -748,9 +758,10 @@ int spec_load(const char *bundle, struct runtime_spec **out, berth_error *err)
 
         if (dirfd < 0)
                 return berth_fail(err, errno, "bundle %s", bundle);
+        /* An absolute path is read as it is (openat ignores dirfd); a relative one from the bundle, as crun. */
         if ((r = read_file_at(dirfd, path, &text, &len, err)) < 0)
-                return berth_error_prefix(err, "%s/", bundle);
-        doc = json_load_text("config.json", text, len, err);
+                return path[0] == '/' ? r : berth_error_prefix(err, "%s/", bundle);
+        doc = json_load_text(path, text, len, err);
         if (doc == NULL)
                 return -err->code;
         if ((r = spec_parse(doc, bundle, out, err)) < 0)

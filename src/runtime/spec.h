@@ -173,7 +173,13 @@ struct runtime_spec {
 };
 
 /* Reads BUNDLE/config.json. Errors are prefixed "config.json: " and name the field. */
+/* The value of annotation `key`, or NULL. */
+const char *spec_annotation(const struct runtime_spec *spec, const char *key);
+
 int spec_load(const char *bundle, struct runtime_spec **out, berth_error *err);
+/* The same from another file than BUNDLE/config.json (crun's --config): absolute, or relative to the bundle.
+ * Paths inside it (root.path, relative bind sources) are still relative to the bundle. */
+int spec_load_file(const char *bundle, const char *config_path, struct runtime_spec **out, berth_error *err);
 /* Parses a document already in memory (exec's --process file uses spec_parse_process). */
 int spec_parse(json_t *document, const char *bundle, struct runtime_spec **out, berth_error *err);
 void spec_free(struct runtime_spec *spec);

@@ -18,6 +18,7 @@ struct runtime_context {
         const struct berth_log *log;
         bool debug;
         bool rootless; /* not root in the initial user namespace */
+        bool no_cgroup; /* crun's --cgroup-manager disabled: containers get no cgroup of their own */
 };
 
 enum container_status {

@@ -18,11 +18,32 @@ static void usage(const char *name, bool is_run)
                "  --console-socket PATH  send the pty master there (process.terminal)\n"
                "  --no-pivot             chroot instead of pivot_root (ramdisk roots)\n"
                "  --no-new-keyring       keep the caller's session keyring\n"
-               "  --preserve-fds N       pass fds 3..3+N-1 to the container\n",
+               "  --preserve-fds N       pass fds 3..3+N-1 to the container\n"
+               "  --config, -f FILE      the config instead of BUNDLE/config.json (crun; relative to the bundle)\n",
                name);
         if (is_run)
                 printf("  --detach, -d           do not wait for the container\n"
                        "  --keep                 do not delete the container after it exits\n");
+}
+
+/* systemd socket activation, as crun: when LISTEN_FDS is set for us (LISTEN_PID is our pid, or unset), fds
+ * 3..3+N-1 pass into the container too, where LISTEN_FDS=N and LISTEN_PID=1 say so to the process. */
+static int listen_fds(struct runtime_context *ctx, struct create_flags *f)
+{
+        const char *count = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+        int n = 0, listen_pid = 0;
+
+        if (count == NULL)
+                return 0;
+        if (pid != NULL && (parse_int(pid, &listen_pid) < 0 || listen_pid != (int) getpid()))
+                return 0;
+        if (parse_int(count, &n) < 0 || n < 0 || n > 65536) {
+                cli_usage_error(ctx, "LISTEN_FDS: \"%s\" is not a count of fds", count);
+                return -1;
+        }
+        f->opts.listen_fds = n;
+        f->opts.preserve_fds += n;
+        return 0;
 }
 
 int create_flags_parse(struct runtime_context *ctx, int argc, char **argv, bool is_run, struct create_flags *f)
@@ -37,6 +58,7 @@ int create_flags_parse(struct runtime_context *ctx, int argc, char **argv, bool 
                 {"detach", no_argument, NULL, 'd'},
                 {"keep", no_argument, NULL, 'k'},
                 {"no-subreaper", no_argument, NULL, 'S'},
+                {"config", required_argument, NULL, 'f'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
@@ -45,7 +67,7 @@ int create_flags_parse(struct runtime_context *ctx, int argc, char **argv, bool 
         int opt;
 
         memset(f, 0, sizeof(*f));
-        while ((opt = getopt_long(argc, argv, "+b:dh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+b:df:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'b':
                         bundle = optarg;
@@ -80,6 +102,9 @@ int create_flags_parse(struct runtime_context *ctx, int argc, char **argv, bool 
                         break;
                 case 'S':
                         break;
+                case 'f':
+                        f->opts.config_path = optarg;
+                        break;
                 case 'h':
                         usage(argv[0], is_run);
                         return 1;
@@ -98,7 +123,7 @@ int create_flags_parse(struct runtime_context *ctx, int argc, char **argv, bool 
         }
         f->bundle_abs = xstrdup(resolved);
         f->opts.bundle = f->bundle_abs;
-        return 0;
+        return listen_fds(ctx, f);
 }
 
 void create_flags_free(struct create_flags *f)

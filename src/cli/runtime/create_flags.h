@@ -1,5 +1,5 @@
 /* The flags create and run share (runc's): --bundle, --pid-file, --console-socket, --no-pivot,
- * --no-new-keyring, --preserve-fds, and for run --detach and --keep. */
+ * --no-new-keyring, --preserve-fds, and for run --detach and --keep; crun's --config, and LISTEN_FDS. */
 #pragma once
 
 #include <stdbool.h>

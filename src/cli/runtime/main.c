@@ -71,6 +71,7 @@ static void usage(FILE *out)
                      "  --log-format FORMAT   text or json (default text)\n"
                      "  --debug               log debug messages\n"
                      "  --systemd-cgroup      use systemd to manage cgroups (not supported)\n"
+                     "  --cgroup-manager M    cgroupfs (default), systemd (not supported) or disabled (crun)\n"
                      "  --version, -v         print the version\n");
 }
 
@@ -87,6 +88,7 @@ int main(int argc, char **argv)
                 {"log-format", required_argument, NULL, 'f'},
                 {"debug", no_argument, NULL, 'd'},
                 {"systemd-cgroup", no_argument, NULL, 's'},
+                {"cgroup-manager", required_argument, NULL, 'm'},
                 {"rootless", required_argument, NULL, 'R'},
                 {"criu", required_argument, NULL, 'c'},
                 {"version", no_argument, NULL, 'v'},
@@ -133,6 +135,17 @@ int main(int argc, char **argv)
                         break;
                 case 's':
                         systemd_cgroup = true;
+                        break;
+                case 'm':
+                        /* crun's global option. */
+                        if (strcmp(optarg, "systemd") == 0)
+                                systemd_cgroup = true;
+                        else if (strcmp(optarg, "disabled") == 0)
+                                ctx.no_cgroup = true;
+                        else if (strcmp(optarg, "cgroupfs") != 0)
+                                return cli_usage_error(&ctx, "--cgroup-manager: unknown manager \"%s\" (cgroupfs, "
+                                                             "systemd or disabled)",
+                                                       optarg);
                         break;
                 case 'R':
                 case 'c':
