@@ -33,6 +33,7 @@ need_file "$inc/archive.h" libarchive-dev
 need_file "$inc/$multiarch/curl/curl.h" libcurl4-openssl-dev
 need_file "$inc/sqlite3.h" libsqlite3-dev
 need_file "$inc/libmnl/libmnl.h" libmnl-dev
+need_file "$lib/libnftables.so.1" libnftables1  # berth's nftables table (dlopen'ed; src/network/firewall.c)
 need_file "$inc/zstd.h" libzstd-dev
 need_file "$inc/nettle/sha2.h" nettle-dev       # SHA-256: blobs, layers, the seccomp filter cache
 need_file "$inc/isa-l/igzip_lib.h" libisal-dev # gzip layers: igzip inflates ~5x faster than zlib (src/image/stream.c)

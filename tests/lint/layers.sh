@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the layering of docs/architecture.md: every project header is included by its layer path
 # ("runtime/container.h") and no layer includes a layer above it:
-#   lib < runtime, image < registry < engine < cli
+#   lib < runtime, image < registry < engine < cli;  lib < network < engine
 # (runtime and image are siblings: neither includes the other.) The front ends call the engine's operations
 # and never its database: no file under src/cli includes "engine/db.h" (the engine's records are read
 # through engine/list.h, engine/reconcile.h and the operations' headers). Prints each violation and exits 1.
@@ -16,8 +16,9 @@ allowed() {  # allowed LAYER: the layers LAYER may include
         runtime) echo "lib runtime" ;;
         image) echo "lib image" ;;
         registry) echo "lib image registry" ;;
-        engine) echo "lib runtime image registry engine" ;;
-        cli) echo "lib runtime image registry engine cli" ;;
+        network) echo "lib network" ;;
+        engine) echo "lib runtime image registry network engine" ;;
+        cli) echo "lib runtime image registry network engine cli" ;;
         *) echo "" ;;
         esac
 }
