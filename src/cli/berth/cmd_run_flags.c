@@ -119,6 +119,17 @@ static void usage(bool is_run)
                "The default network is none (bridge networking is not there yet).\n");
 }
 
+/* The words --tls-verify takes (registry_cli.c parse_bool). */
+static bool is_bool_word(const char *s)
+{
+        static const char *const words[] = {"1", "t", "true", "TRUE", "True", "0", "f", "false", "FALSE", "False"};
+
+        for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+                if (strcmp(s, words[i]) == 0)
+                        return true;
+        return false;
+}
+
 static json_t *child_array(json_t *obj, const char *key)
 {
         json_t *a = json_object_get(obj, key);
@@ -492,6 +503,9 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
         case OPT_CREDS:
         case OPT_TLS_VERIFY:
                 /* podman's registry flags, for a pull on run (used by berth-full: run_image.c). */
+                if (c == OPT_TLS_VERIFY && arg != NULL && !is_bool_word(arg))
+                        return cli_flag_error(cli, "invalid argument \"%s\" for \"--tls-verify\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax",
+                                              arg, arg);
                 if (f->n_registry_flags == RUN_REGISTRY_FLAGS_MAX)
                         return cli_flag_error(cli, "too many registry flags");
                 f->registry_flags[f->n_registry_flags].name = c == OPT_AUTHFILE ? "authfile" : c == OPT_CERT_DIR ? "cert-dir"
