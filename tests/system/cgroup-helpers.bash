@@ -75,10 +75,14 @@ make_loop_device() {
 }
 
 # A proportional I/O weight needs BFQ (CONFIG_IOSCHED_BFQ) on cgroup v1, and BFQ or iocost (io.weight) on
-# v2. Loads the bfq module when it is a module; succeeds when the kernel offers what the runtime writes.
+# v2. Loads the bfq module when it is one; succeeds when the kernel offers a file the runtime writes.
 have_io_weight() {
-        if cg_is_v2 && compgen -G "$(cg_mountpoint unified)/*/io.*weight" >/dev/null; then
-                return 0
+        local root
+        if cg_is_v2; then
+                root=$(cg_mountpoint unified)
+                grep -qw io "$root/cgroup.controllers" || return 1
+                # iocost (CONFIG_BLK_CGROUP_IOCOST) gives every cgroup io.weight; its root has io.cost.qos.
+                [ -e "$root/io.cost.qos" ] && return 0
         fi
         grep -qw bfq /sys/block/*/queue/scheduler 2>/dev/null && return 0
         modprobe -q bfq 2>/dev/null && grep -qw bfq /sys/block/*/queue/scheduler 2>/dev/null
