@@ -21,9 +21,20 @@ assert_nothing_created() {
 }
 
 @test "unknown image" {
-        run b run --rm no-such-image echo hi
+        run b run --rm --pull never no-such-image echo hi
         [ "$status" -eq 125 ]
         assert_one_line_naming "No such image: no-such-image"
+        assert_nothing_created
+}
+
+# As docker: the pull on run announces itself, then its failure is one line. The registry is a closed port
+# on 127.0.0.1, so that nothing leaves the machine.
+@test "unknown image that cannot be pulled" {
+        run b run --rm 127.0.0.1:1/no-such-image echo hi
+        [ "$status" -eq 125 ]
+        [ "${lines[0]}" = "Unable to find image '127.0.0.1:1/no-such-image:latest' locally" ]
+        [ "${#lines[@]}" -eq 2 ]
+        [[ "${lines[1]}" == *"127.0.0.1:1"* ]]
         assert_nothing_created
 }
 
