@@ -117,6 +117,18 @@ teardown() {
         [[ "${lines[0]}" == "CONTAINER ID   NAME "*"CPU %"*"MEM USAGE / LIMIT"*"PIDS"* ]]
 }
 
+# CPU % is a rate between two readings of the cgroup's counter: a busy loop under --cpus 0.5 shows
+# something above zero and at most its quota (50% of one CPU, with some slack for the sampling).
+@test "stats: a busy container's CPU % is bounded by its --cpus quota" {
+        b run -d --name spin --cpus 0.5 busybox sh -c 'while :; do :; done' >/dev/null
+        sleep 1
+        run b stats --no-stream --format '{{.CPUPerc}}' spin
+        [ "$status" -eq 0 ]
+        pct=${output%\%}
+        echo "CPU: $output"
+        awk -v p="$pct" 'BEGIN { exit !(p > 5 && p < 65) }'
+}
+
 @test "top lists the container's processes" {
         id=$(b run -d busybox sleep 77)
         run b top "$id"

@@ -1,13 +1,10 @@
-/* berth stats [--no-stream] [--format json|TEMPLATE] [-a] [CONTAINER...]: docker's columns from the cgroup
- * counters. CPU % is docker's: the container's CPU time over the host's in the same interval, times the
- * online CPUs; memory usage leaves out the page cache that can be dropped (inactive_file), as docker does. */
+/* berth stats [--no-stream] [--format json|TEMPLATE] [-a] [CONTAINER...]: docker's columns from the engine's
+ * rounds of two samples (engine/stats.h: CPU %, memory without the droppable page cache, as docker). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -15,81 +12,8 @@
 #include "cli/berth/format.h"
 #include "lib/json.h"
 #include "engine/list.h"
-#include "engine/reconcile.h"
 #include "engine/stats.h"
 #include "lib/util.h"
-
-struct sample {
-        uint64_t cpu, system; /* ns */
-        uint64_t mem, limit, pids, read, write;
-        bool ok;
-};
-
-/* The host's CPU time in ns (first line of /proc/stat), as docker's getSystemCPUUsage. */
-static uint64_t system_cpu(void)
-{
-        cleanup_free char *text = NULL;
-        unsigned long long v[8] = {0};
-
-        if (read_file_at(AT_FDCWD, "/proc/stat", &text, NULL, NULL) < 0 ||
-            sscanf(text, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-                   &v[7]) < 4)
-                return 0;
-        uint64_t ticks = 0;
-        for (int i = 0; i < 8; i++)
-                ticks += v[i];
-        return ticks * (1000000000ULL / (uint64_t) sysconf(_SC_CLK_TCK));
-}
-
-static uint64_t host_memory(void)
-{
-        return (uint64_t) sysconf(_SC_PHYS_PAGES) * (uint64_t) sysconf(_SC_PAGESIZE);
-}
-
-static uint64_t u64(json_t *obj, const char *a, const char *b)
-{
-        json_t *v = json_object_get(obj, a);
-        if (b != NULL)
-                v = json_object_get(v, b);
-        return (uint64_t) json_integer_value(v);
-}
-
-static void take(struct engine *e, const char *id, struct sample *s)
-{
-        cleanup_json json_t *data = NULL;
-        berth_error err = {0};
-        json_t *mem, *raw, *v;
-        size_t i;
-
-        memset(s, 0, sizeof(*s));
-        if (engine_container_cgroup_stats(e, id, &data, &err) < 0) {
-                berth_error_clear(&err);
-                return;
-        }
-        s->ok = true;
-        s->system = system_cpu();
-        s->cpu = u64(json_object_get(data, "cpu"), "usage", "total");
-        mem = json_object_get(data, "memory");
-        raw = json_object_get(mem, "raw");
-        s->mem = u64(mem, "usage", "usage");
-        {
-                uint64_t inactive = json_object_get(raw, "total_inactive_file") ? u64(raw, "total_inactive_file", NULL)
-                                                                                : u64(raw, "inactive_file", NULL);
-                if (inactive < s->mem)
-                        s->mem -= inactive;
-        }
-        s->limit = u64(mem, "usage", "limit");
-        if (s->limit == 0 || s->limit > host_memory())
-                s->limit = host_memory();
-        s->pids = u64(json_object_get(data, "pids"), "current", NULL);
-        json_array_foreach(json_object_get(json_object_get(data, "blkio"), "ioServiceBytesRecursive"), i, v) {
-                const char *op = json_string_value(json_object_get(v, "op")) ?: "";
-                if (strcasecmp(op, "read") == 0)
-                        s->read += (uint64_t) json_integer_value(json_object_get(v, "value"));
-                else if (strcasecmp(op, "write") == 0)
-                        s->write += (uint64_t) json_integer_value(json_object_get(v, "value"));
-        }
-}
 
 /* docker's units.BytesSize: binary units, 4 significant digits. */
 static void binary_size(double bytes, char *buf, size_t size)
@@ -104,22 +28,18 @@ static void binary_size(double bytes, char *buf, size_t size)
         snprintf(buf, size, "%.4g%s", bytes, units[i]);
 }
 
-static json_t *row(const struct engine_container *c, const struct sample *a, const struct sample *b)
+static json_t *row(const struct engine_container *c, const struct engine_stats_sample *b, double cpu_pct)
 {
         char cpu[32], mem[80], memp[32], blk[80], used[32], limit[32], rd[32], wr[32], pids[32];
         cleanup_free char *short_id = xstrndup(c->id, 12);
-        double cpu_pct = 0;
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-        if (b->ok && a->ok && b->system > a->system && b->cpu >= a->cpu)
-                cpu_pct = (double) (b->cpu - a->cpu) / (double) (b->system - a->system) * (double) ncpu * 100.0;
         snprintf(cpu, sizeof(cpu), "%.2f%%", cpu_pct);
-        binary_size((double) b->mem, used, sizeof(used));
-        binary_size((double) b->limit, limit, sizeof(limit));
+        binary_size((double) b->mem_usage, used, sizeof(used));
+        binary_size((double) b->mem_limit, limit, sizeof(limit));
         snprintf(mem, sizeof(mem), "%s / %s", used, limit);
-        snprintf(memp, sizeof(memp), "%.2f%%", b->limit ? (double) b->mem / (double) b->limit * 100.0 : 0.0);
-        format_human_size((double) b->read, rd, sizeof(rd));
-        format_human_size((double) b->write, wr, sizeof(wr));
+        snprintf(memp, sizeof(memp), "%.2f%%", b->mem_limit ? (double) b->mem_usage / (double) b->mem_limit * 100.0 : 0.0);
+        format_human_size((double) b->blk_read, rd, sizeof(rd));
+        format_human_size((double) b->blk_write, wr, sizeof(wr));
         snprintf(blk, sizeof(blk), "%s / %s", rd, wr);
         snprintf(pids, sizeof(pids), "%llu", (unsigned long long) b->pids);
         return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "BlockIO", blk, "CPUPerc", cpu, "Container",
@@ -212,25 +132,19 @@ int cmd_stats(struct berth_cli *cli, int argc, char **argv)
                 return cli_fail(cli, &err);
         }
         for (;;) {
-                struct sample *a = xzalloc((n + 1) * sizeof(*a)), *b = xzalloc((n + 1) * sizeof(*b));
+                cleanup_free struct engine_stats_sample *samples = xzalloc((n + 1) * sizeof(*samples));
+                cleanup_free double *cpu = xzalloc((n + 1) * sizeof(*cpu));
                 cleanup_json json_t *rows = json_array();
-                struct timespec interval = {.tv_sec = 0, .tv_nsec = 500000000};
-                for (size_t i = 0; i < n; i++)
-                        take(e, list[i]->id, &a[i]);
-                /* Two samples: CPU % is a rate. */
-                nanosleep(&interval, NULL);
+                if (engine_containers_stats_round(e, list, n, 500, samples, cpu, &err) < 0) {
+                        engine_container_list_free(list, n);
+                        return cli_fail(cli, &err);
+                }
                 for (size_t i = 0; i < n; i++) {
-                        berth_error e2 = {0};
-                        engine_container_refresh(e, list[i], &e2);
-                        berth_error_clear(&e2);
                         if (!all && optind >= argc && list[i]->status != ENGINE_RUNNING && list[i]->status != ENGINE_PAUSED)
                                 continue;
-                        take(e, list[i]->id, &b[i]);
-                        json_array_append_new(rows, row(list[i], &a[i], &b[i]));
+                        json_array_append_new(rows, row(list[i], &samples[i], cpu[i]));
                 }
                 print_table(rows, &fmt, !no_stream);
-                free(a);
-                free(b);
                 if (no_stream)
                         break;
         }
