@@ -212,6 +212,9 @@ static int child_setup(const struct exec_job *j, char **executable, char ***env,
                 return r;
         if (chdir(p->cwd) < 0)
                 return berth_fail(err, errno, "process.cwd: chdir %s", p->cwd);
+        /* The PATH lookup as the user, from the cwd, before any filter that may deny stat or access. */
+        if ((r = process_find_executable(p, executable, err)) < 0)
+                return r;
         /* Without no_new_privs the filter needs CAP_SYS_ADMIN (seccomp(2)): as late as that allows, as in
          * the init, so that a profile denying what the switch of user or chdir need still works. */
         if (filter_now) {
@@ -220,8 +223,7 @@ static int child_setup(const struct exec_job *j, char **executable, char ***env,
                 if (!p->capabilities.present && p->user.uid != 0 && (r = capabilities_drop_all(err)) < 0)
                         return r;
         }
-        if ((r = capabilities_apply(&p->capabilities, err)) < 0 ||
-            (r = process_find_executable(p, executable, err)) < 0)
+        if ((r = capabilities_apply(&p->capabilities, err)) < 0)
                 return r;
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return berth_fail(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");

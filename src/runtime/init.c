@@ -284,7 +284,7 @@ static int make_cwd(int rootfd, const struct spec_process *p, berth_error *err)
         return fd < 0 ? berth_error_prefix(err, "process.cwd: ") : 0;
 }
 
-static int drop_privileges(const struct init_config *ic, int *listener, berth_error *err)
+static int drop_privileges(const struct init_config *ic, char **executable, int *listener, berth_error *err)
 {
         const struct spec_process *p = &ic->spec->process;
         bool setgroups_allowed = !ic->in_user_namespace || process_setgroups_allowed();
@@ -295,6 +295,10 @@ static int drop_privileges(const struct init_config *ic, int *listener, berth_er
             (filter_now && (r = capabilities_keep_across_setuid(err)) < 0) ||
             (r = process_switch_user(p, setgroups_allowed, process_keep_original_groups(ic->spec), err)) < 0 ||
             (r = change_to_cwd(p, err)) < 0)
+                return r;
+        /* The PATH lookup (stat, access) as the container's user from its cwd, and before any filter: a profile
+         * may deny what it needs (faccessat, newfstatat), as crun allows. */
+        if ((r = process_find_executable(p, executable, err)) < 0)
                 return r;
         /* Without no_new_privs the filter needs CAP_SYS_ADMIN (seccomp(2)): it goes in as late as that allows,
          * after the switch of user and the cwd check, so that a profile denying what those steps need
@@ -390,9 +394,7 @@ static int init_run(const struct init_config *ic, char **executable, char ***env
                 *env = strv_env_set(*env, count);
                 *env = strv_env_set(*env, "LISTEN_PID=1");
         }
-        if ((r = drop_privileges(ic, &listener, err)) < 0)
-                goto out;
-        if ((r = process_find_executable(p, executable, err)) < 0)
+        if ((r = drop_privileges(ic, executable, &listener, err)) < 0)
                 goto out;
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
                 r = berth_fail(err, errno, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");

@@ -190,6 +190,31 @@ EOF
 }
 
 # bats test_tags=conformance
+@test "a seccomp profile denying what the PATH lookup needs (faccessat, stat) still starts and execs by name" {
+        for nnp in false true; do
+                config_set ".process.noNewPrivileges = $nnp | .process.user = {\"uid\": 1000, \"gid\": 1000} |
+                        .linux.seccomp = {\"defaultAction\": \"SCMP_ACT_ALLOW\",
+                                \"syscalls\": [{\"names\": [\"access\", \"faccessat\", \"faccessat2\", \"stat\",
+                                        \"newfstatat\", \"statx\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}"
+                config_args sh -c 'echo started; id -u'
+                run_container
+                echo "noNewPrivileges=$nnp: $output"
+                [ "$status" -eq 0 ]
+                [ "${lines[0]}" = started ]
+                [ "${lines[1]}" = 1000 ]
+                # exec: the same lookup in the joining process, under the container's filter.
+                config_args sleep 30
+                rt create --bundle "$BUNDLE" "$CID"
+                rt start "$CID"
+                run rt exec "$CID" sh -c 'echo exec-ok'
+                echo "exec, noNewPrivileges=$nnp: $output"
+                [ "$status" -eq 0 ]
+                [ "$output" = exec-ok ]
+                rt delete -f "$CID"
+        done
+}
+
+# bats test_tags=conformance
 @test "--preserve-fds with gaps and a large N: no deadlock, the gaps stay closed in the container" {
         echo three > "$TEST_DIR/f3"
         echo nine > "$TEST_DIR/f9"
