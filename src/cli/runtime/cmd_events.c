@@ -93,8 +93,16 @@ static int stream_events(struct container *c, uint64_t interval_ms, berth_error 
                         return 0;
                 }
                 if (now_ms() >= next) {
-                        if ((r = print_stats(c, err)) < 0)
-                                return r;
+                        /* The init may exit between poll and the reading (the stats then refuse a stopped
+                         * container): that is the stream's end, not a failure. */
+                        if ((r = print_stats(c, err)) < 0) {
+                                if (container_init_alive(c))
+                                        return r;
+                                berth_error_clear(err);
+                                if (oom_fd >= 0)
+                                        report_oom(c, &kills);
+                                return 0;
+                        }
                         next += interval_ms;
                         if (next < now_ms())
                                 next = now_ms() + interval_ms;
