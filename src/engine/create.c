@@ -9,6 +9,7 @@
 
 #include "lib/cleanup.h"
 #include "engine/db.h"
+#include "engine/events.h"
 #include "engine/hostconfig.h"
 #include "image/fsutil.h"
 #include "image/imagedb.h"
@@ -192,6 +193,7 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         }
         if (r < 0)
                 goto undo_dir;
+        engine_event_container(e, c, "create", NULL);
         *id_out = steal_pointer(&c->id);
         return 0;
 undo_dir:
@@ -235,6 +237,7 @@ int engine_container_remove_files(struct engine *e, const char *id, bool volumes
                 return r;
         if ((r = store_transaction(e->store, delete_records, &tx, err)) < 0)
                 return r;
+        engine_event_container(e, c, "destroy", NULL);
         if ((r = fs_remove_tree_at(e->containers_fd, id, err)) < 0)
                 return r;
         if (!volumes)

@@ -28,6 +28,7 @@
 
 #include "lib/cleanup.h"
 #include "runtime/container.h"
+#include "engine/events.h"
 #include "engine/copy.h"
 #include "runtime/exe_protect.h"
 #include "engine/db.h"
@@ -330,6 +331,7 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
                 goto out;
         }
         unlinkat(l.dirfd, MONITOR_EXIT_FILE, 0);
+        unlinkat(l.dirfd, ENGINE_DIE_MARKER, 0);
         remove_stale_runtime_state(e, id);
         /* A container removed when it stops keeps nothing that must survive a crash (podman does the same). */
         if ((r = snapshot_mount(e->store, id,
@@ -377,7 +379,8 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         c->error = xstrdup("");
         free(c->started_at);
         c->started_at = engine_now_rfc3339();
-        r = engine_db_update_state(e, c, err);
+        if ((r = engine_db_update_state(e, c, err)) == 0)
+                engine_event_container(e, c, "start", NULL);
 out:
         snapshot_paths_clear(&paths);
         launch_clear(&l);

@@ -18,6 +18,7 @@
 #include "runtime/container.h"
 #include "engine/create.h"
 #include "engine/db.h"
+#include "engine/events.h"
 #include "engine/hostconfig.h"
 #include "engine/monitor/protocol.h"
 #include "image/snapshot.h"
@@ -46,6 +47,14 @@ static void wait_monitor_done(const struct engine_container *c, int timeout_ms)
                 (void) container_wait_pid_gone(c->monitor_pid, c->monitor_start, timeout_ms, NULL);
 }
 
+static void kill_event(struct engine *e, const struct engine_container *c, int sig)
+{
+        char s[16];
+
+        snprintf(s, sizeof(s), "%d", sig);
+        engine_event_container(e, c, "kill", json_pack("{s:s}", "signal", s));
+}
+
 int engine_container_kill(struct engine *e, const char *id, int sig, berth_error *err)
 {
         cleanup_engine_container struct engine_container *c = NULL;
@@ -60,6 +69,8 @@ int engine_container_kill(struct engine *e, const char *id, int sig, berth_error
         if ((r = engine_db_update_state(e, c, err)) < 0)
                 return r;
         r = container_kill(&e->rt, c->id, sig, c->status == ENGINE_PAUSED && sig == SIGKILL, err);
+        if (r == 0 || r == -ESRCH)
+                kill_event(e, c, sig);
         if (r == -ESRCH) {
                 berth_error_clear(err);
                 return 0;
@@ -85,6 +96,7 @@ int engine_container_stop(struct engine *e, const char *id, int timeout, berth_e
                 timeout = json_is_integer(t) ? (int) json_integer_value(t) : 10;
         }
         if (c->status == ENGINE_RUNNING && c->pid > 0) {
+                kill_event(e, c, engine_stop_signal(c));
                 container_kill(&e->rt, c->id, engine_stop_signal(c), false, &ignored);
                 berth_error_clear(&ignored);
                 if (timeout > 0 && container_wait_pid_gone(c->pid, c->pid_start, timeout * 1000, &ignored) == 0)
@@ -92,6 +104,7 @@ int engine_container_stop(struct engine *e, const char *id, int timeout, berth_e
                 berth_error_clear(&ignored);
         }
         /* Past the timeout (or paused, or restarting): SIGKILL to everything in the cgroup (thawed first). */
+        kill_event(e, c, SIGKILL);
         container_kill(&e->rt, c->id, SIGKILL, true, &ignored);
         berth_error_clear(&ignored);
         if (c->pid > 0)
@@ -99,6 +112,7 @@ int engine_container_stop(struct engine *e, const char *id, int timeout, berth_e
         berth_error_clear(&ignored);
 stopped:
         wait_monitor_done(c, 10000);
+        engine_event_container(e, c, "stop", NULL);
         return 0;
 }
 
@@ -107,9 +121,13 @@ int engine_container_restart(struct engine *e, const char *id, int timeout, bert
         bool already = false;
         int r;
 
-        if ((r = engine_container_stop(e, id, timeout, err)) < 0)
+        cleanup_engine_container struct engine_container *c = NULL;
+
+        if ((r = engine_container_stop(e, id, timeout, err)) < 0 || (r = engine_container_start(e, id, NULL, &already, err)) < 0)
                 return r;
-        return engine_container_start(e, id, NULL, &already, err);
+        if (engine_db_get(e, id, &c, NULL) == 0)
+                engine_event_container(e, c, "restart", NULL);
+        return 0;
 }
 
 int engine_container_pause(struct engine *e, const char *id, bool pause, berth_error *err)
@@ -129,7 +147,10 @@ int engine_container_pause(struct engine *e, const char *id, bool pause, berth_e
         if ((r = pause ? container_pause(&e->rt, c->id, err) : container_resume(&e->rt, c->id, err)) < 0)
                 return r;
         c->status = pause ? ENGINE_PAUSED : ENGINE_RUNNING;
-        return engine_db_update_state(e, c, err);
+        if ((r = engine_db_update_state(e, c, err)) < 0)
+                return r;
+        engine_event_container(e, c, pause ? "pause" : "unpause", NULL);
+        return 0;
 }
 
 int engine_container_wait(struct engine *e, const char *id, int *exit_code, berth_error *err)

@@ -9,6 +9,7 @@
 #include "lib/cleanup.h"
 #include "engine/create.h"
 #include "engine/db.h"
+#include "engine/events.h"
 #include "lib/util.h"
 
 static const char *const LEFT[] = {
@@ -91,13 +92,19 @@ char *engine_new_name(unsigned attempt)
 
 int engine_container_rename(struct engine *e, const char *ref, const char *new_name, berth_error *err)
 {
-        cleanup_free char *id = NULL;
+        cleanup_engine_container struct engine_container *c = NULL;
+        cleanup_free char *id = NULL, *old = NULL;
         const char *name = new_name[0] == '/' ? new_name + 1 : new_name;
         int r;
 
         if (!engine_name_is_valid(name))
                 return berth_failf(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
-        if ((r = engine_db_resolve(e, ref, &id, err)) < 0)
+        if ((r = engine_db_resolve(e, ref, &id, err)) < 0 || (r = engine_db_get(e, id, &c, err)) < 0)
                 return r;
-        return engine_db_rename(e, id, name, err);
+        if ((r = engine_db_rename(e, id, name, err)) < 0)
+                return r;
+        old = steal_pointer(&c->name);
+        c->name = xstrdup(name);
+        engine_event_container(e, c, "rename", json_pack("{s:s}", "oldName", old));
+        return 0;
 }

@@ -4,10 +4,13 @@
  * or removes anything (lifecycle.c and launch.c do, on top of this). */
 #include "engine/reconcile.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "engine/db.h"
+#include "engine/events.h"
 #include "engine/monitor/protocol.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
@@ -57,8 +60,28 @@ static void set_string(char **field, const char *value)
         *field = xstrdup(value);
 }
 
+/* The end of one run is folded by whoever sees it first (the monitor's exit command, a client that cleans
+ * up itself, or any command refreshing the record), possibly twice at once: the marker file, made with
+ * O_EXCL and removed at the next start, lets exactly one of them record oom and die. */
+static void record_die_event(struct engine *e, struct engine_container *c)
+{
+        cleanup_free char *path = xasprintf("%s/%s", c->id, ENGINE_DIE_MARKER);
+        int fd = openat(e->containers_fd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        char code[16];
+
+        if (fd < 0)
+                return;
+        close(fd);
+        if (c->oom_killed)
+                engine_event_container(e, c, "oom", NULL);
+        snprintf(code, sizeof(code), "%d", c->exit_code);
+        engine_event_container(e, c, "die", json_pack("{s:s}", "exitCode", code));
+}
+
 void engine_container_fold_exit(struct engine *e, struct engine_container *c, int code, const char *finished)
 {
+        bool was_running = c->status != ENGINE_EXITED && c->status != ENGINE_DEAD && c->status != ENGINE_CREATED;
+
         c->status = ENGINE_EXITED;
         c->exit_code = code;
         c->pid = 0;
@@ -66,6 +89,8 @@ void engine_container_fold_exit(struct engine *e, struct engine_container *c, in
         set_string(&c->finished_at, finished);
         if (!c->oom_killed)
                 c->oom_killed = oom_killed(e, c->id);
+        if (was_running)
+                record_die_event(e, c);
 }
 
 /* A container whose runtime record exists but whose row never heard of it (berth killed between the

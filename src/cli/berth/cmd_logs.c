@@ -18,47 +18,6 @@
 #include "lib/json.h"
 #include "lib/util.h"
 
-/* --since/--until: RFC 3339, a unix time (with fraction), or a duration before now ("10m", "1h30m"). */
-static int parse_time(const char *s, double *out)
-{
-        char *end = NULL;
-        double v = strtod(s, &end);
-        int64_t t;
-
-        if (end != s && *end == '\0') {
-                *out = v;
-                return 0;
-        }
-        if (end != s && isalpha((unsigned char) *end)) {
-                double total = 0;
-                const char *p = s;
-                while (*p) {
-                        double n = strtod(p, &end);
-                        if (end == p)
-                                return -EINVAL;
-                        switch (*end) {
-                        case 's': total += n; break;
-                        case 'm': total += n * 60; break;
-                        case 'h': total += n * 3600; break;
-                        default: return -EINVAL;
-                        }
-                        p = end + 1;
-                }
-                *out = (double) time(NULL) - total;
-                return 0;
-        }
-        t = format_parse_rfc3339(s);
-        if (t < 0)
-                return -EINVAL;
-        *out = (double) t;
-        {
-                const char *dot = strchr(s, '.');
-                if (dot != NULL)
-                        *out += strtod(dot, NULL);
-        }
-        return 0;
-}
-
 struct logs_out {
         bool timestamps;
 };
@@ -100,11 +59,11 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv)
                                 return cli_flag_error(cli, "invalid argument \"%s\" for \"-n, --tail\" flag", optarg);
                         break;
                 case 'S':
-                        if (parse_time(optarg, &o.since) < 0)
+                        if (format_parse_time_arg(optarg, &o.since) < 0)
                                 return cli_flag_error(cli, "invalid value for \"since\": failed to parse value as time or duration: \"%s\"", optarg);
                         break;
                 case 'U':
-                        if (parse_time(optarg, &o.until) < 0)
+                        if (format_parse_time_arg(optarg, &o.until) < 0)
                                 return cli_flag_error(cli, "invalid value for \"until\": failed to parse value as time or duration: \"%s\"", optarg);
                         break;
                 case 'D': break;

@@ -7,6 +7,7 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
 #include "cli/berth/registry_cli.h"
+#include "engine/events.h"
 #include "lib/util.h"
 
 static void usage(void)
@@ -47,6 +48,7 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv)
         struct registry_options o;
         struct registry_pull_result *res = NULL;
         struct progress_display *display = NULL;
+        cleanup_free char *root = NULL;
         bool quiet = false;
         size_t n = 0;
         int c, r;
@@ -75,11 +77,14 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv)
         display = registry_cli_progress(&o, quiet);
         r = registry_pull(store, argv[optind], &o, &res, &n, &err);
         progress_display_free(display);
+        root = xstrdup(store->root);
         store_close(store);
         if (r == -ECANCELED && registry_cli_caught_signal())
                 registry_cli_exit_signal(); /* the store is already as it was */
         if (r < 0)
                 return cli_fail(cli, &err);
+        for (size_t i = 0; i < n; i++)
+                engine_event_image_pull(root, res[i].name);
         print_results(&o, res, n);
         for (size_t i = 0; i < n; i++)
                 registry_pull_result_clear(&res[i]);

@@ -7,7 +7,9 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
 #include "cli/berth/format.h"
+#include "engine/events.h"
 #include "image/gc.h"
+#include "image/imagedb.h"
 
 static void print_report(const struct removal_report *rep, const char *deleted_prefix)
 {
@@ -46,11 +48,16 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv)
                 return cli_fail(cli, &err);
         for (int i = optind; i < argc; i++) {
                 struct removal_report rep = {0};
+                cleanup_free char *id = NULL;
                 berth_error e = {0};
+                if (imagedb_resolve(s, argv[i], &id, NULL, &e) < 0)
+                        berth_error_clear(&e);
                 if (image_remove(s, argv[i], force, &rep, &e) < 0) {
                         fprintf(stderr, "Error: %s\n", berth_error_message(&e));
                         status = CLI_EXIT_ERROR;
                 }
+                if (id != NULL)
+                        engine_event_image_removal(s->root, id, rep.untagged, rep.deleted);
                 print_report(&rep, "Deleted");
                 removal_report_clear(&rep);
                 berth_error_clear(&e);

@@ -5,6 +5,7 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
+#include "engine/events.h"
 #include "image/imagedb.h"
 #include "image/reference.h"
 
@@ -36,5 +37,6 @@ int cmd_tag(struct berth_cli *cli, int argc, char **argv)
         if (cli_open_store(cli, STORE_LOCK_SHARED, &s, &err) < 0 || imagedb_resolve(s, argv[optind], &id, NULL, &err) < 0 ||
             imagedb_tag(s, name, id, &err) < 0)
                 return cli_fail(cli, &err);
+        engine_event_image(s->root, "tag", id, name);
         return 0;
 }

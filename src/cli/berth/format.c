@@ -244,6 +244,7 @@ static int lookup(json_t *obj, const char *path, const char *action, json_t **ou
         cleanup_free char *copy = xstrdup(path);
         json_t *cur = obj;
         char *save = NULL;
+        const char *prev = NULL;
 
         if (strcmp(path, ".") == 0) {
                 *out = obj;
@@ -252,6 +253,18 @@ static int lookup(json_t *obj, const char *path, const char *action, json_t **ou
         if (path[0] != '.')
                 return berth_failf(err, EINVAL, "template: %s: function \"%s\" not defined", action, path);
         for (char *tok = strtok_r(copy + 1, ".", &save); tok != NULL; tok = strtok_r(NULL, ".", &save)) {
+                json_t *parent = cur;
+                /* Go maps (docker's Labels, an event's Actor.Attributes) give "" for a missing key; a missing
+                 * struct field is an error. */
+                if (json_is_object(parent) && json_object_get(parent, tok) == NULL && prev != NULL &&
+                    (strcmp(prev, "Labels") == 0 || strcmp(prev, "Attributes") == 0)) {
+                        static json_t *empty;
+                        if (empty == NULL)
+                                empty = json_string("");
+                        *out = empty;
+                        return 0;
+                }
+                prev = tok;
                 if (!json_is_object(cur) || (cur = json_object_get(cur, tok)) == NULL)
                         return berth_failf(err, EINVAL,
                                            "template: executing \"\" at <%s>: can't evaluate field %s", path, tok);
@@ -347,4 +360,47 @@ char *template_header(const char *tmpl, json_t *headers)
                 p = close + 2;
         }
         return buf;
+}
+
+/* --since/--until: RFC 3339, a unix time (with fraction), or a duration before now ("10m", "1h30m"). */
+int format_parse_time_arg(const char *s, double *out)
+{
+        char *end = NULL;
+        double v = strtod(s, &end);
+        int64_t t;
+
+        if (end != s && *end == '\0') {
+                *out = v;
+                return 0;
+        }
+        if (end != s && isalpha((unsigned char) *end)) {
+                double total = 0;
+                const char *p = s;
+                while (*p) {
+                        double n = strtod(p, &end);
+                        if (end == p)
+                                return -EINVAL;
+                        switch (*end) {
+                        case 's': total += n; break;
+                        case 'm': total += n * 60; break;
+                        case 'h': total += n * 3600; break;
+                        default: return -EINVAL;
+                        }
+                        p = end + 1;
+                }
+                struct timespec now;
+                clock_gettime(CLOCK_REALTIME, &now);
+                *out = (double) now.tv_sec + now.tv_nsec / 1e9 - total;
+                return 0;
+        }
+        t = format_parse_rfc3339(s);
+        if (t < 0)
+                return -EINVAL;
+        *out = (double) t;
+        {
+                const char *dot = strchr(s, '.');
+                if (dot != NULL)
+                        *out += strtod(dot, NULL);
+        }
+        return 0;
 }
