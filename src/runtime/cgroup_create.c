@@ -201,6 +201,15 @@ static int create_leaf_directly(struct cgroup_hierarchy *h, bool is_cpuset, bert
                 cleanup_close int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (pfd < 0)
                         return berth_fail(err, errno, "open cgroup %s", parent);
+                /* A parent another create has just made and not yet given cpus and mems: the walk below
+                 * fills every empty cpuset on the way down. */
+                if (cgroup_v1_cpuset_empty(pfd)) {
+                        close(h->fd);
+                        h->fd = -1;
+                        h->created = 0;
+                        rmdir(h->dir);
+                        return 1;
+                }
                 if ((r = cgroup_v1_init_cpuset(pfd, h->fd, h->dir, err)) < 0)
                         return r;
         }
@@ -262,7 +271,7 @@ static int create_hierarchy_dirs(struct create_state *st, struct cgroup_hierarch
                         break;
                 }
                 /* A new v1 cpuset starts with no cpus and no mems: nothing could run in it. */
-                if (made && is_cpuset && (r = cgroup_v1_init_cpuset(fd, child, cur, err)) < 0)
+                if (is_cpuset && (made || cgroup_v1_cpuset_empty(child)) && (r = cgroup_v1_init_cpuset(fd, child, cur, err)) < 0)
                         break;
                 close(fd);
                 fd = steal_fd(&child);

@@ -256,6 +256,8 @@ int cgroup_v1_apply(struct cgroup_manager *m, const struct cgroup_resources *r, 
 int cgroup_v1_apply_devices(struct cgroup_hierarchy *h, const struct cgroup_device_rule *rules, size_t n,
                             berth_error *err);
 int cgroup_v1_init_cpuset(int parent_fd, int child_fd, const char *child_path, berth_error *err);
+/* Whether a v1 cpuset has no cpus or no mems yet (nothing could run in it). */
+bool cgroup_v1_cpuset_empty(int fd);
 int cgroup_v1_freeze(struct cgroup_hierarchy *h, bool frozen, berth_error *err);
 int cgroup_v1_stats(struct cgroup_manager *m, json_t *data, berth_error *err);
 int cgroup_v1_oom_fd(struct cgroup_manager *m, struct cgroup_hierarchy *h, berth_error *err);

@@ -195,6 +195,14 @@ static int set_cpu(struct cgroup_hierarchy *h, const struct cgroup_resources *r,
         return 0;
 }
 
+bool cgroup_v1_cpuset_empty(int fd)
+{
+        cleanup_free char *cpus = NULL, *mems = NULL;
+
+        return read_file_at(fd, "cpuset.cpus", &cpus, NULL, NULL) < 0 || read_file_at(fd, "cpuset.mems", &mems, NULL, NULL) < 0 ||
+               strcspn(cpus, "\n") == 0 || strcspn(mems, "\n") == 0;
+}
+
 int cgroup_v1_init_cpuset(int parent_fd, int child_fd, const char *child_path, berth_error *err)
 {
         static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
