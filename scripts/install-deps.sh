@@ -45,6 +45,9 @@ if [ -n "$want_tests" ]; then
         need_cmd jq jq
         need_cmd ip iproute2
         need_cmd unshare util-linux
+        need_cmd nsenter util-linux
+        need_cmd nft nftables          # network.bats reads berth's table as the kernel has it
+        need_file "$inc/nftables/libnftables.h" libnftables-dev  # the API firewall.c dlopens (reference)
         need_cmd setfattr attr
         need_cmd setcap libcap2-bin
         need_cmd python3 python3

@@ -11,6 +11,7 @@
 #include "engine/db.h"
 #include "engine/events.h"
 #include "engine/hostconfig.h"
+#include "engine/network.h"
 #include "image/fsutil.h"
 #include "image/imagedb.h"
 #include "lib/json.h"
@@ -104,6 +105,16 @@ static int merge_image_config(struct engine *e, const char *image_id, const char
         }
         for (char **v = ic.volumes; v && *v; v++)
                 json_object_set_new(volumes, *v, json_object());
+        /* The image's EXPOSE: published with -P (docker adds them to the container's ExposedPorts). */
+        for (char **p = ic.exposed_ports; p && *p; p++) {
+                json_t *exposed = json_object_get(config, "ExposedPorts");
+                if (!json_is_object(exposed)) {
+                        exposed = json_object();
+                        json_object_set_new(config, "ExposedPorts", exposed);
+                }
+                if (json_object_get(exposed, *p) == NULL)
+                        json_object_set_new(exposed, *p, json_object());
+        }
         s = json_string_value(json_object_get(config, "Hostname"));
         if (s == NULL || *s == '\0') {
                 cleanup_free char *h = xstrndup(id, 12);
@@ -174,6 +185,10 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         c->created = engine_now_rfc3339();
         c->config = json_deep_copy(req->config ? req->config : json_object());
         c->host_config = json_deep_copy(req->host_config ? req->host_config : json_object());
+        /* docker's "default" network is the bridge (or none: BERTH_DEFAULT_NETWORK=none, dockerd's --bridge=none). */
+        json_object_set_new(c->host_config, "NetworkMode",
+                            json_string(engine_network_mode_default(
+                                    json_string_value(json_object_get(c->host_config, "NetworkMode")))));
         c->status = ENGINE_CREATED;
         if ((r = merge_image_config(e, c->image_id, req->image, c->id, c->config, err)) < 0 ||
             (r = engine_resolve_mounts(e, c->id, c->config, c->host_config, &c->mounts, err)) < 0)

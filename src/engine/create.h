@@ -31,5 +31,9 @@ int engine_container_rename(struct engine *e, const char *ref, const char *new_n
 
 /* etcfiles.c: ROOT/containers/ID/{hostname,hosts,resolv.conf} as docker writes them. */
 int engine_write_etc_files(int dirfd, const json_t *config, const json_t *host_config, berth_error *err);
+/* The hosts file again, with the container's address (ip, NULL: none) and --add-host's host-gateway as the
+ * network's gateway (NULL: such entries are left out). */
+int engine_write_hosts(int dirfd, const json_t *config, const json_t *host_config, const char *ip, const char *gateway,
+                       berth_error *err);
 
 #include "engine/volumes.h"

@@ -9,7 +9,7 @@
 #include "lib/json.h"
 #include "lib/util.h"
 
-/* Version 1 of the engine's schema (meta 'engine_schema'). Names are unique among containers; a volume in
+/* Version 2 of the engine's schema (meta 'engine_schema'). Names are unique among containers; a volume in
  * use cannot be removed (RESTRICT), and a container's rows go with it (CASCADE). */
 static const char ENGINE_SCHEMA[] =
         "CREATE UNIQUE INDEX IF NOT EXISTS containers_name ON containers(name);"
@@ -33,7 +33,18 @@ static const char ENGINE_SCHEMA[] =
         "  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
         "  volume TEXT NOT NULL REFERENCES volumes(name) ON DELETE RESTRICT,"
         "  destination TEXT NOT NULL, PRIMARY KEY(container_id, destination));"
-        "CREATE INDEX IF NOT EXISTS container_volumes_volume ON container_volumes(volume);";
+        "CREATE INDEX IF NOT EXISTS container_volumes_volume ON container_volumes(volume);"
+        /* Version 2: networks and their leases (engine/network.c). A lease is not deleted with its container's
+         * row: releasing it removes firewall elements, which network.c does before deleting the row. */
+        "CREATE TABLE IF NOT EXISTS networks("
+        "  name TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, bridge TEXT NOT NULL UNIQUE,"
+        "  subnet TEXT NOT NULL, gateway TEXT NOT NULL, created TEXT NOT NULL,"
+        "  internal INTEGER NOT NULL DEFAULT 0, labels TEXT NOT NULL DEFAULT '{}', options TEXT NOT NULL DEFAULT '{}');"
+        "CREATE TABLE IF NOT EXISTS network_leases("
+        "  network TEXT NOT NULL REFERENCES networks(name) ON DELETE RESTRICT,"
+        "  ip TEXT NOT NULL, container_id TEXT NOT NULL, mac TEXT NOT NULL, veth TEXT NOT NULL,"
+        "  ports TEXT NOT NULL DEFAULT '{}', PRIMARY KEY(network, ip), UNIQUE(network, container_id));"
+        "CREATE INDEX IF NOT EXISTS network_leases_container ON network_leases(container_id);";
 
 int engine_db_init(struct engine *e, berth_error *err)
 {
@@ -43,14 +54,14 @@ int engine_db_init(struct engine *e, berth_error *err)
         {
                 /* A store that has the engine's tables is only read here (no write lock for `ps`). */
                 cleanup_stmt sqlite3_stmt *st = NULL;
-                if (store_prepare(s, "SELECT 1 FROM meta WHERE key = 'engine_schema'", &st, NULL) == 0 &&
+                if (store_prepare(s, "SELECT 1 FROM meta WHERE key = 'engine_schema' AND value = '2'", &st, NULL) == 0 &&
                     sqlite3_step(st) == SQLITE_ROW)
                         return 0;
         }
         if ((r = store_exec(s, "BEGIN IMMEDIATE", err)) < 0)
                 return r;
         if ((r = store_exec(s, ENGINE_SCHEMA, err)) < 0 ||
-            (r = store_exec(s, "INSERT OR IGNORE INTO meta(key, value) VALUES('engine_schema', '1')", err)) < 0) {
+            (r = store_exec(s, "INSERT OR REPLACE INTO meta(key, value) VALUES('engine_schema', '2')", err)) < 0) {
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 return r;
         }

@@ -33,6 +33,7 @@ struct engine {
         char *monitor_exe; /* berth-monitor */
         char *launch_exe;  /* berth-launch: creates the container, becomes the monitor */
         char *init_exe;    /* berth-init (--init) */
+        char *net_exe;     /* berth-net: bridge networking (veth, addresses, berth's nftables table) */
         char *root_arg;    /* the --root berth was given, or NULL */
 };
 

@@ -32,7 +32,9 @@ static bool is_network_host(const json_t *hc)
         return mode != NULL && strcmp(mode, "host") == 0;
 }
 
-static char *hosts_file(const json_t *hc)
+/* docker's hosts file: the defaults (or the host's own), --add-host's entries (host-gateway: the bridge's
+ * gateway), then the container's own address and hostname when it has one (libnetwork's sandbox appends it). */
+static char *hosts_file(const json_t *config, const json_t *hc, const char *ip, const char *gateway)
 {
         char *buf = NULL;
         size_t len = 0, i;
@@ -54,7 +56,17 @@ static char *hosts_file(const json_t *hc)
                 const char *colon = s ? strchr(s, ':') : NULL;
                 if (colon == NULL)
                         continue;
-                cleanup_free char *line = xasprintf("%s\t%.*s\n", colon + 1, (int) (colon - s), s);
+                const char *addr = colon + 1;
+                if (strcmp(addr, "host-gateway") == 0)
+                        addr = gateway ? gateway : "";
+                if (*addr == '\0')
+                        continue;
+                cleanup_free char *line = xasprintf("%s\t%.*s\n", addr, (int) (colon - s), s);
+                append(&buf, &len, line);
+        }
+        if (ip != NULL) {
+                const char *name = json_string_value(json_object_get(config, "Hostname"));
+                cleanup_free char *line = xasprintf("%s\t%s\n", ip, name ? name : "");
                 append(&buf, &len, line);
         }
         return buf;
@@ -110,7 +122,7 @@ int engine_write_etc_files(int dirfd, const json_t *config, const json_t *hc, be
 {
         const char *name = json_string_value(json_object_get(config, "Hostname"));
         cleanup_free char *hostname = xasprintf("%s\n", name ? name : "");
-        cleanup_free char *hosts = hosts_file(hc), *resolv = resolv_conf(hc);
+        cleanup_free char *hosts = hosts_file(config, hc, NULL, NULL), *resolv = resolv_conf(hc);
         int r;
 
         if ((r = write_file_atomic_at(dirfd, "hostname", hostname, strlen(hostname), 0644, false, err)) < 0 ||
@@ -118,4 +130,12 @@ int engine_write_etc_files(int dirfd, const json_t *config, const json_t *hc, be
             (r = write_file_atomic_at(dirfd, "resolv.conf", resolv, strlen(resolv), 0644, false, err)) < 0)
                 return r;
         return 0;
+}
+
+int engine_write_hosts(int dirfd, const json_t *config, const json_t *hc, const char *ip, const char *gateway,
+                       berth_error *err)
+{
+        cleanup_free char *hosts = hosts_file(config, hc, ip, gateway);
+
+        return write_file_atomic_at(dirfd, "hosts", hosts, strlen(hosts), 0644, false, err);
 }

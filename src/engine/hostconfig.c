@@ -145,9 +145,13 @@ static int check_modes(const json_t *hc, berth_error *err)
                 return berth_failf(err, EINVAL, "invalid %s mode: %s", ns[k].word, s);
         }
         s = string_of(hc, "NetworkMode");
-        if (s != NULL && *s != '\0' && strcmp(s, "none") != 0 && strcmp(s, "host") != 0 && !str_has_prefix(s, "container:"))
-                return berth_failf(err, EINVAL, "network %s not found: berth has the networks none and host (bridge "
-                                                "networking is not implemented yet)", s);
+        if (s != NULL && *s != '\0' && strcmp(s, "none") != 0 && strcmp(s, "host") != 0 && !str_has_prefix(s, "container:") &&
+            strcmp(s, "bridge") != 0 && strcmp(s, "default") != 0)
+                return berth_failf(err, EINVAL, "network %s not found", s);
+        /* docker: ports are published on a bridge network; with --network host they are the host's already. */
+        if (json_object_size(json_object_get(hc, "PortBindings")) > 0 && s != NULL &&
+            (strcmp(s, "none") == 0 || str_has_prefix(s, "container:")))
+                return berth_failf(err, EINVAL, "conflicting options: port publishing and the container type network mode");
         s = string_of(hc, "UsernsMode");
         if (s != NULL && strcmp(s, "host") != 0 && strcmp(s, "remap") != 0 && *s != '\0')
                 return berth_failf(err, EINVAL, "invalid USER mode: %s (host or remap)", s);

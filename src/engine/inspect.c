@@ -8,6 +8,7 @@
 
 #include "engine/list.h"
 #include "lib/cleanup.h"
+#include "engine/network.h"
 #include "lib/json.h"
 #include "lib/util.h"
 
@@ -58,7 +59,7 @@ json_t *engine_container_inspect_json(struct engine *e, const struct engine_cont
         cleanup_free char *hosts = xasprintf("%s/hosts", dir), *log = xasprintf("%s/%s-json.log", dir, c->id);
         cleanup_free char *name = xasprintf("/%s", c->name);
         json_t *args = json_array(), *v, *hc = json_deep_copy(c->host_config), *config = json_deep_copy(c->config);
-        const char *path = "", *net = json_string_value(json_object_get(c->host_config, "NetworkMode"));
+        const char *path = "";
         size_t i;
         bool first = true;
 
@@ -80,7 +81,7 @@ json_t *engine_container_inspect_json(struct engine *e, const struct engine_cont
                          strcmp(e->store->driver, "overlay") == 0 ? "overlay2" : "vfs", "Platform", "linux", "MountLabel",
                          "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig", hc, "GraphDriver",
                          graph_driver(e, c), "Mounts", inspect_mounts(c), "Config", config, "NetworkSettings",
-                         json_pack("{s:{s:{}}}", "Networks", net ? net : "none"));
+                         engine_network_settings(e, c));
 }
 
 int engine_container_inspect(struct engine *e, const char *ref, json_t **out, berth_error *err)

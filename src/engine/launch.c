@@ -38,6 +38,7 @@
 #include "engine/reconcile.h"
 #include "lib/size.h"
 #include "engine/monitor/monitor.h"
+#include "engine/network.h"
 #include "engine/monitor/protocol.h"
 #include "image/snapshot.h"
 #include "engine/spec_build.h"
@@ -54,6 +55,7 @@ struct launch {
         int listen_fd, log_fd, status[2], null_fd;
         int attach_fd;
         char *bundle;
+        char **net_args; /* berth-net's arguments after "up PID" (bridge networks), or NULL */
 };
 
 static void close_fd_ptr(int *fd)
@@ -71,6 +73,7 @@ static void launch_clear(struct launch *l)
         for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
                 close_fd_ptr(fds[i]);
         free(l->bundle);
+        strv_free(l->net_args);
 }
 
 static const char *log_driver(const struct engine_container *c)
@@ -165,7 +168,7 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
         const char *max_file = json_string_value(json_object_get(logopts, "max-file"));
         berth_error err = {0};
         sigset_t none;
-        char *argv[48];
+        char **argv = xzalloc(sizeof(char *) * (48 + strv_length(l->net_args)));
         char a[16][64];
         int n = 0, k = 0;
 
@@ -206,6 +209,13 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
         argv[n++] = l->bundle;
         argv[n++] = l->tty ? "1" : "0";
         ARG("%d", l->status[1]);
+        if (l->net_args != NULL) {
+                /* berth-launch runs berth-net between the runtime's create and start. */
+                argv[n++] = "net";
+                argv[n++] = e->net_exe;
+                for (size_t i = 0; l->net_args[i] != NULL; i++)
+                        argv[n++] = l->net_args[i];
+        }
         argv[n++] = "--";
         argv[n++] = l->attach_fd >= 0 ? MONITOR_IN_PROCESS : e->monitor_exe;
         ARG("dir=%d", l->dirfd);
@@ -339,7 +349,7 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
                                 &paths, err)) < 0 ||
             (r = engine_idshift_rootfs(e, c, l.dirfd, paths.merged, err)) < 0 ||
             (r = engine_populate_volumes(e, c, paths.merged, err)) < 0 || (r = write_config(&l, paths.merged, err)) < 0 ||
-            (r = prepare_fds(&l, err)) < 0)
+            (r = prepare_fds(&l, err)) < 0 || (r = engine_network_attach(e, c, l.dirfd, &l.net_args, err)) < 0)
                 goto out;
         if (access(e->monitor_exe, X_OK) < 0 || access(e->launch_exe, X_OK) < 0) {
                 r = berth_fail(err, errno, "berth-monitor (%s), berth-launch (%s)", e->monitor_exe, e->launch_exe);
@@ -382,6 +392,8 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         if ((r = engine_db_update_state(e, c, err)) == 0)
                 engine_event_container(e, c, "start", NULL);
 out:
+        if (r < 0 && l.net_args != NULL)
+                engine_network_release(e, id);
         snapshot_paths_clear(&paths);
         launch_clear(&l);
         return r;

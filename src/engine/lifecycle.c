@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "engine/network.h"
 #include "runtime/container.h"
 #include "engine/create.h"
 #include "engine/db.h"
@@ -190,6 +191,7 @@ static void release_runtime(struct engine *e, const char *id)
 
         container_delete(&e->rt, id, true, &ignored);
         berth_error_clear(&ignored);
+        engine_network_release(e, id);
         snapshot_unmount(e->store, id, &ignored);
         berth_error_clear(&ignored);
 }

@@ -52,3 +52,7 @@ int firewall_ports(struct firewall *fw, bool add, const struct firewall_port *p,
 
 /* Runs nftables commands in berth's table (the text names the table itself). */
 int firewall_run(struct firewall *fw, const char *cmds, berth_error *err);
+
+/* Whether berth's table exists, asked through nfnetlink directly (libmnl): no libnftables loaded, so the
+ * common case (the table is there) costs one netlink round trip. */
+int firewall_table_exists(const char *table, bool *exists, berth_error *err);

@@ -217,6 +217,26 @@ int netlink_link_set_master(struct netlink *nl, const char *name, const char *ma
         return set_link(nl, name, 0, index, err, "attach to its bridge the network interface");
 }
 
+int netlink_link_set_hairpin(struct netlink *nl, const char *name, berth_error *err)
+{
+        char buf[MNL_SOCKET_BUFFER_SIZE];
+        struct nlmsghdr *nlh = msg_start(nl, buf, RTM_SETLINK, 0);
+        struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+        struct nlattr *prot;
+        int index, r;
+
+        if ((r = netlink_link_index(nl, name, &index, err)) < 0)
+                return r;
+        ifm->ifi_family = AF_BRIDGE;
+        ifm->ifi_index = index;
+        prot = mnl_attr_nest_start(nlh, IFLA_PROTINFO | NLA_F_NESTED);
+        mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+        mnl_attr_nest_end(nlh, prot);
+        if (transact(nl, nlh, NULL, NULL) < 0)
+                return berth_fail(err, errno, "set hairpin mode on bridge port %s", name);
+        return 0;
+}
+
 struct mac_query {
         uint8_t *mac;
         bool found;

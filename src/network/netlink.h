@@ -37,6 +37,9 @@ int netlink_link_del(struct netlink *nl, const char *name, berth_error *err);
 int netlink_link_set_up(struct netlink *nl, const char *name, berth_error *err);
 /* Makes NAME a port of the bridge MASTER. */
 int netlink_link_set_master(struct netlink *nl, const char *name, const char *master, berth_error *err);
+/* Hairpin mode on a bridge port: frames may leave through the port they came in (a container reaching its
+ * own published port when br_netfilter DNATs at the bridge). */
+int netlink_link_set_hairpin(struct netlink *nl, const char *name, berth_error *err);
 /* The link's hardware address. */
 int netlink_link_mac(struct netlink *nl, const char *name, uint8_t mac[6], berth_error *err);
 /* ADDR/PREFIX on NAME; an address already there is fine. */

@@ -73,7 +73,7 @@ assert_nothing_created() {
 }
 
 @test "invalid flag values: cpus, restart, ulimit, network, user namespace, --rm with --restart" {
-        for args in "--cpus x" "--restart sometimes" "--ulimit nofile" "--network bridge" "--userns weird" \
+        for args in "--cpus x" "--restart sometimes" "--ulimit nofile" "--network nosuchnet" "--userns weird" \
                 "--rm --restart always" "--name a/b" "--stop-signal SIGNOPE" "-w relative"; do
                 run b run $args busybox true
                 [ "$status" -eq 125 ] || { echo "$args: $status $output"; false; }

@@ -4,6 +4,10 @@
 load helpers
 
 BERTH_BIN=${BERTH_BIN:-$BERTH_BUILD/src/cli/berth/berth}
+# The engine's suites run their containers without a network unless they ask for one (dockerd's
+# --bridge=none): the default bridge would make berth0 and berth's nftables table in the host's own network
+# namespace. tests/system/network.bats unsets this and runs berth inside network namespaces it makes.
+export BERTH_DEFAULT_NETWORK=${BERTH_DEFAULT_NETWORK-none}
 IMAGES=${BERTH_IMAGES:-$HOME/.cache/berth-images}
 SHARED_IMAGES=${SHARED_IMAGES:-${BERTH_SHARED:-$BERTH_ROOT_DIR/../shared}/images}
 [ -d "$SHARED_IMAGES" ] || SHARED_IMAGES=/work/shared/images

@@ -66,7 +66,7 @@ static void test_defaults(void **state)
         assert_int_equal(parse(&f, true, "busybox", NULL), 0);
         assert_string_equal(f.image, "busybox");
         assert_null(json_object_get(f.config, "Cmd"));
-        assert_string_equal(hc_str(&f, "NetworkMode"), "none");
+        assert_string_equal(hc_str(&f, "NetworkMode"), "default");
         assert_json(json_object_get(f.host_config, "RestartPolicy"), "{\"Name\":\"no\",\"MaximumRetryCount\":0}");
         assert_json(json_object_get(f.host_config, "LogConfig"), "{\"Type\":\"json-file\",\"Config\":{}}");
         /* docker run attaches stdout and stderr by default; stdin only with -i. */

@@ -71,6 +71,7 @@ int cmd_events(struct berth_cli *cli, int argc, char **argv);
 int cmd_exec(struct berth_cli *cli, int argc, char **argv);
 int cmd_attach(struct berth_cli *cli, int argc, char **argv);
 int cmd_top(struct berth_cli *cli, int argc, char **argv);
+int cmd_port(struct berth_cli *cli, int argc, char **argv);
 int cmd_stats(struct berth_cli *cli, int argc, char **argv);
 int cmd_cp(struct berth_cli *cli, int argc, char **argv);
 int cmd_diff(struct berth_cli *cli, int argc, char **argv);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/cleanup.h"
+#include "engine/network.h"
 #include "cli/berth/cmd_container.h"
 #include "cli/berth/format.h"
 #include "lib/json.h"
@@ -116,8 +117,11 @@ static char *labels_text(const struct engine_container *c)
         return s;
 }
 
-static json_t *row_object(const struct engine_container *c, bool no_trunc)
+static json_t *row_object(struct engine *e, const struct engine_container *c, bool no_trunc)
 {
+        cleanup_json json_t *port_map = c->status == ENGINE_RUNNING || c->status == ENGINE_PAUSED
+                                                 ? engine_network_ports(e, c->id) : NULL;
+        cleanup_free char *ports = port_map ? engine_ports_text(port_map) : xstrdup("");
         cleanup_free char *cmd = quoted_command(c, !no_trunc), *status = status_text(c), *labels = labels_text(c);
         cleanup_free char *id = no_trunc ? xstrdup(c->id) : xstrndup(c->id, 12), *running = ago(c->created);
         const char *net = json_string_value(json_object_get(c->host_config, "NetworkMode"));
@@ -126,7 +130,7 @@ static json_t *row_object(const struct engine_container *c, bool no_trunc)
         format_go_time(format_parse_rfc3339(c->created), created, sizeof(created));
         return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Command", cmd, "CreatedAt", created, "ID", id,
                          "Image", c->image_ref, "Labels", labels, "LocalVolumes", "0", "Mounts", "", "Names", c->name,
-                         "Networks", net ? net : "none", "Ports", "", "RunningFor", running, "State",
+                         "Networks", net ? net : "none", "Ports", ports, "RunningFor", running, "State",
                          engine_status_name(c->status), "Status", status);
 }
 
@@ -253,7 +257,7 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv)
                 return cli_fail(cli, &err);
         }
         for (size_t i = 0; i < n; i++)
-                json_array_append_new(rows, row_object(list[i], o.no_trunc));
+                json_array_append_new(rows, row_object(e, list[i], o.no_trunc));
         print_rows(&o, rows);
         engine_container_list_free(list, n);
         strv_free(o.filters);

@@ -2,6 +2,7 @@
  * engine's input, and what inspect shows). The flags' syntax is checked here; what the values mean
  * (policies, modes, limits) is checked by the engine (engine/hostconfig.h) before anything exists, for
  * every front end. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +29,7 @@ enum {
         OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY_OPT, OPT_PID, OPT_IPC, OPT_UTS, OPT_NETWORK, OPT_USERNS, OPT_UIDMAP,
         OPT_GIDMAP, OPT_INIT, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT, OPT_RESTART, OPT_LOG_DRIVER, OPT_LOG_OPT,
         OPT_SIG_PROXY, OPT_ADD_HOST, OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_SHM_SIZE, OPT_PLATFORM, OPT_PULL,
-        OPT_HELP, OPT_PUBLISH, OPT_LABEL_FILE, OPT_AUTHFILE, OPT_CERT_DIR, OPT_CREDS, OPT_TLS_VERIFY,
+        OPT_HELP, OPT_PUBLISH, OPT_EXPOSE, OPT_LABEL_FILE, OPT_AUTHFILE, OPT_CERT_DIR, OPT_CREDS, OPT_TLS_VERIFY,
 };
 
 static const struct option OPTIONS[] = {
@@ -98,6 +99,8 @@ static const struct option OPTIONS[] = {
         {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
         {"quiet", no_argument, NULL, 'q'},
         {"publish", required_argument, NULL, 'p'},
+        {"publish-all", no_argument, NULL, 'P'},
+        {"expose", required_argument, NULL, OPT_EXPOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
 };
@@ -109,14 +112,14 @@ static void usage(bool is_run)
         printf("Options (docker's): -d -i -t --rm --name -e --env-file -w -u --entrypoint -h -v --mount --tmpfs\n"
                "  --read-only -m --memory-swap --memory-reservation --oom-kill-disable --cpus -c --cpu-period\n"
                "  --cpu-quota --cpuset-cpus --pids-limit --device --device-{read,write}-{bps,iops} --ulimit\n"
-               "  --cap-add --cap-drop --privileged --security-opt --pid --ipc --uts --network none|host\n"
+               "  --cap-add --cap-drop --privileged --security-opt --pid --ipc --uts --network bridge|none|host\n"
                "  --userns host|remap --uidmap --gidmap --init --stop-signal --stop-timeout --restart -l\n"
                "  --log-driver json-file|none --log-opt max-size=,max-file= --sig-proxy --add-host --dns\n"
-               "  --shm-size -a -q\n"
+               "  --shm-size -a -q -p [ip:][hostPort[-range]:]containerPort[/tcp|udp|sctp] -P --expose\n"
                "  --pull missing|always|never   Pull the image before creating (default missing: when absent)\n"
                "  --platform os/arch[/variant]  The image of that platform (picked from an index when pulling)\n"
                "  --authfile --cert-dir --creds --tls-verify[=bool]   podman's registry flags, for that pull\n"
-               "The default network is none (bridge networking is not there yet).\n");
+               "The default network is bridge (berth0, docs/networking.md).\n");
 }
 
 /* The words --tls-verify takes (registry_cli.c parse_bool). */
@@ -253,6 +256,120 @@ static int parse_ulimit(struct berth_cli *cli, const char *s, json_t *hc)
         }
         json_array_append_new(child_array(hc, "Ulimits"),
                               json_pack("{s:s,s:I,s:I}", "Name", name, "Soft", (json_int_t) soft, "Hard", (json_int_t) hard));
+        return 0;
+}
+
+/* A port or a range of ports ("80", "8000-8010"): 1-65535, low <= high. */
+static bool parse_port_range(const char *s, unsigned *lo, unsigned *hi)
+{
+        char *end;
+        unsigned long a, b;
+
+        if (!isdigit((unsigned char) s[0]))
+                return false;
+        a = strtoul(s, &end, 10);
+        b = a;
+        if (*end == '-') {
+                if (!isdigit((unsigned char) end[1]))
+                        return false;
+                b = strtoul(end + 1, &end, 10);
+        }
+        if (*end != '\0' || a == 0 || a > 65535 || b < a || b > 65535)
+                return false;
+        *lo = (unsigned) a;
+        *hi = (unsigned) b;
+        return true;
+}
+
+/* -p [ip:][hostPort[-range]:]containerPort[-range][/tcp|udp|sctp] (docker's nat.ParsePortSpec): the ports
+ * into Config.ExposedPorts and HostConfig.PortBindings, docker's messages for what it refuses. */
+static int parse_publish(struct berth_cli *cli, const char *arg, json_t *cfg, json_t *hc)
+{
+        cleanup_free char *copy = xstrdup(arg);
+        char *proto = strrchr(copy, '/'), *parts[3] = {NULL, NULL, NULL}, *p = copy;
+        const char *ip = "", *host = "", *cport;
+        unsigned clo, chi, hlo = 0, hhi = 0;
+        int n = 0;
+
+        if (proto != NULL && strchr(proto, ':') == NULL) {
+                *proto++ = '\0';
+                if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0 && strcmp(proto, "sctp") != 0)
+                        return flag_error(cli, arg, "--publish", "invalid proto: %s", proto);
+        } else {
+                proto = "tcp";
+        }
+        if (copy[0] == '[')
+                return flag_error(cli, arg, "--publish", "invalid IP address %s: berth publishes ports on IPv4 addresses only",
+                                  copy);
+        for (char *c; n < 3 && (c = strchr(p, ':')) != NULL; p = c + 1) {
+                *c = '\0';
+                parts[n++] = p;
+        }
+        if (strchr(p, ':') != NULL)
+                return flag_error(cli, arg, "--publish", "invalid port format: %s", arg);
+        cport = p;
+        if (n == 1) {
+                host = parts[0];
+        } else if (n == 2) {
+                ip = parts[0];
+                host = parts[1];
+        } else if (n > 2) {
+                return flag_error(cli, arg, "--publish", "invalid port format: %s", arg);
+        }
+        if (*ip != '\0') {
+                unsigned char buf[4];
+                if (inet_pton(AF_INET, ip, buf) != 1)
+                        return flag_error(cli, arg, "--publish", "invalid IP address: %s", ip);
+        }
+        if (*cport == '\0' || !parse_port_range(cport, &clo, &chi))
+                return flag_error(cli, arg, "--publish", "invalid containerPort: %s", cport);
+        if (*host != '\0' && !parse_port_range(host, &hlo, &hhi))
+                return flag_error(cli, arg, "--publish", "invalid hostPort: %s", host);
+        if (*host != '\0' && chi != clo && hhi - hlo != chi - clo)
+                return flag_error(cli, arg, "--publish", "invalid ranges specified for container and host Ports: %s and %s",
+                                  cport, host);
+        for (unsigned port = clo; port <= chi; port++) {
+                cleanup_free char *key = xasprintf("%u/%s", port, proto), *hp = NULL;
+                json_t *list;
+                if (*host == '\0')
+                        hp = xstrdup("");
+                else if (chi != clo)
+                        hp = xasprintf("%u", hlo + (port - clo));
+                else if (hlo != hhi)
+                        hp = xasprintf("%u-%u", hlo, hhi);
+                else
+                        hp = xasprintf("%u", hlo);
+                json_object_set_new(child_object(cfg, "ExposedPorts"), key, json_object());
+                list = json_object_get(child_object(hc, "PortBindings"), key);
+                if (list == NULL) {
+                        list = json_array();
+                        json_object_set_new(json_object_get(hc, "PortBindings"), key, list);
+                }
+                json_array_append_new(list, json_pack("{s:s,s:s}", "HostIp", ip, "HostPort", hp));
+        }
+        return 0;
+}
+
+/* --expose PORT[-PORT][/PROTO]: exposed, published only with -P. */
+static int parse_expose(struct berth_cli *cli, const char *arg, json_t *cfg)
+{
+        cleanup_free char *copy = xstrdup(arg);
+        char *proto = strchr(copy, '/');
+        unsigned lo, hi;
+
+        if (proto != NULL) {
+                *proto++ = '\0';
+                if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0 && strcmp(proto, "sctp") != 0)
+                        return flag_error(cli, arg, "--expose", "invalid proto: %s", proto);
+        } else {
+                proto = "tcp";
+        }
+        if (!parse_port_range(copy, &lo, &hi))
+                return flag_error(cli, arg, "--expose", "invalid range format for --expose: %s", arg);
+        for (unsigned port = lo; port <= hi; port++) {
+                cleanup_free char *key = xasprintf("%u/%s", port, proto);
+                json_object_set_new(child_object(cfg, "ExposedPorts"), key, json_object());
+        }
         return 0;
 }
 
@@ -513,7 +630,9 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                 f->registry_flags[f->n_registry_flags++].value = arg;
                 break;
         case 'q': f->quiet = true; break;
-        case 'p': return cli_flag_error(cli, "--publish: port publishing needs bridge networking, which is not implemented yet");
+        case 'p': return parse_publish(cli, arg, cfg, hc);
+        case 'P': json_object_set_new(hc, "PublishAllPorts", json_true()); break;
+        case OPT_EXPOSE: return parse_expose(cli, arg, cfg);
         case OPT_LABEL_FILE: return cli_flag_error(cli, "--label-file is not supported");
         default: return CLI_EXIT_ERROR;
         }
@@ -527,11 +646,11 @@ int run_flags_parse(struct berth_cli *cli, int argc, char **argv, bool is_run, s
 
         memset(f, 0, sizeof(*f));
         f->config = json_object();
-        f->host_config = json_pack("{s:s,s:{s:s,s:{}},s:{s:s,s:i}}", "NetworkMode", "none", "LogConfig", "Type",
+        f->host_config = json_pack("{s:s,s:{s:s,s:{}},s:{s:s,s:i}}", "NetworkMode", "default", "LogConfig", "Type",
                                    "json-file", "Config", "RestartPolicy", "Name", "no", "MaximumRetryCount", 0);
         f->sig_proxy = true;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+dith:e:w:u:v:m:c:l:a:qp:", OPTIONS, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+dith:e:w:u:v:m:c:l:a:qp:P", OPTIONS, NULL)) != -1) {
                 if (c == OPT_HELP) {
                         usage(is_run);
                         return 1;

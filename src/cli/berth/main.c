@@ -97,6 +97,8 @@ static const struct berth_command COMMANDS[] = {
         {"attach", cmd_attach, "Attach local standard input, output, and error streams to a running container"},
         {"container attach", cmd_attach, "Attach local standard input, output, and error streams to a running container"},
         {"top", cmd_top, "Display the running processes of a container"},
+        {"port", cmd_port, "List port mappings or a specific mapping for the container"},
+        {"container port", cmd_port, "List port mappings or a specific mapping for the container"},
         {"container top", cmd_top, "Display the running processes of a container"},
         {"stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},
         {"container stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},

@@ -10,14 +10,17 @@
  * starting it costs a fraction of what starting berth (image store, registry client) costs, and this is
  * the hot path of `berth run`.
  *
- *   berth-launch STATE_ROOT ID BUNDLE TTY(0|1) STATUS_FD -- MONITOR|- [ARG...]
- * In the monitor's arguments "pid=@" becomes the init's pid and "pty=@" the pty master's fd. */
+ *   berth-launch STATE_ROOT ID BUNDLE TTY(0|1) STATUS_FD [net BERTH_NET ARG...] -- MONITOR|- [ARG...]
+ * In the monitor's arguments "pid=@" becomes the init's pid and "pty=@" the pty master's fd. With "net",
+ * `BERTH_NET up PID ARG...` runs between create and start (a bridge network: docs/networking.md): the init
+ * exists with its network namespace, and nothing of the container's runs before its network is there. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/container.h"
@@ -36,6 +39,51 @@ static void report(int fd, int code, const char *text)
                 _exit(1);
 }
 
+/* Runs `berth-net up PID ARG...` (args: the net section, BERTH_NET first) with its stderr on a pipe: its
+ * one line is the error. */
+static int run_net(char **args, int nargs, pid_t pid, berth_error *err)
+{
+        char *argv[nargs + 4], pidbuf[32], msg[1024];
+        int pipefd[2], status = 0;
+        ssize_t len = 0, n;
+        pid_t child;
+
+        snprintf(pidbuf, sizeof(pidbuf), "%d", (int) pid);
+        argv[0] = "berth-net";
+        argv[1] = "up";
+        argv[2] = pidbuf;
+        for (int i = 1; i < nargs; i++)
+                argv[2 + i] = args[i];
+        argv[nargs + 2] = NULL;
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return berth_fail(err, errno, "pipe");
+        child = fork();
+        if (child < 0) {
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return berth_fail(err, errno, "fork");
+        }
+        if (child == 0) {
+                dup2(pipefd[1], STDERR_FILENO);
+                execv(args[0], argv);
+                dprintf(STDERR_FILENO, "exec %s: %s\n", args[0], strerror(errno));
+                _exit(127);
+        }
+        close(pipefd[1]);
+        while ((n = read(pipefd[0], msg + len, sizeof(msg) - 1 - (size_t) len)) > 0 || (n < 0 && errno == EINTR))
+                if (n > 0)
+                        len += n;
+        close(pipefd[0]);
+        msg[len] = '\0';
+        while (len > 0 && msg[len - 1] == '\n')
+                msg[--len] = '\0';
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return berth_failf(err, EIO, "%s", len > 0 ? msg : "berth-net failed");
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         struct berth_log log = {.fd = -1, .format = LOG_FORMAT_TEXT, .level = LOG_LEVEL_ERROR, .program = "berth-launch"};
@@ -44,9 +92,14 @@ int main(int argc, char **argv)
         struct created_container created = {.terminal_master = -1};
         berth_error err = {0};
         char pid_arg[32], pty_arg[32];
-        int status_fd, null_fd, first;
+        int status_fd, null_fd, first, net = 0, nnet = 0;
 
-        if (argc < 8 || strcmp(argv[6], "--") != 0) {
+        if (argc >= 9 && strcmp(argv[6], "net") == 0) {
+                net = 7;
+                while (net + nnet < argc && strcmp(argv[net + nnet], "--") != 0)
+                        nnet++;
+        }
+        if (argc < 8 + (net ? nnet + 1 : 0) || strcmp(argv[net ? net + nnet : 6], "--") != 0) {
                 fprintf(stderr, "berth-launch: started by berth only\n");
                 return 2;
         }
@@ -56,12 +109,12 @@ int main(int argc, char **argv)
         opts.want_terminal_master = strcmp(argv[4], "1") == 0;
         status_fd = atoi(argv[5]);
         fcntl(status_fd, F_SETFD, FD_CLOEXEC);
-        first = 7;
+        first = net ? net + nnet + 1 : 7;
         if (container_create(&ctx, &opts, &created, &err) < 0) {
                 report(status_fd, err.code, berth_error_message(&err));
                 return 1;
         }
-        if (container_start(&ctx, opts.id, &err) < 0) {
+        if ((net && run_net(argv + net, nnet, created.pid, &err) < 0) || container_start(&ctx, opts.id, &err) < 0) {
                 berth_error ignored = {0};
                 container_delete(&ctx, opts.id, true, &ignored);
                 report(status_fd, err.code, berth_error_message(&err));

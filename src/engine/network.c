@@ -1,0 +1,774 @@
+/* Bridge networking on the engine's side: the network's record, the container's lease and published ports
+ * in SQLite, and berth-net's arguments (engine/network.h). The links and the firewall are berth-net's
+ * (nethelper/berth-net.c): this file runs in the static berth and loads neither libmnl nor libnftables. */
+#include "engine/network.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/create.h"
+#include "engine/db.h"
+#include "engine/list.h"
+#include "engine/reconcile.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
+
+struct net_record {
+        char *name, *id, *bridge;
+        struct in_addr subnet, gateway;
+        int prefix;
+};
+
+static void net_record_clear(struct net_record *n)
+{
+        free(n->name);
+        free(n->id);
+        free(n->bridge);
+        memset(n, 0, sizeof(*n));
+}
+#define cleanup_net_record __attribute__((cleanup(net_record_clear)))
+
+bool engine_network_is_bridge(const json_t *hc)
+{
+        const char *mode = json_string_value(json_object_get(hc, "NetworkMode"));
+
+        return mode != NULL && *mode != '\0' && strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0 &&
+               strcmp(mode, "default") != 0 && !str_has_prefix(mode, "container:");
+}
+
+const char *engine_network_mode_default(const char *mode)
+{
+        const char *def = getenv("BERTH_DEFAULT_NETWORK");
+
+        if (mode != NULL && *mode != '\0' && strcmp(mode, "default") != 0)
+                return mode;
+        return def != NULL && strcmp(def, "none") == 0 ? "none" : ENGINE_NETWORK_DEFAULT;
+}
+
+static uint32_t mask_of(int prefix)
+{
+        return prefix == 0 ? 0 : htonl(~((1u << (32 - prefix)) - 1));
+}
+
+static bool overlaps(struct in_addr a, int pa, struct in_addr b, int pb)
+{
+        uint32_t m = mask_of(pa < pb ? pa : pb);
+
+        return (a.s_addr & m) == (b.s_addr & m);
+}
+
+static int parse_cidr(const char *s, struct in_addr *a, int *prefix)
+{
+        char buf[INET_ADDRSTRLEN];
+        const char *slash = strchr(s, '/');
+
+        if (slash == NULL || (size_t) (slash - s) >= sizeof(buf) || parse_int(slash + 1, prefix) < 0 || *prefix < 0 ||
+            *prefix > 32)
+                return -EINVAL;
+        memcpy(buf, s, (size_t) (slash - s));
+        buf[slash - s] = '\0';
+        return inet_pton(AF_INET, buf, a) == 1 ? 0 : -EINVAL;
+}
+
+/* Whether a route of the host's main table (/proc/net/route: no netlink in this binary) covers part of
+ * net/prefix. Routes through our own bridge do not count. */
+static bool host_routes_overlap(const char *bridge, struct in_addr net, int prefix)
+{
+        cleanup_fclose FILE *f = fopen("/proc/net/route", "re");
+        char line[512], iface[64];
+        unsigned dst, gw, flags, mask;
+        bool hit = false;
+
+        if (f == NULL)
+                return false;
+        while (fgets(line, sizeof(line), f) != NULL) {
+                int bits = 0;
+                if (sscanf(line, "%63s %x %x %x %*d %*d %*d %x", iface, &dst, &gw, &flags, &mask) != 5 || mask == 0 ||
+                    strcmp(iface, bridge) == 0)
+                        continue;
+                for (uint32_t m = ntohl(mask); m & 0x80000000u; m <<= 1)
+                        bits++;
+                if (overlaps(net, prefix, (struct in_addr){.s_addr = dst}, bits))
+                        hit = true;
+        }
+        return hit;
+}
+
+/* docker's default address pools: 172.17.0.0/16 ... 172.31.0.0/16, then 192.168.0.0/20 ... 192.168.240.0/20;
+ * the first none of the host's routes covers. */
+static int pick_subnet(const char *bridge, struct in_addr *net, int *prefix, berth_error *err)
+{
+        for (int i = 0; i < 15 + 16; i++) {
+                char text[32];
+                if (i < 15)
+                        snprintf(text, sizeof(text), "172.%d.0.0", 17 + i);
+                else
+                        snprintf(text, sizeof(text), "192.168.%d.0", (i - 15) * 16);
+                inet_pton(AF_INET, text, net);
+                *prefix = i < 15 ? 16 : 20;
+                if (!host_routes_overlap(bridge, *net, *prefix))
+                        return 0;
+        }
+        return berth_failf(err, ENOSPC, "could not find an available, non-overlapping IPv4 address pool among the "
+                                        "defaults to assign to the network");
+}
+
+static char *random_hex(size_t bytes)
+{
+        uint8_t buf[32];
+        char *out = xmalloc(bytes * 2 + 1);
+
+        if (bytes > sizeof(buf) || getrandom(buf, bytes, 0) != (ssize_t) bytes)
+                for (size_t i = 0; i < bytes && i < sizeof(buf); i++)
+                        buf[i] = (uint8_t) (rand() ^ getpid());
+        for (size_t i = 0; i < bytes; i++)
+                snprintf(out + 2 * i, 3, "%02x", buf[i]);
+        return out;
+}
+
+static int load_network(struct engine *e, const char *name, struct net_record *n, bool *found, berth_error *err)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        int r;
+
+        *found = false;
+        if ((r = store_prepare(e->store, "SELECT id, bridge, subnet, gateway FROM networks WHERE name = ?", &st, err)) < 0)
+                return r;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return 0;
+        n->name = xstrdup(name);
+        n->id = xstrdup((const char *) sqlite3_column_text(st, 0));
+        n->bridge = xstrdup((const char *) sqlite3_column_text(st, 1));
+        if (parse_cidr((const char *) sqlite3_column_text(st, 2), &n->subnet, &n->prefix) < 0 ||
+            inet_pton(AF_INET, (const char *) sqlite3_column_text(st, 3), &n->gateway) != 1)
+                return berth_failf(err, EINVAL, "network %s: its record has a bad subnet or gateway", name);
+        *found = true;
+        return 0;
+}
+
+/* The default network's record, made on first use (inside the caller's transaction). */
+static int ensure_network(struct engine *e, const char *name, struct net_record *n, berth_error *err)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        cleanup_free char *subnet = NULL, *now = NULL;
+        char gw[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
+        bool found;
+        int r;
+
+        if ((r = load_network(e, name, n, &found, err)) < 0 || found)
+                return r;
+        if (strcmp(name, ENGINE_NETWORK_DEFAULT) != 0)
+                return berth_failf(err, ENOENT, "network %s not found", name);
+        n->name = xstrdup(name);
+        n->id = random_hex(32);
+        n->bridge = xstrdup(ENGINE_BRIDGE_DEFAULT);
+        if ((r = pick_subnet(n->bridge, &n->subnet, &n->prefix, err)) < 0)
+                return r;
+        n->gateway.s_addr = htonl(ntohl(n->subnet.s_addr) + 1);
+        inet_ntop(AF_INET, &n->subnet, net, sizeof(net));
+        inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
+        subnet = xasprintf("%s/%d", net, n->prefix);
+        now = engine_now_rfc3339();
+        if ((r = store_prepare(e->store,
+                               "INSERT INTO networks(name, id, bridge, subnet, gateway, created) VALUES(?,?,?,?,?,?)", &st,
+                               err)) < 0)
+                return r;
+        sqlite3_bind_text(st, 1, n->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, n->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, n->bridge, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, subnet, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, gw, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+                return berth_failf(err, EIO, "record network %s: %s", name, sqlite3_errmsg(e->store->db));
+        return 0;
+}
+
+/* ---- ports ---- */
+
+struct port_map {
+        char proto[8];
+        struct in_addr host_ip;
+        unsigned host_port, port;
+};
+
+/* Every port the store's leases publish (for conflicts between our own containers). */
+static int ports_in_use(struct engine *e, json_t **out, berth_error *err)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        json_t *all = json_array();
+        int r;
+
+        if ((r = store_prepare(e->store, "SELECT ports FROM network_leases", &st, err)) < 0) {
+                json_decref(all);
+                return r;
+        }
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                json_t *p = json_loads((const char *) sqlite3_column_text(st, 0), 0, NULL), *b, *list;
+                const char *key;
+                size_t i;
+                json_object_foreach(p, key, list) json_array_foreach(list, i, b)
+                        json_array_append_new(all, json_pack("{s:s,s:O,s:O}", "key", key, "HostIp",
+                                                             json_object_get(b, "HostIp"), "HostPort",
+                                                             json_object_get(b, "HostPort")));
+                json_decref(p);
+        }
+        *out = all;
+        return 0;
+}
+
+static bool port_taken(const json_t *used, const char *proto, struct in_addr ip, unsigned port)
+{
+        const json_t *u;
+        size_t i;
+
+        json_array_foreach(used, i, u) {
+                const char *key = json_string_value(json_object_get(u, "key")), *slash = strchr(key, '/');
+                struct in_addr uip = {0};
+                if (slash == NULL || strcmp(slash + 1, proto) != 0 ||
+                    (unsigned) atoi(json_string_value(json_object_get(u, "HostPort")) ?: "0") != port)
+                        continue;
+                inet_pton(AF_INET, json_string_value(json_object_get(u, "HostIp")) ?: "0.0.0.0", &uip);
+                if (uip.s_addr == 0 || ip.s_addr == 0 || uip.s_addr == ip.s_addr)
+                        return true;
+        }
+        return false;
+}
+
+/* A free host port: the kernel's pick of an ephemeral port for this protocol (bind to port 0), not one of
+ * ours either. */
+static int ephemeral_port(const char *proto, struct in_addr ip, const json_t *used, unsigned *port, berth_error *err)
+{
+        for (int tries = 0; tries < 64; tries++) {
+                struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = ip};
+                socklen_t len = sizeof(sa);
+                cleanup_close int fd = socket(AF_INET, (strcmp(proto, "udp") == 0 ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC,
+                                              strcmp(proto, "sctp") == 0 ? IPPROTO_SCTP : 0);
+                if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+                    getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
+                        return berth_fail(err, errno, "find a free host port for %s", proto);
+                *port = ntohs(sa.sin_port);
+                if (!port_taken(used, proto, ip, *port))
+                        return 0;
+        }
+        return berth_failf(err, EADDRINUSE, "no free host port for %s", proto);
+}
+
+static bool host_port_free(const char *proto, struct in_addr ip, unsigned port)
+{
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = ip, .sin_port = htons((uint16_t) port)};
+        cleanup_close int fd = socket(AF_INET, (strcmp(proto, "udp") == 0 ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC,
+                                      strcmp(proto, "sctp") == 0 ? IPPROTO_SCTP : 0);
+        int one = 1;
+
+        if (fd < 0)
+                return true;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        return bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0;
+}
+
+/* One binding of HostConfig.PortBindings ({"HostIp": "", "HostPort": "8080" | "8000-8010" | ""}) to a host
+ * port: the one asked, the first free of a range, or a free ephemeral one. */
+static int resolve_binding(const char *key, const json_t *b, const json_t *used, struct port_map *m, berth_error *err)
+{
+        const char *hip = json_string_value(json_object_get(b, "HostIp")), *hport = json_string_value(json_object_get(b, "HostPort"));
+        unsigned lo = 0, hi = 0;
+        char ipbuf[INET_ADDRSTRLEN];
+        int n = 0;
+
+        if (sscanf(key, "%u/%7s", &m->port, m->proto) != 2 || m->port == 0 || m->port > 65535)
+                return berth_failf(err, EINVAL, "invalid port specification: \"%s\"", key);
+        if (hip == NULL || *hip == '\0')
+                hip = "0.0.0.0";
+        if (inet_pton(AF_INET, hip, &m->host_ip) != 1)
+                return berth_failf(err, EINVAL, "invalid IP address: %s (berth publishes on IPv4 addresses)", hip);
+        inet_ntop(AF_INET, &m->host_ip, ipbuf, sizeof(ipbuf));
+        if (hport == NULL || *hport == '\0')
+                return ephemeral_port(m->proto, m->host_ip, used, &m->host_port, err);
+        if (sscanf(hport, "%u%n", &lo, &n) != 1 || (hport[n] != '\0' && sscanf(hport + n, "-%u", &hi) != 1))
+                return berth_failf(err, EINVAL, "invalid hostPort: %s", hport);
+        if (hi == 0)
+                hi = lo;
+        if (lo == 0 || hi > 65535 || hi < lo)
+                return berth_failf(err, EINVAL, "invalid hostPort: %s", hport);
+        for (unsigned p = lo; p <= hi; p++)
+                if (!port_taken(used, m->proto, m->host_ip, p) && (lo == hi || host_port_free(m->proto, m->host_ip, p))) {
+                        m->host_port = p;
+                        if (lo == hi && !host_port_free(m->proto, m->host_ip, p))
+                                break;
+                        return 0;
+                }
+        return berth_failf(err, EADDRINUSE, "Bind for %s:%s failed: port is already allocated", ipbuf, hport);
+}
+
+/* The container's published ports: PortBindings, and with PublishAllPorts every exposed port without one
+ * (to a free host port). *ports: docker's NetworkSettings.Ports; *specs: berth-net's PORT arguments. */
+static int resolve_ports(struct engine *e, const struct engine_container *c, struct in_addr addr, json_t **ports,
+                         char ***specs, berth_error *err)
+{
+        const json_t *bindings = json_object_get(c->host_config, "PortBindings"), *list, *b;
+        cleanup_json json_t *want = json_object(), *used = NULL;
+        json_t *out = json_object();
+        const char *key;
+        char aip[INET_ADDRSTRLEN];
+        size_t i;
+        int r;
+
+        inet_ntop(AF_INET, &addr, aip, sizeof(aip));
+        json_object_foreach((json_t *) bindings, key, list) json_object_set(want, key, (json_t *) list);
+        json_object_foreach(json_object_get(c->config, "ExposedPorts"), key, list) {
+                if (json_object_get(want, key) == NULL)
+                        json_object_set_new(want, key, json_is_true(json_object_get(c->host_config, "PublishAllPorts"))
+                                                               ? json_pack("[{s:s,s:s}]", "HostIp", "", "HostPort", "")
+                                                               : json_null());
+        }
+        if (json_object_size(want) > 0 && (r = ports_in_use(e, &used, err)) < 0) {
+                json_decref(out);
+                return r;
+        }
+        json_object_foreach(want, key, list) {
+                json_t *res = json_is_array(list) && json_array_size(list) > 0 ? json_array() : json_null();
+                json_array_foreach(list, i, b) {
+                        struct port_map m = {0};
+                        char hip[INET_ADDRSTRLEN];
+                        cleanup_free char *hp = NULL;
+                        if ((r = resolve_binding(key, b, used, &m, err)) < 0) {
+                                json_decref(res);
+                                json_decref(out);
+                                return r;
+                        }
+                        inet_ntop(AF_INET, &m.host_ip, hip, sizeof(hip));
+                        hp = xasprintf("%u", m.host_port);
+                        json_array_append_new(res, json_pack("{s:s,s:s}", "HostIp", hip, "HostPort", hp));
+                        /* The next binding of this container must not take the same port. */
+                        json_array_append_new(used, json_pack("{s:s,s:s,s:s}", "key", key, "HostIp", hip, "HostPort", hp));
+                        {
+                                cleanup_free char *spec = xasprintf("%s,%s,%u,%s,%u", m.proto, hip, m.host_port, aip, m.port);
+                                *specs = strv_append(*specs, spec);
+                        }
+                }
+                json_object_set_new(out, key, res);
+        }
+        *ports = out;
+        return 0;
+}
+
+/* ---- leases ---- */
+
+static int pick_address(struct engine *e, const struct net_record *n, struct in_addr *ip, berth_error *err)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        uint32_t base = ntohl(n->subnet.s_addr), size = 1u << (32 - n->prefix);
+        cleanup_free uint8_t *used = xzalloc(size / 8 + 1);
+        int r;
+
+        if ((r = store_prepare(e->store, "SELECT ip FROM network_leases WHERE network = ?", &st, err)) < 0)
+                return r;
+        sqlite3_bind_text(st, 1, n->name, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                struct in_addr a;
+                if (inet_pton(AF_INET, (const char *) sqlite3_column_text(st, 0), &a) == 1 &&
+                    ntohl(a.s_addr) - base < size) {
+                        uint32_t off = ntohl(a.s_addr) - base;
+                        used[off / 8] |= (uint8_t) (1u << (off % 8));
+                }
+        }
+        /* Not the network's address, not the broadcast address, not the gateway. */
+        for (uint32_t off = 1; off + 1 < size; off++) {
+                if (base + off == ntohl(n->gateway.s_addr) || (used[off / 8] & (1u << (off % 8))))
+                        continue;
+                ip->s_addr = htonl(base + off);
+                return 0;
+        }
+        return berth_failf(err, ENOSPC, "no available IPv4 addresses on network %s", n->name);
+}
+
+/* Runs berth-net with args (NULL-terminated, after argv[0]); its one-line error into err. */
+static int run_helper(struct engine *e, char **args, berth_error *err)
+{
+        cleanup_strv char **argv = strv_append(NULL, "berth-net");
+        char msg[1024];
+        int pipefd[2], status = 0;
+        ssize_t len = 0, n;
+        pid_t pid;
+
+        for (size_t i = 0; args[i] != NULL; i++)
+                argv = strv_append(argv, args[i]);
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return berth_fail(err, errno, "pipe");
+        pid = fork();
+        if (pid < 0) {
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return berth_fail(err, errno, "fork");
+        }
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                dup2(null, STDIN_FILENO);
+                dup2(null, STDOUT_FILENO);
+                dup2(pipefd[1], STDERR_FILENO);
+                execv(e->net_exe, argv);
+                dprintf(pipefd[1], "exec %s: %s\n", e->net_exe, strerror(errno));
+                _exit(127);
+        }
+        close(pipefd[1]);
+        while ((n = read(pipefd[0], msg + len, sizeof(msg) - 1 - (size_t) len)) > 0 || (n < 0 && errno == EINTR))
+                if (n > 0)
+                        len += n;
+        close(pipefd[0]);
+        msg[len] = '\0';
+        while (len > 0 && msg[len - 1] == '\n')
+                msg[--len] = '\0';
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return berth_failf(err, EIO, "%s", len > 0 ? msg : "berth-net failed");
+        return 0;
+}
+
+/* berth-net's PORT arguments for a lease's ports. */
+static char **port_specs(const char *ports_json, const char *ip)
+{
+        cleanup_json json_t *ports = json_loads(ports_json, 0, NULL);
+        char **specs = NULL;
+        const char *key;
+        json_t *list, *b;
+        size_t i;
+
+        json_object_foreach(ports, key, list) json_array_foreach(list, i, b) {
+                unsigned port = 0;
+                char proto[8] = "";
+                if (sscanf(key, "%u/%7s", &port, proto) != 2)
+                        continue;
+                cleanup_free char *spec = xasprintf("%s,%s,%s,%s,%u", proto, json_string_value(json_object_get(b, "HostIp")) ?: "",
+                                                    json_string_value(json_object_get(b, "HostPort")) ?: "", ip, port);
+                specs = strv_append(specs, spec);
+        }
+        return specs;
+}
+
+void engine_network_release(struct engine *e, const char *id)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL, *del = NULL;
+        cleanup_free char *veth = NULL, *ports = NULL, *ip = NULL;
+        berth_error ignored = {0};
+
+        if (store_prepare(e->store, "SELECT veth, ports, ip FROM network_leases WHERE container_id = ?", &st, NULL) < 0)
+                return;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return;
+        veth = xstrdup((const char *) sqlite3_column_text(st, 0));
+        ports = xstrdup((const char *) sqlite3_column_text(st, 1));
+        ip = xstrdup((const char *) sqlite3_column_text(st, 2));
+        sqlite3_reset(st);
+        {
+                cleanup_strv char **specs = port_specs(ports, ip);
+                /* The veth goes with the container's network namespace: berth-net runs only to take published
+                 * ports' elements out of the firewall. */
+                if (specs != NULL) {
+                        cleanup_strv char **args = strv_append(strv_append(NULL, "down"), veth);
+                        for (size_t i = 0; specs[i] != NULL; i++)
+                                args = strv_append(args, specs[i]);
+                        if (run_helper(e, args, &ignored) < 0)
+                                berth_error_clear(&ignored);
+                }
+        }
+        if (store_prepare(e->store, "DELETE FROM network_leases WHERE container_id = ?", &del, NULL) < 0)
+                return;
+        sqlite3_bind_text(del, 1, id, -1, SQLITE_STATIC);
+        sqlite3_step(del);
+}
+
+/* Whether the container runs: its record says so and its init (pid + start time) is alive. */
+static bool holder_live(struct engine *e, const char *id)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        const char *status;
+
+        if (store_prepare(e->store, "SELECT status, pid, pid_start FROM engine_containers WHERE id = ?", &st, NULL) < 0)
+                return true; /* cannot tell: keep the lease */
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return false;
+        status = (const char *) sqlite3_column_text(st, 0);
+        return (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) &&
+               engine_process_alive((pid_t) sqlite3_column_int64(st, 1), (uint64_t) sqlite3_column_int64(st, 2));
+}
+
+/* A lease whose holder does not run is released under the holder's directory lock, after a second look:
+ * a start in progress holds that lock (and skips us), and one that finished between the first look and the
+ * lock is seen running in the second. */
+static void release_if_stale(struct engine *e, const char *id)
+{
+        cleanup_close int fd = openat(e->containers_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return;
+        if (!holder_live(e, id))
+                engine_network_release(e, id);
+}
+
+int engine_network_reconcile(struct engine *e, berth_error *err)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        cleanup_strv char **stale = NULL;
+        int r;
+
+        if ((r = store_prepare(e->store, "SELECT container_id FROM network_leases", &st, err)) < 0)
+                return r;
+        while (sqlite3_step(st) == SQLITE_ROW)
+                stale = strv_append(stale, (const char *) sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        for (size_t i = 0; stale != NULL && stale[i] != NULL; i++)
+                if (!holder_live(e, stale[i]))
+                        release_if_stale(e, stale[i]);
+        return 0;
+}
+
+static void format_mac(struct in_addr ip, char mac[18])
+{
+        const uint8_t *b = (const uint8_t *) &ip.s_addr;
+
+        /* docker's: 02:42 and the address. */
+        snprintf(mac, 18, "02:42:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3]);
+}
+
+static int insert_lease(struct engine *e, const char *network, const char *ip, const char *id, const char *mac,
+                        const char *veth, const char *ports, berth_error *err)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        int r;
+
+        if ((r = store_prepare(e->store,
+                               "INSERT INTO network_leases(network, ip, container_id, mac, veth, ports) VALUES(?,?,?,?,?,?)",
+                               &st, err)) < 0)
+                return r;
+        sqlite3_bind_text(st, 1, network, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, mac, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, veth, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, ports, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+                return berth_failf(err, EIO, "record the address %s of network %s: %s", ip, network,
+                                   sqlite3_errmsg(e->store->db));
+        return 0;
+}
+
+/* Inside one write transaction: the network (made on first use), a free address, the ports, the lease. */
+static int lease(struct engine *e, const struct engine_container *c, struct net_record *n, struct in_addr *ip, char mac[18],
+                 char **veth, char ***specs, berth_error *err)
+{
+        const char *mode = json_string_value(json_object_get(c->host_config, "NetworkMode"));
+        cleanup_json json_t *ports = NULL;
+        cleanup_free char *ports_text = NULL, *rnd = NULL;
+        char ipt[INET_ADDRSTRLEN];
+        int r;
+
+        if ((r = ensure_network(e, mode, n, err)) < 0 || (r = pick_address(e, n, ip, err)) < 0 ||
+            (r = resolve_ports(e, c, *ip, &ports, specs, err)) < 0)
+                return r;
+        format_mac(*ip, mac);
+        rnd = random_hex(4);
+        *veth = xasprintf("veth%s", rnd);
+        ports_text = json_dumps(ports, JSON_COMPACT);
+        inet_ntop(AF_INET, ip, ipt, sizeof(ipt));
+        return insert_lease(e, n->name, ipt, c->id, mac, *veth, ports_text, err);
+}
+
+int engine_network_attach(struct engine *e, const struct engine_container *c, int dirfd, char ***helper_args,
+                          berth_error *err)
+{
+        cleanup_net_record struct net_record n = {0};
+        cleanup_free char *veth = NULL, *gwp = NULL;
+        cleanup_strv char **specs = NULL;
+        char mac[18], ipt[INET_ADDRSTRLEN], gwt[INET_ADDRSTRLEN];
+        struct in_addr ip;
+        berth_error ignored = {0};
+        char **args;
+        int r;
+
+        *helper_args = NULL;
+        if (!engine_network_is_bridge(c->host_config))
+                return 0;
+        /* A lease this container still holds (a crash between its start and its cleanup), then the dead's. */
+        engine_network_release(e, c->id);
+        if (engine_network_reconcile(e, &ignored) < 0)
+                berth_error_clear(&ignored);
+        if ((r = store_exec(e->store, "BEGIN IMMEDIATE", err)) < 0)
+                return r;
+        if ((r = lease(e, c, &n, &ip, mac, &veth, &specs, err)) < 0 || (r = store_exec(e->store, "COMMIT", err)) < 0) {
+                sqlite3_exec(e->store->db, "ROLLBACK", NULL, NULL, NULL);
+                return r;
+        }
+        inet_ntop(AF_INET, &ip, ipt, sizeof(ipt));
+        inet_ntop(AF_INET, &n.gateway, gwt, sizeof(gwt));
+        if ((r = engine_write_hosts(dirfd, c->config, c->host_config, ipt, gwt, err)) < 0) {
+                engine_network_release(e, c->id);
+                return r;
+        }
+        gwp = xasprintf("%s/%d", gwt, n.prefix);
+        args = strv_append(NULL, n.bridge);
+        args = strv_append(args, gwp);
+        args = strv_append(args, veth);
+        args = strv_append(args, ipt);
+        args = strv_append(args, mac);
+        for (size_t i = 0; specs != NULL && specs[i] != NULL; i++)
+                args = strv_append(args, specs[i]);
+        *helper_args = args;
+        return 0;
+}
+
+/* ---- what inspect, ps and port show ---- */
+
+struct lease_view {
+        char *network, *network_id, *ip, *mac, *gateway, *ports;
+        int prefix;
+};
+
+static bool load_lease(struct engine *e, const char *id, struct lease_view *v)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        struct in_addr sub;
+
+        if (store_prepare(e->store,
+                          "SELECT l.network, n.id, l.ip, l.mac, n.gateway, l.ports, n.subnet FROM network_leases l "
+                          "JOIN networks n ON n.name = l.network WHERE l.container_id = ?",
+                          &st, NULL) < 0)
+                return false;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return false;
+        v->network = xstrdup((const char *) sqlite3_column_text(st, 0));
+        v->network_id = xstrdup((const char *) sqlite3_column_text(st, 1));
+        v->ip = xstrdup((const char *) sqlite3_column_text(st, 2));
+        v->mac = xstrdup((const char *) sqlite3_column_text(st, 3));
+        v->gateway = xstrdup((const char *) sqlite3_column_text(st, 4));
+        v->ports = xstrdup((const char *) sqlite3_column_text(st, 5));
+        if (parse_cidr((const char *) sqlite3_column_text(st, 6), &sub, &v->prefix) < 0)
+                v->prefix = 0;
+        return true;
+}
+
+static void lease_view_clear(struct lease_view *v)
+{
+        free(v->network);
+        free(v->network_id);
+        free(v->ip);
+        free(v->mac);
+        free(v->gateway);
+        free(v->ports);
+}
+
+json_t *engine_network_ports(struct engine *e, const char *id)
+{
+        struct lease_view v = {0};
+        json_t *ports;
+
+        if (!load_lease(e, id, &v))
+                return NULL;
+        ports = json_loads(v.ports, 0, NULL);
+        lease_view_clear(&v);
+        return ports;
+}
+
+static json_t *endpoint_json(const char *network_id, const char *ip, int prefix, const char *gw, const char *mac)
+{
+        return json_pack("{s:n,s:n,s:n,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:s,s:n}", "IPAMConfig", "Links", "Aliases",
+                         "NetworkID", network_id, "EndpointID", "", "Gateway", gw, "IPAddress", ip, "IPPrefixLen", prefix,
+                         "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "MacAddress", mac,
+                         "DriverOpts");
+}
+
+json_t *engine_network_settings(struct engine *e, const struct engine_container *c)
+{
+        const char *mode = json_string_value(json_object_get(c->host_config, "NetworkMode")) ?: "none";
+        struct lease_view v = {0};
+        bool leased = engine_network_is_bridge(c->host_config) && load_lease(e, c->id, &v);
+        cleanup_free char *sandbox = c->pid > 0 ? xasprintf("/proc/%d/ns/net", (int) c->pid) : xstrdup("");
+        json_t *ports = leased ? json_loads(v.ports, 0, NULL) : NULL, *networks = json_object(), *s;
+
+        if (ports == NULL)
+                ports = json_object();
+        if (!str_has_prefix(mode, "container:"))
+                json_object_set_new(networks, mode,
+                                    endpoint_json(leased ? v.network_id : "", leased ? v.ip : "", leased ? v.prefix : 0,
+                                                  leased ? v.gateway : "", leased ? v.mac : ""));
+        s = json_pack("{s:s,s:s,s:b,s:s,s:i,s:o,s:s,s:n,s:n,s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:o}", "Bridge", "", "SandboxID",
+                      "", "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "Ports", ports,
+                      "SandboxKey", sandbox, "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "",
+                      "Gateway", leased ? v.gateway : "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPAddress",
+                      leased ? v.ip : "", "IPPrefixLen", leased ? v.prefix : 0, "IPv6Gateway", "", "MacAddress",
+                      leased ? v.mac : "", "Networks", networks);
+        if (leased)
+                lease_view_clear(&v);
+        return s;
+}
+
+int engine_container_port(struct engine *e, const char *ref, json_t **out, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        int r;
+
+        if ((r = engine_container_find(e, ref, &c, err)) < 0)
+                return r;
+        *out = NULL;
+        if (c->status == ENGINE_RUNNING || c->status == ENGINE_PAUSED)
+                *out = engine_network_ports(e, c->id);
+        if (*out == NULL)
+                *out = json_object();
+        return 0;
+}
+
+/* "0.0.0.0:8080->80/tcp, 443/tcp": docker's PORTS column, ordered by container port. */
+char *engine_ports_text(const json_t *ports)
+{
+        const char *key;
+        json_t *list, *b;
+        char **items = NULL, *out = xstrdup("");
+        size_t i, n = 0;
+
+        json_object_foreach((json_t *) ports, key, list) {
+                if (json_array_size(list) == 0) {
+                        items = strv_append(items, key);
+                        n++;
+                        continue;
+                }
+                json_array_foreach(list, i, b) {
+                        cleanup_free char *item = xasprintf("%s:%s->%s", json_string_value(json_object_get(b, "HostIp")) ?: "",
+                                                            json_string_value(json_object_get(b, "HostPort")) ?: "", key);
+                        items = strv_append(items, item);
+                        n++;
+                }
+        }
+        /* by container port, then as text */
+        for (size_t a = 0; a < n; a++)
+                for (size_t k = a + 1; k < n; k++) {
+                        const char *pa = strstr(items[a], "->") ? strstr(items[a], "->") + 2 : items[a];
+                        const char *pk = strstr(items[k], "->") ? strstr(items[k], "->") + 2 : items[k];
+                        if (atoi(pk) < atoi(pa) || (atoi(pk) == atoi(pa) && strcmp(items[k], items[a]) < 0)) {
+                                char *t = items[a];
+                                items[a] = items[k];
+                                items[k] = t;
+                        }
+                }
+        for (size_t k = 0; k < n; k++) {
+                char *next = xasprintf("%s%s%s", out, k ? ", " : "", items[k]);
+                free(out);
+                out = next;
+        }
+        strv_free(items);
+        return out;
+}

@@ -1,0 +1,50 @@
+/* A container's place on a bridge network: the network's record (bridge, subnet, gateway), the container's
+ * lease (address, MAC, host-side veth, published ports) in the engine's SQLite store, and the arguments
+ * berth-launch passes to berth-net, which makes the links and the firewall elements (docs/networking.md).
+ * Leases are taken at start, one transaction each (no duplicates between parallel starts), and released
+ * when the container stops or is removed; leases whose container is gone or dead (berth, berth-launch or
+ * the monitor killed) are released by the next start or rm (engine_network_reconcile). */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "engine/engine.h"
+
+#define ENGINE_NETWORK_DEFAULT "bridge"
+#define ENGINE_BRIDGE_DEFAULT "berth0"
+
+/* Whether the container is on a bridge network (its NetworkMode is a network's name, not none, host or
+ * container:). */
+bool engine_network_is_bridge(const json_t *host_config);
+
+/* docker's NetworkMode of a new container: "default" and "" become the default network (bridge, or what
+ * BERTH_DEFAULT_NETWORK names: "none" is dockerd's --bridge=none). Returns a constant or mode. */
+const char *engine_network_mode_default(const char *mode);
+
+/* At start: a lease for the container c on its network, the ports resolved (free host ports picked), the
+ * container's hosts file given its address. *helper_args: berth-net's arguments after "up PID" (a
+ * NULL-terminated vector the caller frees), NULL when the container is on no bridge network. */
+int engine_network_attach(struct engine *e, const struct engine_container *c, int dirfd, char ***helper_args,
+                          berth_error *err);
+
+/* When the container has stopped or is removed: its ports' elements and its lease. Never fails (what cannot
+ * be removed now is reconciled later). */
+void engine_network_release(struct engine *e, const char *id);
+
+/* Releases the leases of containers that are gone or no longer running, and whose directory nobody holds
+ * locked (a start in progress holds it). */
+int engine_network_reconcile(struct engine *e, berth_error *err);
+
+/* docker's NetworkSettings for inspect (IPAddress, Gateway, MacAddress, Ports, Networks, ...). */
+json_t *engine_network_settings(struct engine *e, const struct engine_container *c);
+
+/* docker's Ports of a running container ({"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], ...}),
+ * or NULL: ps's PORTS column and the port command. */
+json_t *engine_network_ports(struct engine *e, const char *id);
+
+/* port CONTAINER: the running container's published ports (docker's Ports), an empty object when none. */
+int engine_container_port(struct engine *e, const char *ref, json_t **out, berth_error *err);
+
+/* docker's PORTS column of ps: "0.0.0.0:8080->80/tcp, 443/tcp". */
+char *engine_ports_text(const json_t *ports);

@@ -1,0 +1,314 @@
+#!/usr/bin/env bats
+# Bridge networking (docs/networking.md), with real traffic only inside network namespaces each test makes:
+# berth runs inside a namespace HOST that stands in for the host (its berth0, its nftables table, its
+# forwarding), joined by a veth pair to a namespace OUT that stands in for another machine (10.200.0.2).
+# Deleting the two namespaces at teardown takes everything berth made with them.
+bats_require_minimum_version 1.5.0
+load helpers
+load engine-helpers
+
+net_skip_reasons() {
+        [ "$(id -u)" -eq 0 ] || { echo "needs root"; return; }
+        command -v ip >/dev/null || { echo "needs iproute2"; return; }
+        command -v nsenter >/dev/null || { echo "needs nsenter"; return; }
+        command -v nft >/dev/null || { echo "needs nft (nftables) to check berth's table"; return; }
+        [ -e /usr/lib/x86_64-linux-gnu/libnftables.so.1 ] || ls /usr/lib/*/libnftables.so.1 >/dev/null 2>&1 ||
+                { echo "needs libnftables1"; return; }
+}
+
+setup() {
+        local why
+        why=$(net_skip_reasons)
+        [ -z "$why" ] || skip "$why"
+        unset BERTH_DEFAULT_NETWORK
+        HOSTNS=bt-h$$-${BATS_TEST_NUMBER}
+        OUTNS=bt-o$$-${BATS_TEST_NUMBER}
+        ip netns add "$HOSTNS"
+        ip netns add "$OUTNS"
+        ip -n "$HOSTNS" link set lo up
+        ip -n "$OUTNS" link set lo up
+        ip -n "$HOSTNS" link add bt-up type veth peer name bt-out netns "$OUTNS"
+        ip -n "$HOSTNS" addr add 10.200.0.1/24 dev bt-up
+        ip -n "$OUTNS" addr add 10.200.0.2/24 dev bt-out
+        ip -n "$HOSTNS" link set bt-up up
+        ip -n "$OUTNS" link set bt-out up
+        engine_setup
+}
+
+teardown() {
+        local id
+        if [ -n "${HOSTNS:-}" ]; then
+                for id in $(b ps -aq --no-trunc 2>/dev/null); do
+                        b rm -f -v "$id" >/dev/null 2>&1 || true
+                done
+        fi
+        engine_teardown
+        [ -n "${HOSTNS:-}" ] && ip netns del "$HOSTNS" 2>/dev/null
+        [ -n "${OUTNS:-}" ] && ip netns del "$OUTNS" 2>/dev/null
+        true
+}
+
+# berth in the test's "host" namespace (only the network namespace: mounts are the host's).
+b() {
+        nsenter --net="/run/netns/$HOSTNS" "$BERTH_BIN" --root "$ROOT" "$@"
+}
+
+in_host() {
+        ip netns exec "$HOSTNS" "$@"
+}
+
+in_out() {
+        ip netns exec "$OUTNS" "$@"
+}
+
+# The veths attached to berth0 in the test's host namespace.
+bridge_ports() {
+        in_host ip -o link show master berth0 2>/dev/null | grep -c . || true
+}
+
+ip_of() {
+        b inspect -f '{{.NetworkSettings.IPAddress}}' "$1"
+}
+
+@test "the default bridge: berth0 with 172.17.0.1/16, the container's eth0, its default route, docker's /etc/hosts" {
+        run b run --rm busybox sh -c 'ip -4 -o addr show eth0; ip route; tail -n 1 /etc/hosts; hostname'
+        [ "$status" -eq 0 ]
+        echo "$output"
+        [[ ${lines[0]} == *"inet 172.17.0.2/16"* ]]
+        [[ $output == *"default via 172.17.0.1 dev eth0"* ]]
+        [ "${lines[3]}" = "$(printf '172.17.0.2\t%s' "${lines[4]}")" ]
+        run in_host ip -4 -o addr show berth0
+        [[ $output == *"inet 172.17.0.1/16"* ]]
+        [ "$(in_host cat /proc/sys/net/ipv4/ip_forward)" = 1 ]
+        [ "$(in_host cat /proc/sys/net/ipv4/conf/berth0/route_localnet)" = 1 ]
+        # berth's own table, with this network's subnet masqueraded
+        run in_host nft list set ip berth subnets
+        [[ $output == *"172.17.0.0/16"* ]]
+        # nothing left: the veth went with the container
+        [ "$(bridge_ports)" -eq 0 ]
+}
+
+@test "a subnet that a host route covers is skipped: 172.17.0.0/16 routed elsewhere gives 172.18.0.0/16" {
+        in_host ip route add 172.17.0.0/16 via 10.200.0.2
+        run b run --rm busybox ip -4 -o addr show eth0
+        [ "$status" -eq 0 ]
+        [[ $output == *"inet 172.18.0.2/16"* ]]
+}
+
+@test "outbound: a server in another namespace is reached, and sees the host's address (masquerade)" {
+        mkdir -p "$T/www" && echo hello-from-outside > "$T/www/index.html"
+        in_out python3 -m http.server --bind 10.200.0.2 --directory "$T/www" 8000 > "$T/http.log" 2>&1 &
+        echo $! > "$T/http.pid"
+        wait_until ip netns exec "$OUTNS" bash -c 'exec 3<>/dev/tcp/10.200.0.2/8000' 2>/dev/null
+        run b run --rm busybox wget -q -O - http://10.200.0.2:8000/index.html
+        kill "$(cat "$T/http.pid")"
+        [ "$status" -eq 0 ]
+        [ "$output" = hello-from-outside ]
+        grep -q '^10.200.0.1 .*GET /index.html' "$T/http.log" || { cat "$T/http.log"; false; }
+}
+
+@test "two containers reach each other across berth0" {
+        a=$(b run -d busybox sleep 60)
+        c=$(b run -d busybox sleep 60)
+        run b exec "$c" ping -c 1 -W 2 "$(ip_of "$a")"
+        [ "$status" -eq 0 ]
+        [ "$(bridge_ports)" -eq 2 ]
+}
+
+@test "20 parallel run -d: 20 different addresses, 20 ports on berth0; rm releases them all" {
+        local i
+        for i in $(seq 20); do
+                b run -d busybox sleep 120 > "$T/id.$i" 2>"$T/err.$i" &
+        done
+        wait
+        for i in $(seq 20); do
+                [ -s "$T/id.$i" ] || { cat "$T/err.$i"; false; }
+        done
+        for i in $(seq 20); do ip_of "$(cat "$T/id.$i")"; done > "$T/ips"
+        [ "$(sort -u "$T/ips" | grep -c '^172\.17\.0\.')" -eq 20 ]
+        # and the kernel agrees: each address is on its container's eth0
+        for i in 1 7 20; do
+                run b exec "$(cat "$T/id.$i")" ip -4 -o addr show eth0
+                [[ $output == *"inet $(ip_of "$(cat "$T/id.$i")")/16"* ]]
+        done
+        [ "$(bridge_ports)" -eq 20 ]
+        b rm -f $(cat "$T"/id.*) >/dev/null
+        wait_until sh -c "[ \$(ip netns exec $HOSTNS ip -o link show master berth0 | grep -c .) -eq 0 ]"
+        # every address is free again: the next container gets the first
+        run b run --rm busybox ip -4 -o addr show eth0
+        [[ $output == *"inet 172.17.0.2/16"* ]]
+}
+
+@test "run --rm, a failed start and a stop leave no veth and release the address" {
+        run b run --rm busybox true
+        [ "$status" -eq 0 ]
+        run -127 b run busybox /no/such/command
+        id=$(b run -d busybox sleep 60)
+        b stop -t 0 "$id" >/dev/null
+        [ "$(b inspect -f '{{.NetworkSettings.IPAddress}}' "$id")" = "" ]
+        wait_until sh -c "[ \$(ip netns exec $HOSTNS ip -o link show master berth0 | grep -c .) -eq 0 ]"
+        run b run --rm busybox ip -4 -o addr show eth0
+        [[ $output == *"inet 172.17.0.2/16"* ]]
+}
+
+@test "after SIGKILL of the monitor and the container, the next run reconciles: the address is free again" {
+        id=$(b run -d busybox sleep 60)
+        [ "$(ip_of "$id")" = 172.17.0.2 ]
+        mon=$(pgrep -f "berth-monitor.*$id" | head -1 || true)
+        pid=$(b inspect -f '{{.State.Pid}}' "$id")
+        [ -n "$mon" ] && kill -9 "$mon"
+        kill -9 "$pid"
+        wait_until sh -c "[ \$(ip netns exec $HOSTNS ip -o link show master berth0 | grep -c .) -eq 0 ]"
+        run b run --rm busybox ip -4 -o addr show eth0
+        [[ $output == *"inet 172.17.0.2/16"* ]]
+}
+
+@test "--network none, host and container:NAME keep working beside the bridge" {
+        run b run --rm --network none busybox ls /sys/class/net
+        [ "$output" = lo ]
+        run b run --rm --network host busybox ls /sys/class/net
+        [[ $output == *bt-up* ]]
+        b run -d --name first busybox sleep 60 >/dev/null
+        run b run --rm --network container:first busybox ip -4 -o addr show eth0
+        [[ $output == *"inet 172.17.0.2/16"* ]]
+        [ "$(bridge_ports)" -eq 1 ]
+}
+
+@test "inspect shows NetworkSettings as docker does" {
+        id=$(b run -d busybox sleep 60)
+        run b inspect -f '{{.NetworkSettings.IPAddress}} {{.NetworkSettings.Gateway}} {{.NetworkSettings.IPPrefixLen}} {{.NetworkSettings.MacAddress}} {{.HostConfig.NetworkMode}}' "$id"
+        [ "$output" = "172.17.0.2 172.17.0.1 16 02:42:ac:11:00:02 bridge" ]
+        run b inspect -f '{{.NetworkSettings.Networks.bridge.IPAddress}} {{.NetworkSettings.Networks.bridge.Gateway}}' "$id"
+        [ "$output" = "172.17.0.2 172.17.0.1" ]
+        # the MAC is what the kernel shows inside
+        run b exec "$id" cat /sys/class/net/eth0/address
+        [ "$output" = 02:42:ac:11:00:02 ]
+}
+
+@test "after nft flush ruleset, the next run restores berth's table" {
+        b run --rm busybox true
+        in_host nft flush ruleset
+        run in_host nft list tables
+        [ -z "$output" ]
+        b run --rm busybox true
+        run in_host nft list set ip berth subnets
+        [[ $output == *"172.17.0.0/16"* ]]
+}
+
+# A busybox httpd serving "$2" in a detached container with the given berth flags; prints its id.
+serve() {  # TEXT ARGS...
+        local text=$1
+        shift
+        mkdir -p "$T/www-$text" && echo "$text" > "$T/www-$text/index.html"
+        b run -d -v "$T/www-$text:/www:ro" "$@" busybox httpd -f -p 80 -h /www
+}
+
+fetch() {  # WHERE URL: WHERE is in_host, in_out or a container id
+        local where=$1 url=$2
+        case $where in
+        in_host | in_out) "$where" wget -q -T 5 -O - "$url" ;;
+        *) b exec "$where" timeout 5 wget -q -O - "$url" ;;  # busybox wget -T crashes (SIGSEGV) here
+        esac
+}
+
+@test "-p 8080:80: reached from another host, from the host via 127.0.0.1 and its own address, and hairpin" {
+        id=$(serve published -p 8080:80)
+        wait_until fetch in_host http://127.0.0.1:8080/
+        run fetch in_out http://10.200.0.1:8080/
+        [ "$output" = published ]
+        run fetch in_host http://127.0.0.1:8080/
+        [ "$output" = published ]
+        run fetch in_host http://10.200.0.1:8080/
+        [ "$output" = published ]
+        # the container through its own published port
+        run fetch "$id" http://10.200.0.1:8080/
+        [ "$output" = published ]
+        # one map element, no process per port
+        run in_host nft list map ip berth ports_any
+        [[ $output == *"tcp . 8080 : 172.17.0.2 . 80"* ]]
+        ! pgrep -f "docker-proxy|berth.*8080" >/dev/null
+        # ps, port and inspect say it as docker does
+        run b ps --format '{{.Ports}}'
+        [ "$output" = "0.0.0.0:8080->80/tcp" ]
+        run b port "$id"
+        [ "$output" = "80/tcp -> 0.0.0.0:8080" ]
+        run b port "$id" 80
+        [ "$output" = "0.0.0.0:8080" ]
+        run b inspect -f '{{json .NetworkSettings.Ports}}' "$id"
+        [ "$output" = '{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]}' ]
+        # rm takes the element away
+        b rm -f "$id" >/dev/null
+        run in_host nft list map ip berth ports_any
+        [[ $output != *8080* ]]
+        run fetch in_host http://127.0.0.1:8080/
+        [ "$status" -ne 0 ]
+}
+
+@test "-p IP:PORT:PORT publishes on that address only; -p 5353:53/udp" {
+        id=$(serve on-ip -p 10.200.0.1:8081:80)
+        wait_until fetch in_out http://10.200.0.1:8081/
+        run fetch in_out http://10.200.0.1:8081/
+        [ "$output" = on-ip ]
+        run fetch in_host http://127.0.0.1:8081/
+        [ "$status" -ne 0 ]
+        # busybox has no UDP listener: the kernel's map says where datagrams go
+        u=$(b run -d -p 5353:53/udp busybox sleep 60)
+        run in_host nft list map ip berth ports_any
+        [[ $output == *"udp . 5353 : $(ip_of "$u") . 53"* ]]
+        run b port "$u"
+        [ "$output" = "53/udp -> 0.0.0.0:5353" ]
+}
+
+@test "-P publishes the exposed ports to free host ports; port says which" {
+        id=$(serve all --expose 80 -P)
+        hp=$(b port "$id" 80)
+        [[ $hp == 0.0.0.0:* ]]
+        wait_until fetch in_out "http://10.200.0.1:${hp#0.0.0.0:}/"
+        run fetch in_out "http://10.200.0.1:${hp#0.0.0.0:}/"
+        [ "$output" = all ]
+}
+
+@test "a host port in use (by another process, by another container) is refused with one line, nothing left" {
+        in_host python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 9090)); s.listen(); time.sleep(60)' &
+        echo $! > "$T/holder.pid"
+        wait_until sh -c "ip netns exec $HOSTNS ss -ltn | grep -q ':9090 '"
+        run b run --rm -p 9090:80 busybox true
+        kill "$(cat "$T/holder.pid")"
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ $output == *"port is already allocated"* ]]
+        [ -z "$(b ps -aq)" ]
+        serve first -p 9091:80 >/dev/null
+        run b run --rm -p 9091:80 busybox true
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ $output == *"Bind for 0.0.0.0:9091 failed: port is already allocated"* ]]
+        [ "$(in_host nft list map ip berth ports_any | grep -c 9091)" -eq 1 ]
+        [ "$(bridge_ports)" -eq 1 ]
+}
+
+@test "malformed --publish is refused with one line, exit 125, nothing made" {
+        local spec
+        for spec in 80x 0 70000 8080:80/xtp 1.2.3:80:80 8080-8081:80-82 a:b:c:d [::1]:80:80 ""; do
+                run b run --rm -p "$spec" busybox true
+                [ "$status" -eq 125 ] || { echo "$spec: $status $output"; false; }
+                [ "${#lines[@]}" -eq 1 ] || { echo "$spec: $output"; false; }
+        done
+        run b run --rm --network none -p 80:80 busybox true
+        [ "$status" -eq 125 ]
+        [[ $output == *"conflicting options: port publishing and the container type network mode"* ]]
+        [ -z "$(b ps -aq)" ]
+        [ "$(bridge_ports)" -eq 0 ]
+}
+
+@test "100 run --rm -p cycles leave no veth, no element and no lease" {
+        local i
+        for i in $(seq 100); do
+                b run --rm -p 8090:80 busybox true || { echo "cycle $i failed"; false; }
+        done
+        [ "$(bridge_ports)" -eq 0 ]
+        run in_host nft list map ip berth ports_any
+        [[ $output != *8090* ]]
+        run b run --rm busybox ip -4 -o addr show eth0
+        [[ $output == *"inet 172.17.0.2/16"* ]]
+}
