@@ -72,49 +72,100 @@ static char *hosts_file(const json_t *config, const json_t *hc, const char *ip, 
         return buf;
 }
 
-/* The host's resolv.conf without localhost nameservers (unreachable from another network namespace);
- * Google's resolvers when none is left, as docker does. */
+/* docker's resolv.conf (libnetwork sandbox_dns): the host's, without the loopback nameservers (a stub
+ * resolver on 127.0.0.53 or ::1 is unreachable from another network namespace), Google's public resolvers
+ * when none is left. With --dns, --dns-search or --dns-option, docker's Build form: "search" (the given
+ * domains, or the host's), the nameservers (given, or the host's), "options" (given, or the host's). */
+static bool loopback_nameserver(const char *addr)
+{
+        return str_has_prefix(addr, "127.") || strcmp(addr, "::1") == 0;
+}
+
+static void join_words(char **buf, size_t *len, const char *key, const json_t *given, char *const *host)
+{
+        const json_t *v;
+        size_t i, n = 0;
+
+        if (json_array_size(given) > 0) {
+                append(buf, len, key);
+                json_array_foreach(given, i, v) {
+                        append(buf, len, " ");
+                        append(buf, len, json_string_value(v) ?: "");
+                }
+                append(buf, len, "\n");
+                return;
+        }
+        for (; host && host[n]; n++) {
+                append(buf, len, n ? " " : key);
+                if (n == 0)
+                        append(buf, len, " ");
+                append(buf, len, host[n]);
+        }
+        if (n > 0)
+                append(buf, len, "\n");
+}
+
 static char *resolv_conf(const json_t *hc)
 {
         cleanup_free char *host = NULL;
-        char *buf = NULL;
+        cleanup_strv char **servers = NULL, **search = NULL, **options = NULL;
+        const json_t *dns = json_object_get(hc, "Dns"), *dsearch = json_object_get(hc, "DnsSearch");
+        const json_t *dopts = json_object_get(hc, "DnsOptions"), *v;
+        bool host_net = is_network_host(hc), custom = json_array_size(dns) + json_array_size(dsearch) + json_array_size(dopts) > 0;
+        char *buf = NULL, *save = NULL;
         size_t len = 0, i;
-        bool nameserver = false;
-        json_t *v, *dns = json_object_get(hc, "Dns");
 
+        append(&buf, &len, "");
+        if (read_file_at(AT_FDCWD, "/etc/resolv.conf", &host, NULL, NULL) < 0)
+                host = xstrdup("");
+        for (char *line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *word = line + strspn(line, " \t"), *rest = word + strcspn(word, " \t"), *w, *s2 = NULL;
+                bool is_ns = str_has_prefix(word, "nameserver") && (word[10] == ' ' || word[10] == '\t');
+                if (is_ns) {
+                        const char *addr = rest + strspn(rest, " \t");
+                        cleanup_free char *a = xstrndup(addr, strcspn(addr, " \t#;"));
+                        if (!host_net && loopback_nameserver(a))
+                                continue;
+                        servers = strv_append(servers, a);
+                } else if (str_has_prefix(word, "search") || str_has_prefix(word, "domain")) {
+                        strv_free(search);
+                        search = NULL;
+                        for (w = strtok_r(rest, " \t", &s2); w; w = strtok_r(NULL, " \t", &s2))
+                                search = strv_append(search, w);
+                        if (!custom) {
+                                append(&buf, &len, line);
+                                append(&buf, &len, "\n");
+                        }
+                        continue;
+                } else if (str_has_prefix(word, "options")) {
+                        for (w = strtok_r(rest, " \t", &s2); w; w = strtok_r(NULL, " \t", &s2))
+                                options = strv_append(options, w);
+                }
+                if (!custom) {
+                        append(&buf, &len, line);
+                        append(&buf, &len, "\n");
+                }
+        }
+        if (!custom) {
+                if (servers == NULL)
+                        append(&buf, &len, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+                return buf;
+        }
+        join_words(&buf, &len, "search", dsearch, search);
         if (json_array_size(dns) > 0) {
                 json_array_foreach(dns, i, v) {
                         cleanup_free char *line = xasprintf("nameserver %s\n", json_string_value(v) ?: "");
                         append(&buf, &len, line);
                 }
-                json_array_foreach(json_object_get(hc, "DnsSearch"), i, v) {
-                        cleanup_free char *line = xasprintf("search %s\n", json_string_value(v) ?: "");
+        } else if (servers != NULL) {
+                for (i = 0; servers[i]; i++) {
+                        cleanup_free char *line = xasprintf("nameserver %s\n", servers[i]);
                         append(&buf, &len, line);
                 }
-                json_array_foreach(json_object_get(hc, "DnsOptions"), i, v) {
-                        cleanup_free char *line = xasprintf("options %s\n", json_string_value(v) ?: "");
-                        append(&buf, &len, line);
-                }
-                return buf;
-        }
-        append(&buf, &len, "");
-        if (read_file_at(AT_FDCWD, "/etc/resolv.conf", &host, NULL, NULL) == 0) {
-                char *save = NULL;
-                for (char *line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                        if (str_has_prefix(line, "nameserver")) {
-                                const char *addr = line + strlen("nameserver");
-                                while (*addr == ' ' || *addr == '\t')
-                                        addr++;
-                                if (!is_network_host(hc) && (str_has_prefix(addr, "127.") || strcmp(addr, "::1") == 0))
-                                        continue;
-                                nameserver = true;
-                        }
-                        append(&buf, &len, line);
-                        append(&buf, &len, "\n");
-                }
-        }
-        if (!nameserver)
+        } else {
                 append(&buf, &len, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+        }
+        join_words(&buf, &len, "options", dopts, options);
         return buf;
 }
 

@@ -152,6 +152,9 @@ static int check_modes(const json_t *hc, berth_error *err)
         if (json_object_size(json_object_get(hc, "PortBindings")) > 0 && s != NULL &&
             (strcmp(s, "none") == 0 || str_has_prefix(s, "container:")))
                 return berth_failf(err, EINVAL, "conflicting options: port publishing and the container type network mode");
+        if (json_string_value(json_object_get(hc, "BerthIPv4Address")) != NULL && s != NULL &&
+            (strcmp(s, "none") == 0 || strcmp(s, "host") == 0 || str_has_prefix(s, "container:")))
+                return berth_failf(err, EINVAL, "conflicting options: --ip needs a bridge network (--network %s)", s);
         s = string_of(hc, "UsernsMode");
         if (s != NULL && strcmp(s, "host") != 0 && strcmp(s, "remap") != 0 && *s != '\0')
                 return berth_failf(err, EINVAL, "invalid USER mode: %s (host or remap)", s);

@@ -366,6 +366,30 @@ static int resolve_ports(struct engine *e, const struct engine_container *c, str
 
 /* ---- leases ---- */
 
+/* --ip: inside the subnet, not its network, broadcast or gateway address, not leased. */
+static int take_address(struct engine *e, const struct net_record *n, const char *want, struct in_addr *ip, berth_error *err)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        uint32_t base = ntohl(n->subnet.s_addr), size = 1u << (32 - n->prefix), off;
+        int r;
+
+        if (inet_pton(AF_INET, want, ip) != 1)
+                return berth_failf(err, EINVAL, "invalid IPv4 address: %s", want);
+        off = ntohl(ip->s_addr) - base;
+        if (off >= size)
+                return berth_failf(err, EINVAL, "no configured subnet or ip-range contain the IP address %s", want);
+        if (off == 0 || off == size - 1 || ip->s_addr == n->gateway.s_addr)
+                return berth_failf(err, EINVAL, "the address %s is reserved on network %s (its network, broadcast or "
+                                                "gateway address)", want, n->name);
+        if ((r = store_prepare(e->store, "SELECT container_id FROM network_leases WHERE network = ? AND ip = ?", &st, err)) < 0)
+                return r;
+        sqlite3_bind_text(st, 1, n->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, want, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                return berth_failf(err, EADDRINUSE, "Address already in use: %s on network %s", want, n->name);
+        return 0;
+}
+
 static int pick_address(struct engine *e, const struct net_record *n, struct in_addr *ip, berth_error *err)
 {
         cleanup_stmt sqlite3_stmt *st = NULL;
@@ -577,10 +601,17 @@ static int lease(struct engine *e, const struct engine_container *c, struct net_
         char ipt[INET_ADDRSTRLEN];
         int r;
 
-        if ((r = ensure_network(e, mode, n, err)) < 0 || (r = pick_address(e, n, ip, err)) < 0 ||
+        const char *want_ip = json_string_value(json_object_get(c->host_config, "BerthIPv4Address"));
+        const char *want_mac = json_string_value(json_object_get(c->config, "MacAddress"));
+
+        if ((r = ensure_network(e, mode, n, err)) < 0 ||
+            (r = want_ip && *want_ip ? take_address(e, n, want_ip, ip, err) : pick_address(e, n, ip, err)) < 0 ||
             (r = resolve_ports(e, c, *ip, &ports, specs, err)) < 0)
                 return r;
-        format_mac(*ip, mac);
+        if (want_mac != NULL && strlen(want_mac) == 17)
+                snprintf(mac, 18, "%s", want_mac);
+        else
+                format_mac(*ip, mac);
         rnd = random_hex(4);
         *veth = xasprintf("veth%s", rnd);
         ports_text = json_dumps(ports, JSON_COMPACT);
@@ -684,9 +715,12 @@ json_t *engine_network_ports(struct engine *e, const char *id)
         return ports;
 }
 
-static json_t *endpoint_json(const char *network_id, const char *ip, int prefix, const char *gw, const char *mac)
+static json_t *endpoint_json(const char *network_id, const char *ip, int prefix, const char *gw, const char *mac,
+                             const char *want_ip)
 {
-        return json_pack("{s:n,s:n,s:n,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:s,s:n}", "IPAMConfig", "Links", "Aliases",
+        json_t *ipam = want_ip && *want_ip ? json_pack("{s:s}", "IPv4Address", want_ip) : json_null();
+
+        return json_pack("{s:o,s:n,s:n,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:s,s:n}", "IPAMConfig", ipam, "Links", "Aliases",
                          "NetworkID", network_id, "EndpointID", "", "Gateway", gw, "IPAddress", ip, "IPPrefixLen", prefix,
                          "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "MacAddress", mac,
                          "DriverOpts");
@@ -705,7 +739,8 @@ json_t *engine_network_settings(struct engine *e, const struct engine_container 
         if (!str_has_prefix(mode, "container:"))
                 json_object_set_new(networks, mode,
                                     endpoint_json(leased ? v.network_id : "", leased ? v.ip : "", leased ? v.prefix : 0,
-                                                  leased ? v.gateway : "", leased ? v.mac : ""));
+                                                  leased ? v.gateway : "", leased ? v.mac : "",
+                                                  json_string_value(json_object_get(c->host_config, "BerthIPv4Address"))));
         s = json_pack("{s:s,s:s,s:b,s:s,s:i,s:o,s:s,s:n,s:n,s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:o}", "Bridge", "", "SandboxID",
                       "", "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "Ports", ports,
                       "SandboxKey", sandbox, "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "",

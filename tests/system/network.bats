@@ -312,3 +312,48 @@ fetch() {  # WHERE URL: WHERE is in_host, in_out or a container id
         run b run --rm busybox ip -4 -o addr show eth0
         [[ $output == *"inet 172.17.0.2/16"* ]]
 }
+
+@test "--ip and --mac-address are the container's, as the kernel shows them; bad ones are refused with one line" {
+        id=$(b run -d --ip 172.17.0.50 --mac-address 02:11:22:33:44:55 busybox sleep 60)
+        run b exec "$id" ip -4 -o addr show eth0
+        [[ $output == *"inet 172.17.0.50/16"* ]]
+        run b exec "$id" cat /sys/class/net/eth0/address
+        [ "$output" = 02:11:22:33:44:55 ]
+        run b inspect -f '{{.NetworkSettings.IPAddress}} {{.NetworkSettings.MacAddress}} {{.NetworkSettings.Networks.bridge.IPAMConfig.IPv4Address}}' "$id"
+        [ "$output" = "172.17.0.50 02:11:22:33:44:55 172.17.0.50" ]
+        # the address is taken; others are outside the subnet, reserved, or not addresses
+        local args
+        for args in "--ip 172.17.0.50" "--ip 10.9.9.9" "--ip 172.17.0.1" "--ip 1.2.3" "--mac-address 01:00:00:00:00:01" \
+                "--mac-address 02:11" "--network none --ip 172.17.0.9"; do
+                run b run --rm $args busybox true
+                [ "$status" -eq 125 ] || { echo "$args: $status $output"; false; }
+                [ "${#lines[@]}" -eq 1 ] || { echo "$args: $output"; false; }
+        done
+        [ "$(b ps -aq | wc -l)" -eq 1 ]
+        [ "$(bridge_ports)" -eq 1 ]
+}
+
+@test "--dns, --dns-search, --dns-option and --add-host (host-gateway) as docker writes them" {
+        run b run --rm --dns 10.0.0.53 --dns 10.0.0.54 --dns-search example.com --dns-search b.org --dns-option ndots:2 \
+                busybox cat /etc/resolv.conf
+        [ "$output" = "$(printf 'search example.com b.org\nnameserver 10.0.0.53\nnameserver 10.0.0.54\noptions ndots:2')" ]
+        run b run --rm --add-host foo:1.2.3.4 --add-host gw:host-gateway --hostname box busybox cat /etc/hosts
+        [ "${lines[6]}" = "$(printf '1.2.3.4\tfoo')" ]
+        [ "${lines[7]}" = "$(printf '172.17.0.1\tgw')" ]
+        [ "${lines[8]}" = "$(printf '172.17.0.2\tbox')" ]
+}
+
+@test "a loopback resolver of the host (127.0.0.53) is replaced: its other nameservers, or 8.8.8.8 and 8.8.4.4" {
+        printf 'nameserver 127.0.0.53\noptions edns0\nsearch lan\n' > "$T/resolv.stub"
+        printf 'nameserver 127.0.0.1\nnameserver 192.0.2.53\n' > "$T/resolv.mixed"
+        run unshare -m sh -c "mount --bind $T/resolv.stub /etc/resolv.conf &&
+                nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT run --rm busybox cat /etc/resolv.conf"
+        [ "$output" = "$(printf 'options edns0\nsearch lan\nnameserver 8.8.8.8\nnameserver 8.8.4.4')" ]
+        run unshare -m sh -c "mount --bind $T/resolv.mixed /etc/resolv.conf &&
+                nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT run --rm busybox cat /etc/resolv.conf"
+        [ "$output" = "nameserver 192.0.2.53" ]
+        # --network host keeps the host's own
+        run unshare -m sh -c "mount --bind $T/resolv.stub /etc/resolv.conf &&
+                nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT run --rm --network host busybox cat /etc/resolv.conf"
+        [[ $output == *"nameserver 127.0.0.53"* ]]
+}

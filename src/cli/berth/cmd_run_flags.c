@@ -29,7 +29,7 @@ enum {
         OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY_OPT, OPT_PID, OPT_IPC, OPT_UTS, OPT_NETWORK, OPT_USERNS, OPT_UIDMAP,
         OPT_GIDMAP, OPT_INIT, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT, OPT_RESTART, OPT_LOG_DRIVER, OPT_LOG_OPT,
         OPT_SIG_PROXY, OPT_ADD_HOST, OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_SHM_SIZE, OPT_PLATFORM, OPT_PULL,
-        OPT_HELP, OPT_PUBLISH, OPT_EXPOSE, OPT_LABEL_FILE, OPT_AUTHFILE, OPT_CERT_DIR, OPT_CREDS, OPT_TLS_VERIFY,
+        OPT_HELP, OPT_PUBLISH, OPT_EXPOSE, OPT_IP, OPT_MAC_ADDRESS, OPT_LABEL_FILE, OPT_AUTHFILE, OPT_CERT_DIR, OPT_CREDS, OPT_TLS_VERIFY,
 };
 
 static const struct option OPTIONS[] = {
@@ -101,6 +101,8 @@ static const struct option OPTIONS[] = {
         {"publish", required_argument, NULL, 'p'},
         {"publish-all", no_argument, NULL, 'P'},
         {"expose", required_argument, NULL, OPT_EXPOSE},
+        {"ip", required_argument, NULL, OPT_IP},
+        {"mac-address", required_argument, NULL, OPT_MAC_ADDRESS},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
 };
@@ -115,6 +117,7 @@ static void usage(bool is_run)
                "  --cap-add --cap-drop --privileged --security-opt --pid --ipc --uts --network bridge|none|host\n"
                "  --userns host|remap --uidmap --gidmap --init --stop-signal --stop-timeout --restart -l\n"
                "  --log-driver json-file|none --log-opt max-size=,max-file= --sig-proxy --add-host --dns\n"
+               "  --ip --mac-address --dns-search --dns-option\n"
                "  --shm-size -a -q -p [ip:][hostPort[-range]:]containerPort[/tcp|udp|sctp] -P --expose\n"
                "  --pull missing|always|never   Pull the image before creating (default missing: when absent)\n"
                "  --platform os/arch[/variant]  The image of that platform (picked from an index when pulling)\n"
@@ -633,6 +636,26 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
         case 'p': return parse_publish(cli, arg, cfg, hc);
         case 'P': json_object_set_new(hc, "PublishAllPorts", json_true()); break;
         case OPT_EXPOSE: return parse_expose(cli, arg, cfg);
+        case OPT_IP: {
+                unsigned char buf[4];
+                if (inet_pton(AF_INET, arg, buf) != 1)
+                        return flag_error(cli, arg, "--ip", "invalid IPv4 address: %s", arg);
+                /* docker's NetworkingConfig.EndpointsConfig[network].IPAMConfig.IPv4Address: the API's third
+                 * body part; berth's HostConfig carries it. */
+                json_object_set_new(hc, "BerthIPv4Address", json_string(arg));
+                break;
+        }
+        case OPT_MAC_ADDRESS: {
+                unsigned v[6];
+                char tail;
+                if (sscanf(arg, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6 ||
+                    strlen(arg) != 17)
+                        return flag_error(cli, arg, "--mac-address", "%s is not a valid mac address", arg);
+                if (v[0] & 1)
+                        return flag_error(cli, arg, "--mac-address", "%s is a multicast address", arg);
+                json_object_set_new(cfg, "MacAddress", json_string(arg));
+                break;
+        }
         case OPT_LABEL_FILE: return cli_flag_error(cli, "--label-file is not supported");
         default: return CLI_EXIT_ERROR;
         }
