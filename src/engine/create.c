@@ -10,6 +10,7 @@
 #include "lib/cleanup.h"
 #include "engine/db.h"
 #include "engine/events.h"
+#include "engine/health.h"
 #include "engine/hostconfig.h"
 #include "engine/network.h"
 #include "image/fsutil.h"
@@ -68,7 +69,8 @@ static int merge_image_config(struct engine *e, const char *image_id, const char
         const char *s;
         int r;
 
-        if ((r = image_run_config_get(e->store, image_id, &ic, err)) < 0)
+        if ((r = image_run_config_get(e->store, image_id, &ic, err)) < 0 ||
+            (r = engine_healthcheck_merge(e, image_id, config, err)) < 0)
                 return r;
         /* --entrypoint resets the image's Cmd too; an explicit command replaces the image's Cmd. */
         if (entrypoint == NULL || json_is_null(entrypoint)) {
@@ -173,7 +175,8 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         if (req->name != NULL && !engine_name_is_valid(req->name))
                 return berth_failf(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                                    req->name);
-        if ((r = engine_config_validate(req->config, req->host_config, err)) < 0)
+        if ((r = engine_config_validate(req->config, req->host_config, err)) < 0 ||
+            (r = engine_healthcheck_validate(req->config, err)) < 0)
                 return r;
         /* The image: resolved here, or already found (or pulled) by engine_image_ensure (pull.h). */
         if (req->image_id != NULL)

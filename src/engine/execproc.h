@@ -20,3 +20,8 @@ struct engine_exec_request {
 /* *exit_code: the process's exit code (128+N after signal N); 0 with detach. */
 int engine_container_exec(struct engine *e, const char *id, const struct engine_exec_request *req, int *exit_code,
                           berth_error *err);
+
+/* Starts the process with stdin from /dev/null and stdout and stderr to out_fd, and returns its pid (our child,
+ * for waitpid) without waiting: a health probe. tty, interactive and detach are ignored. */
+int engine_container_exec_spawn(struct engine *e, const char *id, const struct engine_exec_request *req, int out_fd,
+                                pid_t *pid, berth_error *err);

@@ -6,6 +6,7 @@
 
 #include "engine/inspect.h"
 
+#include "engine/health.h"
 #include "engine/list.h"
 #include "lib/cleanup.h"
 #include "engine/network.h"
@@ -14,16 +15,21 @@
 
 #define GO_ZERO_TIME "0001-01-01T00:00:00Z"
 
-static json_t *state_json(const struct engine_container *c)
+static json_t *state_json(struct engine *e, const struct engine_container *c)
 {
         bool running = c->status == ENGINE_RUNNING || c->status == ENGINE_PAUSED || c->status == ENGINE_RESTARTING;
-
-        return json_pack("{s:s,s:b,s:b,s:b,s:b,s:b,s:i,s:i,s:s,s:s,s:s}", "Status", engine_status_name(c->status),
+        json_t *health = engine_container_health(e, c);
+        json_t *state = json_pack("{s:s,s:b,s:b,s:b,s:b,s:b,s:i,s:i,s:s,s:s,s:s}", "Status", engine_status_name(c->status),
                          "Running", running, "Paused", c->status == ENGINE_PAUSED, "Restarting",
                          c->status == ENGINE_RESTARTING, "OOMKilled", c->oom_killed, "Dead", c->status == ENGINE_DEAD, "Pid",
                          running ? (int) c->pid : 0, "ExitCode", c->exit_code, "Error", c->error ? c->error : "",
                          "StartedAt", c->started_at && *c->started_at ? c->started_at : GO_ZERO_TIME, "FinishedAt",
                          c->finished_at && *c->finished_at ? c->finished_at : GO_ZERO_TIME);
+
+        /* docker: State.Health only for a container with a health check. */
+        if (health != NULL)
+                json_object_set_new(state, "Health", health);
+        return state;
 }
 
 static json_t *graph_driver(struct engine *e, const struct engine_container *c)
@@ -75,7 +81,7 @@ json_t *engine_container_inspect_json(struct engine *e, const struct engine_cont
         if (json_object_get(hc, "Binds") == NULL)
                 json_object_set_new(hc, "Binds", json_null());
         return json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:n,s:o,s:o,s:o,s:o,s:o}",
-                         "Id", c->id, "Created", c->created, "Path", path ? path : "", "Args", args, "State", state_json(c),
+                         "Id", c->id, "Created", c->created, "Path", path ? path : "", "Args", args, "State", state_json(e, c),
                          "Image", c->image_id, "ResolvConfPath", resolv, "HostnamePath", hostname, "HostsPath", hosts,
                          "LogPath", log, "Name", name, "RestartCount", c->restart_count, "Driver",
                          strcmp(e->store->driver, "overlay") == 0 ? "overlay2" : "vfs", "Platform", "linux", "MountLabel",

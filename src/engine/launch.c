@@ -29,6 +29,7 @@
 #include "lib/cleanup.h"
 #include "runtime/container.h"
 #include "engine/events.h"
+#include "engine/health.h"
 #include "engine/copy.h"
 #include "runtime/exe_protect.h"
 #include "engine/db.h"
@@ -167,6 +168,7 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
         const json_t *logopts = json_object_get(json_object_get(l->c->host_config, "LogConfig"), "Config");
         const char *max_file = json_string_value(json_object_get(logopts, "max-file"));
         berth_error err = {0};
+        struct engine_healthcheck hc;
         sigset_t none;
         char **argv = xzalloc(sizeof(char *) * (48 + strv_length(l->net_args)));
         char a[16][64];
@@ -229,6 +231,12 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
         ARG("log=%d", l->log_fd);
         ARG("max-size=%lld", (long long) size_option(logopts, "max-size"));
         ARG("max-file=%lld", (long long) (max_file ? atoll(max_file) : 1));
+        if (engine_healthcheck_get(l->c->config, &hc)) {
+                /* The monitor's schedule (monitor/health.h); the probe reads the rest from the record. */
+                ARG("health=%lld:%lld:%lld", (long long) (hc.interval_ns / 1000000), (long long) (hc.start_period_ns / 1000000),
+                    (long long) (hc.start_interval_ns / 1000000));
+                engine_healthcheck_clear(&hc);
+        }
 #undef ARG
         argv[n++] = xasprintf("logname=%s-json.log", l->c->id);
         argv[n++] = "--";
@@ -342,6 +350,7 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         }
         unlinkat(l.dirfd, MONITOR_EXIT_FILE, 0);
         unlinkat(l.dirfd, ENGINE_DIE_MARKER, 0);
+        unlinkat(l.dirfd, ENGINE_HEALTH_FILE, 0);
         remove_stale_runtime_state(e, id);
         /* A container removed when it stops keeps nothing that must survive a crash (podman does the same). */
         if ((r = snapshot_mount(e->store, id,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/db.h"
+#include "engine/health.h"
 #include "engine/lifecycle.h"
 #include "image/imagedb.h"
 #include "lib/cleanup.h"
@@ -28,7 +29,7 @@ int engine_container_find(struct engine *e, const char *ref, struct engine_conta
         return engine_container_load(e, id, out, err);
 }
 
-static const char *const FILTER_KEYS[] = {"status", "name", "label", "ancestor", "id"};
+static const char *const FILTER_KEYS[] = {"status", "name", "label", "ancestor", "id", "health"};
 
 int engine_list_filters_check(char *const *filters, berth_error *err)
 {
@@ -50,6 +51,9 @@ int engine_list_filters_check(char *const *filters, berth_error *err)
                         if (!known)
                                 return berth_failf(err, EINVAL, "invalid filter 'status=%s'", eq + 1);
                 }
+                if (str_has_prefix(*f, "health=") && strcmp(eq + 1, "starting") != 0 && strcmp(eq + 1, "healthy") != 0 &&
+                    strcmp(eq + 1, "unhealthy") != 0 && strcmp(eq + 1, "none") != 0)
+                        return berth_failf(err, EINVAL, "Unrecognised filter value for health: %s", eq + 1);
         }
         return 0;
 }
@@ -87,8 +91,13 @@ static bool filter_value_matches(struct engine *e, size_t key, const struct engi
                 berth_error_clear(&ignored);
                 return ok;
         }
-        default:
+        case 4:
                 return str_has_prefix(c->id, v);
+        default: {
+                /* docker: a container without a health check (or not running) is "none". */
+                const char *h = engine_container_health_status(e, c);
+                return strcmp(v, h ? h : "none") == 0;
+        }
         }
 }
 

@@ -190,6 +190,35 @@ static void test_modes_and_policies(void **state)
 
 /* Syntax errors fail in the parser with 125; values whose meaning is wrong parse, and the engine refuses
  * them (the API sends the same values). */
+/* --health-* into Config.Healthcheck with Go's durations in nanoseconds; --no-healthcheck is Test NONE. */
+static void test_health(void **state)
+{
+        struct run_flags f;
+
+        (void) state;
+        assert_int_equal(parse(&f, true, "--health-cmd", "curl -f localhost || exit 1", "--health-interval", "1m30s",
+                               "--health-timeout", "500ms", "--health-start-period", "1.5s", "--health-start-interval",
+                               "2s", "--health-retries", "4", "img", NULL),
+                         0);
+        assert_json(json_object_get(f.config, "Healthcheck"),
+                    "{\"Test\": [\"CMD-SHELL\", \"curl -f localhost || exit 1\"], \"Interval\": 90000000000, "
+                    "\"Timeout\": 500000000, \"StartPeriod\": 1500000000, \"StartInterval\": 2000000000, \"Retries\": 4}");
+        run_flags_clear(&f);
+        assert_int_equal(parse(&f, true, "--health-interval", "10s", "img", NULL), 0);
+        assert_json(json_object_get(f.config, "Healthcheck"), "{\"Interval\": 10000000000}");
+        run_flags_clear(&f);
+        assert_int_equal(parse(&f, true, "--no-healthcheck", "img", NULL), 0);
+        assert_json(json_object_get(f.config, "Healthcheck"), "{\"Test\": [\"NONE\"]}");
+        assert_null(json_object_get(f.config, "BerthNoHealthcheck"));
+        run_flags_clear(&f);
+        assert_int_not_equal(parse(&f, true, "--no-healthcheck", "--health-retries", "1", "img", NULL), 0);
+        run_flags_clear(&f);
+        assert_int_not_equal(parse(&f, true, "--health-interval", "10", "img", NULL), 0);
+        run_flags_clear(&f);
+        assert_int_not_equal(parse(&f, true, "--health-timeout", "-1s", "img", NULL), 0);
+        run_flags_clear(&f);
+}
+
 static void test_refusals(void **state)
 {
         static const char *const syntax[][2] = {
@@ -253,6 +282,7 @@ int main(void)
                 cmocka_unit_test(test_config_and_mounts),
                 cmocka_unit_test(test_modes_and_policies),
                 cmocka_unit_test(test_refusals),
+                cmocka_unit_test(test_health),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,16 @@ struct run_flags {
 };
 /* Returns 0, 1 for --help (printed), or the exit code of a usage error (printed). */
 int run_flags_parse(struct berth_cli *cli, int argc, char **argv, bool is_run, struct run_flags *out);
+
+/* --health-* and --no-healthcheck (cmd_health.c): getopt values, each flag into Config.Healthcheck, then the
+ * check of the whole (--no-healthcheck with another). Return 0 or the exit code of a usage error (printed). */
+enum {
+        RUN_OPT_HEALTH_CMD = 2000, RUN_OPT_HEALTH_INTERVAL, RUN_OPT_HEALTH_TIMEOUT, RUN_OPT_HEALTH_START_PERIOD,
+        RUN_OPT_HEALTH_START_INTERVAL, RUN_OPT_HEALTH_RETRIES, RUN_OPT_NO_HEALTHCHECK,
+};
+int run_health_flag(struct berth_cli *cli, int opt, const char *arg, json_t *config);
+int run_health_flags_finish(struct berth_cli *cli, json_t *config);
+int cmd_container_healthcheck(struct berth_cli *cli, int argc, char **argv);
 void run_flags_clear(struct run_flags *f);
 
 /* run_image.c: the image run/create use (engine/pull.h). berth-full pulls it when needed; the lean berth

@@ -11,6 +11,7 @@
 #include "lib/cleanup.h"
 #include "engine/network.h"
 #include "cli/berth/cmd_container.h"
+#include "engine/health.h"
 #include "cli/berth/format.h"
 #include "lib/json.h"
 #include "engine/list.h"
@@ -78,7 +79,8 @@ static char *ago(const char *rfc3339)
         return xasprintf("%s ago", buf);
 }
 
-static char *status_text(const struct engine_container *c)
+/* health: engine_container_health_status's word, or NULL. */
+static char *status_text(const struct engine_container *c, const char *health)
 {
         cleanup_free char *since = NULL;
         char buf[64];
@@ -87,7 +89,11 @@ static char *status_text(const struct engine_container *c)
         case ENGINE_RUNNING:
         case ENGINE_PAUSED:
                 format_human_duration((int64_t) time(NULL) - format_parse_rfc3339(c->started_at), buf, sizeof(buf));
-                return xasprintf("Up %s%s", buf, c->status == ENGINE_PAUSED ? " (Paused)" : "");
+                if (c->status == ENGINE_PAUSED)
+                        return xasprintf("Up %s (Paused)", buf);
+                if (health != NULL) /* docker's Health.String() */
+                        return xasprintf("Up %s (%s%s)", buf, strcmp(health, "starting") == 0 ? "health: " : "", health);
+                return xasprintf("Up %s", buf);
         case ENGINE_RESTARTING:
                 since = ago(c->finished_at);
                 return xasprintf("Restarting (%d) %s", c->exit_code, since);
@@ -122,7 +128,8 @@ static json_t *row_object(struct engine *e, const struct engine_container *c, bo
         cleanup_json json_t *port_map = c->status == ENGINE_RUNNING || c->status == ENGINE_PAUSED
                                                  ? engine_network_ports(e, c->id) : NULL;
         cleanup_free char *ports = port_map ? engine_ports_text(port_map) : xstrdup("");
-        cleanup_free char *cmd = quoted_command(c, !no_trunc), *status = status_text(c), *labels = labels_text(c);
+        cleanup_free char *cmd = quoted_command(c, !no_trunc), *labels = labels_text(c);
+        cleanup_free char *status = status_text(c, engine_container_health_status(e, c));
         cleanup_free char *id = no_trunc ? xstrdup(c->id) : xstrndup(c->id, 12), *running = ago(c->created);
         const char *net = json_string_value(json_object_get(c->host_config, "NetworkMode"));
         char created[64];

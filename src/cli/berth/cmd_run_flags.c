@@ -103,6 +103,13 @@ static const struct option OPTIONS[] = {
         {"expose", required_argument, NULL, OPT_EXPOSE},
         {"ip", required_argument, NULL, OPT_IP},
         {"mac-address", required_argument, NULL, OPT_MAC_ADDRESS},
+        {"health-cmd", required_argument, NULL, RUN_OPT_HEALTH_CMD},
+        {"health-interval", required_argument, NULL, RUN_OPT_HEALTH_INTERVAL},
+        {"health-timeout", required_argument, NULL, RUN_OPT_HEALTH_TIMEOUT},
+        {"health-start-period", required_argument, NULL, RUN_OPT_HEALTH_START_PERIOD},
+        {"health-start-interval", required_argument, NULL, RUN_OPT_HEALTH_START_INTERVAL},
+        {"health-retries", required_argument, NULL, RUN_OPT_HEALTH_RETRIES},
+        {"no-healthcheck", no_argument, NULL, RUN_OPT_NO_HEALTHCHECK},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
 };
@@ -119,6 +126,8 @@ static void usage(bool is_run)
                "  --log-driver json-file|none --log-opt max-size=,max-file= --sig-proxy --add-host --dns\n"
                "  --ip --mac-address --dns-search --dns-option\n"
                "  --shm-size -a -q -p [ip:][hostPort[-range]:]containerPort[/tcp|udp|sctp] -P --expose\n"
+               "  --health-cmd --health-interval --health-timeout --health-retries\n"
+               "  --health-start-period --health-start-interval --no-healthcheck\n"
                "  --pull missing|always|never   Pull the image before creating (default missing: when absent)\n"
                "  --platform os/arch[/variant]  The image of that platform (picked from an index when pulling)\n"
                "  --authfile --cert-dir --creds --tls-verify[=bool]   podman's registry flags, for that pull\n"
@@ -684,9 +693,15 @@ int run_flags_parse(struct berth_cli *cli, int argc, char **argv, bool is_run, s
                                 return cli_flag_error(cli, "flag needs an argument: '%c' in -%c", optopt, optopt);
                         return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }
-                if ((r = handle(cli, c, optarg, f)) != 0)
+                if (c >= RUN_OPT_HEALTH_CMD && c <= RUN_OPT_NO_HEALTHCHECK)
+                        r = run_health_flag(cli, c, optarg, f->config);
+                else
+                        r = handle(cli, c, optarg, f);
+                if (r != 0)
                         return r;
         }
+        if ((r = run_health_flags_finish(cli, f->config)) != 0)
+                return r;
         if (!is_run && f->detach)
                 return cli_flag_error(cli, "unknown shorthand flag: 'd' in -d");
         if (optind >= argc)

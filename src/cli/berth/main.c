@@ -92,6 +92,7 @@ static const struct berth_command COMMANDS[] = {
         {"container prune", cmd_container_prune, "Remove all stopped containers"},
         {"container inspect", cmd_inspect, "Display detailed information on one or more containers"},
         {"container cleanup", cmd_container_cleanup, "(internal) the monitor's exit command"},
+        {"container healthcheck", cmd_container_healthcheck, "(internal) one health probe, run by the monitor"},
         {"exec", cmd_exec, "Execute a command in a running container"},
         {"container exec", cmd_exec, "Execute a command in a running container"},
         {"attach", cmd_attach, "Attach local standard input, output, and error streams to a running container"},

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/monitor/health.h"
 #include "engine/monitor/logfile.h"
 #include "engine/monitor/monitor.h"
 #include "engine/monitor/protocol.h"
@@ -71,6 +72,7 @@ struct monitor {
         /* A client said it cleans up after the exit (foreground run) and was still there at the end. */
         bool client_cleans_up;
         bool exit_sent;
+        struct monitor_health health;
 };
 
 static long arg_number(int argc, char **argv, const char *key, long fallback)
@@ -331,6 +333,8 @@ static void reap(struct monitor *m)
 
         /* We are a child subreaper: the container's orphans come to us and are reaped here too. */
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                if (monitor_health_reaped(&m->health, pid))
+                        continue;
                 if (pid != m->init || m->exited)
                         continue;
                 m->exited = true;
@@ -419,6 +423,8 @@ static void run(struct monitor *m, int sigfd)
                         if ((m->out.fd < 0 && m->err.fd < 0) || ms >= 200)
                                 return;
                         timeout = (int) (200 - ms);
+                } else {
+                        timeout = monitor_health_timeout(&m->health);
                 }
                 fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
                 fds[n++] = (struct pollfd){.fd = hold ? -1 : m->out.fd, .events = POLLIN};
@@ -468,6 +474,8 @@ static void run(struct monitor *m, int sigfd)
                         stream_read(m, &m->err);
                 if (m->stdin_len > 0)
                         stdin_flush(m);
+                if (!m->exited)
+                        monitor_health_tick(&m->health);
         }
 }
 
@@ -503,6 +511,7 @@ int monitor_main(int argc, char **argv)
                      (unsigned) arg_number(argc, argv, "max-file", 1));
         for (size_t i = 0; i < MAX_CLIENTS; i++)
                 m.clients[i].fd = -1;
+        monitor_health_init(&m.health, arg_string(argc, argv, "health"), m.exit_command);
         client = arg_number(argc, argv, "client", -1);
         if (client >= 0)
                 client_add(&m, (int) client);
