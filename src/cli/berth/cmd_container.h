@@ -78,6 +78,7 @@ int cmd_container_cleanup(struct berth_cli *cli, int argc, char **argv);
 int cmd_ps(struct berth_cli *cli, int argc, char **argv);
 int cmd_logs(struct berth_cli *cli, int argc, char **argv);
 int cmd_events(struct berth_cli *cli, int argc, char **argv);
+int cmd_system_boot(struct berth_cli *cli, int argc, char **argv);
 int cmd_exec(struct berth_cli *cli, int argc, char **argv);
 int cmd_attach(struct berth_cli *cli, int argc, char **argv);
 int cmd_top(struct berth_cli *cli, int argc, char **argv);

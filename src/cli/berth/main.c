@@ -81,6 +81,7 @@ static const struct berth_command COMMANDS[] = {
         {"container logs", cmd_logs, "Fetch the logs of a container"},
         {"events", cmd_events, "Get real time events from the server"},
         {"system events", cmd_events, "Get real time events from the server"},
+        {"system boot", cmd_system_boot, "Start the containers whose restart policy outlives a reboot"},
         {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
         {"container wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
         {"pause", cmd_pause, "Pause all processes within one or more containers"},
