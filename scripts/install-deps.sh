@@ -37,6 +37,7 @@ need_file "$lib/libnftables.so.1" libnftables1  # berth's nftables table (dlopen
 need_file "$inc/zstd.h" libzstd-dev
 need_file "$inc/nettle/sha2.h" nettle-dev       # SHA-256: blobs, layers, the seccomp filter cache
 need_file "$inc/isa-l/igzip_lib.h" libisal-dev # gzip layers: igzip inflates ~5x faster than zlib (src/image/stream.c)
+need_file "$inc/fuse3/fuse_lowlevel.h" libfuse3-dev # berth-procview: the container's /proc (docs/proc.md)
 
 if [ -n "$want_tests" ]; then
         # Unit and system tests.
@@ -52,6 +53,7 @@ if [ -n "$want_tests" ]; then
         need_cmd setcap libcap2-bin
         need_cmd python3 python3
         need_cmd strace strace
+        need_cmd fusermount3 fuse3      # /dev/fuse's rules and fusermount3 (engine-proc.bats)
         need_file /bin/busybox busybox-static
         need_file "$lib/libasan.so.8" libgcc-12-dev
         # The fuzz harnesses (tests/fuzz, scripts/fuzz.sh): libFuzzer comes with clang's runtime libraries.

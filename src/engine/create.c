@@ -18,6 +18,7 @@
 #include "lib/json.h"
 #include "image/runconfig.h"
 #include "image/snapshot.h"
+#include "engine/procview_mount.h"
 #include "lib/util.h"
 
 bool engine_name_is_valid(const char *name)
@@ -250,6 +251,7 @@ int engine_container_remove_files(struct engine *e, const char *id, bool volumes
         if ((r = engine_db_get(e, id, &c, err)) < 0)
                 return r;
         tx.c = c;
+        engine_procview_release(e, id);
         /* Unmount first: a busy rootfs fails here, before any record is gone. */
         if ((r = snapshot_unmount(e->store, id, err)) < 0)
                 return r;

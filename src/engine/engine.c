@@ -100,6 +100,7 @@ int engine_open(const char *root, const char *driver, struct engine **out, berth
         e->init_exe = find_helper(e->self_exe, "berth-init", "BERTH_INIT", BERTH_INIT_BUILD_PATH);
         e->net_exe = find_helper(e->self_exe, "berth-net", "BERTH_NET", BERTH_NET_BUILD_PATH);
         e->launch_exe = find_helper(e->self_exe, "berth-launch", "BERTH_LAUNCH", BERTH_LAUNCH_BUILD_PATH);
+        e->procview_exe = find_helper(e->self_exe, "berth-procview", "BERTH_PROCVIEW", BERTH_PROCVIEW_BUILD_PATH);
         *out = e;
         return 0;
 fail:
@@ -121,6 +122,7 @@ void engine_close(struct engine *e)
         free(e->init_exe);
         free(e->net_exe);
         free(e->launch_exe);
+        free(e->procview_exe);
         free(e->root_arg);
         free(e);
 }

@@ -34,6 +34,7 @@ struct engine {
         char *launch_exe;  /* berth-launch: creates the container, becomes the monitor */
         char *init_exe;    /* berth-init (--init) */
         char *net_exe;     /* berth-net: bridge networking (veth, addresses, berth's nftables table) */
+        char *procview_exe; /* berth-procview: the container's /proc view (docs/proc.md) */
         char *root_arg;    /* the --root berth was given, or NULL */
 };
 

@@ -41,6 +41,7 @@
 #include "engine/monitor/monitor.h"
 #include "engine/network.h"
 #include "engine/monitor/protocol.h"
+#include "engine/procview_mount.h"
 #include "image/snapshot.h"
 #include "engine/spec_build.h"
 #include "lib/util.h"
@@ -57,6 +58,8 @@ struct launch {
         int attach_fd;
         char *bundle;
         char **net_args; /* berth-net's arguments after "up PID" (bridge networks), or NULL */
+        bool procview;       /* berth-procview serves BUNDLE/procview */
+        pid_t procview_spawner; /* the child starting it, until reaped */
 };
 
 static void close_fd_ptr(int *fd)
@@ -122,7 +125,8 @@ static int prepare_fds(struct launch *l, berth_error *err)
 
 static int write_config(struct launch *l, const char *rootfs, berth_error *err)
 {
-        struct spec_build_input in = {.c = l->c, .rootfs = rootfs, .container_dir = l->bundle};
+        l->procview = l->procview_spawner > 0;
+        struct spec_build_input in = {.c = l->c, .rootfs = rootfs, .container_dir = l->bundle, .procview = l->procview};
         cleanup_json json_t *spec = NULL;
         cleanup_free char *text = NULL;
         int r;
@@ -357,7 +361,10 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
                                 json_is_true(json_object_get(c->host_config, "AutoRemove")) ? SNAPSHOT_MOUNT_VOLATILE : 0,
                                 &paths, err)) < 0 ||
             (r = engine_idshift_rootfs(e, c, l.dirfd, paths.merged, err)) < 0 ||
-            (r = engine_populate_volumes(e, c, paths.merged, err)) < 0 || (r = write_config(&l, paths.merged, err)) < 0 ||
+            (r = engine_populate_volumes(e, c, paths.merged, err)) < 0 ||
+            (engine_procview_wanted(c->host_config) &&
+             (r = engine_procview_start(e, l.dirfd, l.bundle, &l.procview_spawner, err)) < 0) ||
+            (r = write_config(&l, paths.merged, err)) < 0 ||
             (r = prepare_fds(&l, err)) < 0 || (r = engine_network_attach(e, c, l.dirfd, &l.net_args, err)) < 0)
                 goto out;
         if (access(e->monitor_exe, X_OK) < 0 || access(e->launch_exe, X_OK) < 0) {
@@ -403,6 +410,16 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
 out:
         if (r < 0 && l.net_args != NULL)
                 engine_network_release(e, id);
+        /* A container that did not start keeps no view (the runtime's failure undid its own mounts). */
+        if (l.procview_spawner > 0) {
+                berth_error ignored = {0};
+                /* A server that did not start has closed the connection: the runtime's binds of its files
+                 * failed, and with them the start. */
+                engine_procview_started(e, l.procview_spawner, &ignored);
+                berth_error_clear(&ignored);
+        }
+        if (r < 0 && l.procview)
+                engine_procview_stop(e, l.dirfd, l.bundle);
         snapshot_paths_clear(&paths);
         launch_clear(&l);
         return r;

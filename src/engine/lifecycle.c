@@ -23,6 +23,7 @@
 #include "engine/hostconfig.h"
 #include "engine/monitor/protocol.h"
 #include "image/snapshot.h"
+#include "engine/procview_mount.h"
 #include "lib/util.h"
 
 int engine_stop_signal(const struct engine_container *c)
@@ -192,6 +193,7 @@ static void release_runtime(struct engine *e, const char *id)
         container_delete(&e->rt, id, true, &ignored);
         berth_error_clear(&ignored);
         engine_network_release(e, id);
+        engine_procview_release(e, id);
         snapshot_unmount(e->store, id, &ignored);
         berth_error_clear(&ignored);
 }

@@ -15,6 +15,8 @@
 #include "runtime/spec.h"
 #include "runtime/spec_default.h"
 #include "engine/user.h"
+#include "engine/procview/view.h"
+#include "engine/procview_mount.h"
 #include "lib/util.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -367,6 +369,13 @@ static json_t *build_mounts(struct engine *e, const struct spec_build_input *in)
                 json_array_append_new(mounts, mount_entry(dest, "bind", src,
                                                           json_pack("[sss]", "rbind", "rprivate",
                                                                     hc_bool(hc, "ReadonlyRootfs") ? "ro" : "rw")));
+        }
+        /* The view of /proc (docs/proc.md), where the user mounts nothing of their own. */
+        for (i = 0; in->procview && i < PROCVIEW_NFILES; i++) {
+                cleanup_free char *src = xasprintf("%s/" ENGINE_PROCVIEW_DIR "/%s", in->container_dir, procview_file_names[i]);
+                if (!user_mounts_cover(user, procview_file_targets[i]))
+                        json_array_append_new(mounts, mount_entry(procview_file_targets[i], "bind", src,
+                                                                  json_pack("[ss]", "bind", "ro")));
         }
         if (hc_bool(hc, "Init"))
                 json_array_append_new(mounts, mount_entry(INIT_PATH, "bind", e->init_exe, json_pack("[ss]", "bind", "ro")));

@@ -30,6 +30,7 @@ enum {
         OPT_GIDMAP, OPT_INIT, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT, OPT_RESTART, OPT_LOG_DRIVER, OPT_LOG_OPT,
         OPT_SIG_PROXY, OPT_ADD_HOST, OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_SHM_SIZE, OPT_PLATFORM, OPT_PULL,
         OPT_HELP, OPT_PUBLISH, OPT_EXPOSE, OPT_IP, OPT_MAC_ADDRESS, OPT_LABEL_FILE, OPT_AUTHFILE, OPT_CERT_DIR, OPT_CREDS, OPT_TLS_VERIFY,
+        OPT_PROC_VIEW,
 };
 
 static const struct option OPTIONS[] = {
@@ -97,6 +98,7 @@ static const struct option OPTIONS[] = {
         {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
         {"creds", required_argument, NULL, OPT_CREDS},
         {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
+        {"proc-view", optional_argument, NULL, OPT_PROC_VIEW},
         {"quiet", no_argument, NULL, 'q'},
         {"publish", required_argument, NULL, 'p'},
         {"publish-all", no_argument, NULL, 'P'},
@@ -131,6 +133,8 @@ static void usage(bool is_run)
                "  --pull missing|always|never   Pull the image before creating (default missing: when absent)\n"
                "  --platform os/arch[/variant]  The image of that platform (picked from an index when pulling)\n"
                "  --authfile --cert-dir --creds --tls-verify[=bool]   podman's registry flags, for that pull\n"
+               "  --proc-view[=bool]            /proc and /sys/devices/system/cpu/online show the container's limits\n"
+               "                                (default true; docs/proc.md)\n"
                "The default network is bridge (berth0, docs/networking.md).\n");
 }
 
@@ -628,6 +632,17 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                 break;
         }
         case OPT_AUTHFILE:
+        case OPT_PROC_VIEW:
+                /* berth's own: the container's view of /proc (docs/proc.md). Only "off" is recorded, so that a
+                 * HostConfig from elsewhere (docker's API) gets the default. */
+                if (arg != NULL && !is_bool_word(arg))
+                        return cli_flag_error(cli, "invalid argument \"%s\" for \"--proc-view\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax",
+                                              arg, arg);
+                if (arg != NULL && strchr("0fF", arg[0]) != NULL)
+                        json_object_set_new(hc, "BerthProcView", json_false());
+                else
+                        json_object_del(hc, "BerthProcView");
+                break;
         case OPT_CERT_DIR:
         case OPT_CREDS:
         case OPT_TLS_VERIFY:

@@ -1,0 +1,265 @@
+/* berth-procview's worker: a libfuse low-level session on its end of the supervisor's socket (custom I/O),
+ * serving one flat directory of files (view.h). A file's contents are made when it is opened, for the
+ * cgroup of the process that opens it, and read from that copy: a reader sees one consistent file. */
+#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 14)
+#include <fuse3/fuse_lowlevel.h>
+
+#include "engine/procview/procview.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+
+#define ROOT_INO 1
+#define FILE_INO(i) ((fuse_ino_t) (i) + 2)
+/* Nothing here is renamed or removed: the kernel may keep names and attributes as long as it likes. */
+#define TIMEOUT 86400.0
+
+struct contents {
+        char *data;
+        size_t len;
+};
+
+static struct worker {
+        const struct procview_options *o;
+        struct procview_mounts mounts;
+        struct procview_context ctx;
+        /* Open files: fh = (this worker's pid << 32) | slot + 1. A worker restarted with files open gets
+         * reads with another worker's fh: it makes the contents again. */
+        struct contents *open;
+        size_t n_open;
+        uint64_t generation;
+        struct fuse_session *se;
+        size_t last_len[PROCVIEW_NFILES]; /* each file's length when it was last made */
+} w;
+
+static int file_of(fuse_ino_t ino)
+{
+        return ino >= 2 && ino < FILE_INO(PROCVIEW_NFILES) ? (int) (ino - 2) : -1;
+}
+
+static off_t size_hint_of(fuse_ino_t ino);
+
+static void file_attr(fuse_ino_t ino, struct stat *st)
+{
+        memset(st, 0, sizeof(*st));
+        st->st_ino = ino;
+        st->st_nlink = 1;
+        st->st_mode = ino == ROOT_INO ? S_IFDIR | 0555 : S_IFREG | 0444;
+        if (ino != ROOT_INO)
+                st->st_size = size_hint_of(ino);
+        if (ino == ROOT_INO)
+                st->st_nlink = 2;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+        struct fuse_entry_param e = {.attr_timeout = TIMEOUT, .entry_timeout = TIMEOUT};
+
+        if (parent != ROOT_INO)
+                return (void) fuse_reply_err(req, ENOENT);
+        for (int i = 0; i < PROCVIEW_NFILES; i++)
+                if (strcmp(name, procview_file_names[i]) == 0) {
+                        e.ino = FILE_INO(i);
+                        file_attr(e.ino, &e.attr);
+                        return (void) fuse_reply_entry(req, &e);
+                }
+        fuse_reply_err(req, ENOENT);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        struct stat st;
+
+        if (ino != ROOT_INO && file_of(ino) < 0)
+                return (void) fuse_reply_err(req, ENOENT);
+        file_attr(ino, &st);
+        fuse_reply_attr(req, &st, TIMEOUT);
+}
+
+/* The file for the process pid; the kernel's file if the view cannot be made (the reader's cgroup is gone,
+ * ...): a reader always gets a file. */
+static int make_contents(int file, pid_t pid, struct contents *c)
+{
+        berth_error err = {0};
+
+        if (procview_render(file, &w.mounts, &w.ctx, pid, &c->data, &c->len, &err) == 0)
+                return 0;
+        berth_error_clear(&err);
+        if (read_file_at(AT_FDCWD, procview_host_files[file], &c->data, &c->len, &err) == 0)
+                return 0;
+        berth_error_clear(&err);
+        return -EIO;
+}
+
+/* sendfile(2) and splice(2) (busybox cat) read through the page cache, bounded by the inode's size, which
+ * for a file made at each open is not known beforehand (procfs, whose files say 0, has a splice of its own).
+ * Before each open is answered, the size is raised (a notification storing nothing at the hint: at least twice
+ * the file's last length), and stat says the same; the first short read brings it down to the file's length
+ * (fuse_short_read). The notification goes through the supervisor ahead of the open's reply. */
+static off_t size_hint_of(fuse_ino_t ino)
+{
+        int file = file_of(ino);
+        off_t hint = 65536;
+
+        while (file >= 0 && (size_t) hint < 2 * w.last_len[file])
+                hint *= 2;
+        return hint;
+}
+
+static void size_hint(fuse_ino_t ino)
+{
+        struct fuse_bufvec none = FUSE_BUFVEC_INIT(0);
+
+        fuse_lowlevel_notify_store(w.se, ino, size_hint_of(ino), &none, 0);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        int file = file_of(ino);
+        size_t slot;
+
+        if (file < 0)
+                return (void) fuse_reply_err(req, ino == ROOT_INO ? EISDIR : ENOENT);
+        if ((fi->flags & O_ACCMODE) != O_RDONLY)
+                return (void) fuse_reply_err(req, EACCES);
+        if (w.o->delay_ms) {
+                struct timespec ts = {.tv_sec = w.o->delay_ms / 1000, .tv_nsec = (long) (w.o->delay_ms % 1000) * 1000000};
+                nanosleep(&ts, NULL);
+        }
+        for (slot = 0; slot < w.n_open && w.open[slot].data != NULL; slot++)
+                ;
+        if (slot == w.n_open) {
+                w.open = xrealloc(w.open, (w.n_open + 1) * sizeof(*w.open));
+                w.open[w.n_open++] = (struct contents){0};
+        }
+        if (make_contents(file, fuse_req_ctx(req)->pid, &w.open[slot]) < 0)
+                return (void) fuse_reply_err(req, EIO);
+        w.last_len[file] = w.open[slot].len;
+        size_hint(ino);
+        fi->fh = (w.generation << 32) | (slot + 1);
+        /* No page cache: every open makes the file anew, as procfs does. */
+        fi->direct_io = 1;
+        fi->keep_cache = 0;
+        fuse_reply_open(req, fi);
+}
+
+static struct contents *contents_of(uint64_t fh)
+{
+        size_t slot = (size_t) (fh & 0xffffffff);
+
+        if ((fh >> 32) != w.generation || slot == 0 || slot > w.n_open || w.open[slot - 1].data == NULL)
+                return NULL;
+        return &w.open[slot - 1];
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+        struct contents *c = contents_of(fi->fh), fresh = {0};
+        int file = file_of(ino);
+
+        if (file < 0)
+                return (void) fuse_reply_err(req, EBADF);
+        /* Opened by a worker that died: the file made again (its first read is likely this one). */
+        if (c == NULL) {
+                if (make_contents(file, fuse_req_ctx(req)->pid, &fresh) < 0)
+                        return (void) fuse_reply_err(req, EIO);
+                c = &fresh;
+        }
+        if (off < 0 || (size_t) off >= c->len)
+                fuse_reply_buf(req, NULL, 0);
+        else
+                fuse_reply_buf(req, c->data + off, c->len - (size_t) off < size ? c->len - (size_t) off : size);
+        free(fresh.data);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        struct contents *c = contents_of(fi->fh);
+
+        if (c != NULL) {
+                free(c->data);
+                *c = (struct contents){0};
+        }
+        fuse_reply_err(req, 0);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+        cleanup_free char *buf = NULL;
+        size_t len = 0;
+        struct stat st;
+
+        if (ino != ROOT_INO)
+                return (void) fuse_reply_err(req, ENOTDIR);
+        buf = xmalloc(size);
+        for (off_t i = off; i < PROCVIEW_NFILES + 2; i++) {
+                const char *name = i == 0 ? "." : i == 1 ? ".." : procview_file_names[i - 2];
+                size_t n;
+                file_attr(i < 2 ? ROOT_INO : FILE_INO(i - 2), &st);
+                n = fuse_add_direntry(req, buf + len, size - len, name, &st, i + 1);
+                if (n > size - len)
+                        break;
+                len += n;
+        }
+        fuse_reply_buf(req, buf, len);
+}
+
+static const struct fuse_lowlevel_ops ops = {
+        .lookup = op_lookup,
+        .getattr = op_getattr,
+        .open = op_open,
+        .read = op_read,
+        .release = op_release,
+        .readdir = op_readdir,
+};
+
+static ssize_t sock_read(int fd, void *buf, size_t len, void *userdata)
+{
+        return recv(fd, buf, len, 0);
+}
+
+static ssize_t sock_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t) count};
+        return sendmsg(fd, &m, MSG_NOSIGNAL);
+}
+
+int procview_worker_main(const struct procview_options *o, int sock)
+{
+        static const struct fuse_custom_io io = {.read = sock_read, .writev = sock_writev};
+        char *argv[] = {"berth-procview", NULL};
+        struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+        struct fuse_session *se;
+        berth_error err = {0};
+        int r;
+
+        w.o = o;
+        w.generation = (uint64_t) getpid();
+        w.ctx.started = o->started;
+        if (procview_mounts_read(&w.mounts, &err) < 0) {
+                fprintf(stderr, "berth-procview: %s\n", berth_error_message(&err));
+                berth_error_clear(&err);
+        }
+        se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+        if (se == NULL)
+                return -ENOMEM;
+        w.se = se;
+        if (fuse_session_custom_io(se, &io, sock) < 0) {
+                fuse_session_destroy(se);
+                return -EINVAL;
+        }
+        r = fuse_session_loop(se);
+        fuse_session_destroy(se);
+        return r < 0 ? r : 0;
+}

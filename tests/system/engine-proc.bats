@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# The container's own /proc (docs/proc.md, issue 14): /proc/meminfo, cpuinfo, stat, loadavg, uptime,
+# diskstats, swaps and /sys/devices/system/cpu/online show its cgroup's limits and its own figures, served
+# by berth-procview over FUSE; the server's worker may die mid-read without a reader noticing. Checked with
+# what busybox's tools inside the container show. v1 on the hybrid host, v2 in the VM (vm-suites.txt).
+
+load engine-helpers
+
+setup() {
+        [ -e /dev/fuse ] || skip "this machine has no /dev/fuse: berth runs containers with the kernel's files"
+        engine_setup
+}
+
+teardown() {
+        engine_teardown
+}
+
+host_cpus() {
+        grep -c '^processor' /proc/cpuinfo
+}
+
+# The pid of the worker of the berth-procview serving container $1 (the supervisor's child).
+procview_worker() {
+        local sup
+        sup=$(cat "$ROOT/containers/$1/procview.pid" | cut -d' ' -f1)
+        pgrep -P "$sup"
+}
+
+@test "--memory 64m: /proc/meminfo's MemTotal and top's header show the limit, not the host's memory" {
+        run b run --rm --memory 64m busybox sh -c 'grep -E "^(MemTotal|MemFree|MemAvailable):" /proc/meminfo; top -bn1 | head -1'
+        [ "$status" -eq 0 ]
+        echo "$output"
+        [[ "${lines[0]}" =~ ^MemTotal:\ +65536\ kB$ ]]
+        free=$(echo "${lines[1]}" | awk '{print $2}')
+        avail=$(echo "${lines[2]}" | awk '{print $2}')
+        [ "$free" -gt 0 ] && [ "$free" -le 65536 ] && [ "$avail" -ge "$free" ] && [ "$avail" -le 65536 ]
+        # busybox top: "Mem: 676K used, 64860K free, ...": used + free is the limit
+        used=$(echo "${lines[3]}" | sed -E 's/^Mem: ([0-9]+)K used, ([0-9]+)K free.*/\1/')
+        free=$(echo "${lines[3]}" | sed -E 's/^Mem: ([0-9]+)K used, ([0-9]+)K free.*/\2/')
+        [ $((used + free)) -eq 65536 ]
+}
+
+@test "without limits the host's memory and CPUs show; --proc-view=false shows the kernel's files" {
+        host_total=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+        run b run --rm busybox sh -c 'awk "/^MemTotal:/ {print \$2}" /proc/meminfo; grep -c ^processor /proc/cpuinfo; cat /sys/devices/system/cpu/online'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "$host_total" ]
+        [ "${lines[1]}" = "$(host_cpus)" ]
+        [ "${lines[2]}" = "$(cat /sys/devices/system/cpu/online)" ]
+        # The view is there (a FUSE file bound over /proc/meminfo) ...
+        run b run --rm busybox grep -c ' /proc/meminfo ' /proc/self/mountinfo
+        [ "$output" = 1 ]
+        # ... unless turned off: the limit is then not in the kernel's meminfo.
+        run b run --rm --memory 64m --proc-view=false busybox sh -c 'awk "/^MemTotal:/ {print \$2}" /proc/meminfo; grep -c " /proc/meminfo " /proc/self/mountinfo'
+        [ "${lines[0]}" = "$host_total" ]
+        [ "${lines[1]}" = 0 ]
+        run b run --rm --proc-view=maybe busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *'invalid argument "maybe" for "--proc-view" flag'* ]]
+}
+
+@test "--cpus 1 and --cpus 0.5: one processor in /proc/cpuinfo, /proc/stat and cpu/online" {
+        [ "$(host_cpus)" -ge 2 ] || skip "the host has one CPU: a CPU limit changes nothing"
+        for cpus in 1 0.5; do
+                run b run --rm --cpus "$cpus" busybox sh -c 'grep -c ^processor /proc/cpuinfo; grep -c "^cpu[0-9]" /proc/stat; cat /sys/devices/system/cpu/online'
+                [ "$status" -eq 0 ]
+                [ "${lines[0]}" = 1 ]
+                [ "${lines[1]}" = 1 ]
+                [ "${lines[2]}" = 0 ]
+        done
+        # --cpu-quota/--cpu-period: 1.5 CPUs round up to 2 (docs/proc.md)
+        run b run --rm --cpu-period 100000 --cpu-quota 150000 busybox grep -c ^processor /proc/cpuinfo
+        [ "$output" = 2 ]
+}
+
+@test "--cpuset-cpus 0: nproc, /proc/cpuinfo and cpu/online show one CPU" {
+        [ "$(host_cpus)" -ge 2 ] || skip "the host has one CPU"
+        run b run --rm --cpuset-cpus 0 busybox sh -c 'nproc; grep -c ^processor /proc/cpuinfo; cat /sys/devices/system/cpu/online; grep -c "^cpu[0-9]" /proc/stat'
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf '1\n1\n0\n1')" ]
+}
+
+@test "/proc/uptime starts at the container's start; /proc/stat's counters never go backwards" {
+        run b run --rm --cpus 1 busybox sh -c 'cat /proc/uptime; grep "^cpu " /proc/stat; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; grep "^cpu " /proc/stat'
+        [ "$status" -eq 0 ]
+        up=$(echo "${lines[0]}" | cut -d' ' -f1)
+        [ "$(echo "$up < 5" | bc)" = 1 ]
+        read -ra a <<< "${lines[1]}"
+        read -ra c <<< "${lines[2]}"
+        for i in 1 2 3 4 5 6 7 8; do
+                [ "${c[$i]}" -ge "${a[$i]}" ]
+        done
+}
+
+@test "a process that sizes itself from MemAvailable stays under --memory (and is OOM-killed without the view)" {
+        hog='avail=$(awk "/^MemAvailable:/ {print \$2}" /proc/meminfo); x=$(head -c $((avail * 1024 / 3)) /dev/zero | tr "\\0" a); echo survived $avail'
+        run b run --rm --memory 64m --memory-swap 64m busybox sh -c "$hog"
+        [ "$status" -eq 0 ]
+        [[ "$output" == "survived "* ]]
+        run b run --rm --memory 64m --memory-swap 64m --proc-view=false busybox sh -c "$hog"
+        [ "$status" -eq 137 ]
+}
+
+@test "/proc/swaps, /proc/loadavg and /proc/diskstats are the container's" {
+        run b run --rm --memory 64m --memory-swap 64m busybox sh -c 'cat /proc/swaps | wc -l; cat /proc/loadavg; cat /proc/diskstats | wc -l'
+        [ "$status" -eq 0 ]
+        # No swap allowed: the header only.
+        [ "${lines[0]}" = 1 ]
+        [[ "${lines[1]}" =~ ^[0-9]+\.[0-9]{2}\ [0-9]+\.[0-9]{2}\ [0-9]+\.[0-9]{2}\ [0-9]+/[0-9]+\ [0-9]+$ ]]
+        # Total tasks: the container's (sh, cat, wc), not the host's hundreds.
+        total=$(echo "${lines[1]}" | cut -d' ' -f4 | cut -d/ -f2)
+        [ "$total" -le 5 ]
+        # No I/O done yet on a device: no device lines.
+        [ "${lines[2]}" = 0 ]
+}
+
+@test "the server's worker killed mid-read: the read completes, later reads work, nothing says ENOTCONN" {
+        # Every open waits 600 ms in the worker: the kill lands while the read is in flight.
+        id=$(BERTH_PROCVIEW_TEST_DELAY_MS=600 b run -d --memory 64m busybox sleep 120)
+        worker=$(procview_worker "$id")
+        [ -n "$worker" ]
+        b exec "$id" sh -c 'grep MemTotal /proc/meminfo; echo rc=$?' > "$T/out" 2>&1 &
+        reader=$!
+        sleep 0.3
+        kill -9 "$worker"
+        wait "$reader"
+        cat "$T/out"
+        grep -qE '^MemTotal: +65536 kB$' "$T/out"
+        grep -q '^rc=0$' "$T/out"
+        ! grep -q 'not connected' "$T/out"
+        # A new worker serves.
+        new=$(procview_worker "$id")
+        [ -n "$new" ] && [ "$new" != "$worker" ]
+        run b exec "$id" grep MemTotal /proc/meminfo
+        [[ "$output" =~ ^MemTotal:\ +65536\ kB$ ]]
+}
+
+@test "a reading loop survives its server's worker being killed again and again" {
+        id=$(b run -d --memory 64m busybox sh -c 'n=0; while :; do grep -q "^MemTotal: *65536 kB" /proc/meminfo || echo BAD; cat /proc/cpuinfo > /dev/null || echo BAD; done')
+        for i in 1 2 3 4 5; do
+                sleep 0.3
+                kill -9 "$(procview_worker "$id")"
+        done
+        sleep 0.3
+        run b logs "$id"
+        [ "$output" = "" ]
+        [ "$(container_state "$id")" = running ]
+}
+
+@test "no mount or process of the view is left after rm -f, --rm and a failed start" {
+        id=$(b run -d --memory 64m busybox sleep 60)
+        grep -q " $ROOT/containers/$id/procview " /proc/self/mountinfo
+        pgrep -f -- "$ROOT/containers/$id/procview" > /dev/null
+        b rm -f "$id" > /dev/null
+        b run --rm busybox true
+        run -127 b run busybox /no/such/command
+        ids=$(b ps -aq --no-trunc)
+        b rm -f $ids > /dev/null
+        ! grep -q "procview" /proc/self/mountinfo
+        ! pgrep -f -- "$ROOT/" > /dev/null
+        assert_nothing_left "$id $ids"
+}
