@@ -5,6 +5,7 @@
 # what busybox's tools inside the container show. v1 on the hybrid host, v2 in the VM (vm-suites.txt).
 
 load engine-helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
         [ -e /dev/fuse ] || skip "this machine has no /dev/fuse: berth runs containers with the kernel's files"
