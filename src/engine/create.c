@@ -194,6 +194,9 @@ int engine_container_create(struct engine *e, const struct engine_create_request
                             json_string(engine_network_mode_default(
                                     json_string_value(json_object_get(c->host_config, "NetworkMode")))));
         c->status = ENGINE_CREATED;
+        if (engine_network_is_bridge(c->host_config) &&
+            (r = engine_network_check(e, json_string_value(json_object_get(c->host_config, "NetworkMode")), err)) < 0)
+                return r;
         if ((r = merge_image_config(e, c->image_id, req->image, c->id, c->config, err)) < 0 ||
             (r = engine_resolve_mounts(e, c->id, c->config, c->host_config, &c->mounts, err)) < 0)
                 return r;

@@ -33,6 +33,9 @@ int engine_container_rename(struct engine *e, const char *ref, const char *new_n
 int engine_write_etc_files(int dirfd, const json_t *config, const json_t *host_config, berth_error *err);
 /* The hosts file again, with the container's address (ip, NULL: none) and --add-host's host-gateway as the
  * network's gateway (NULL: such entries are left out). */
+/* The hosts file's text: as engine_write_hosts, then peers (lines for the other containers of a user network). */
+char *engine_hosts_content(const json_t *config, const json_t *host_config, const char *ip, const char *gateway,
+                           const char *peers);
 int engine_write_hosts(int dirfd, const json_t *config, const json_t *host_config, const char *ip, const char *gateway,
                        berth_error *err);
 

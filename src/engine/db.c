@@ -9,7 +9,7 @@
 #include "lib/json.h"
 #include "lib/util.h"
 
-/* Version 2 of the engine's schema (meta 'engine_schema'). Names are unique among containers; a volume in
+/* Version 3 of the engine's schema (meta 'engine_schema'). Names are unique among containers; a volume in
  * use cannot be removed (RESTRICT), and a container's rows go with it (CASCADE). */
 static const char ENGINE_SCHEMA[] =
         "CREATE UNIQUE INDEX IF NOT EXISTS containers_name ON containers(name);"
@@ -39,7 +39,8 @@ static const char ENGINE_SCHEMA[] =
         "CREATE TABLE IF NOT EXISTS networks("
         "  name TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, bridge TEXT NOT NULL UNIQUE,"
         "  subnet TEXT NOT NULL, gateway TEXT NOT NULL, created TEXT NOT NULL,"
-        "  internal INTEGER NOT NULL DEFAULT 0, labels TEXT NOT NULL DEFAULT '{}', options TEXT NOT NULL DEFAULT '{}');"
+        "  internal INTEGER NOT NULL DEFAULT 0, labels TEXT NOT NULL DEFAULT '{}', options TEXT NOT NULL DEFAULT '{}',"
+        "  ip_range TEXT NOT NULL DEFAULT '');"
         "CREATE TABLE IF NOT EXISTS network_leases("
         "  network TEXT NOT NULL REFERENCES networks(name) ON DELETE RESTRICT,"
         "  ip TEXT NOT NULL, container_id TEXT NOT NULL, mac TEXT NOT NULL, veth TEXT NOT NULL,"
@@ -54,14 +55,16 @@ int engine_db_init(struct engine *e, berth_error *err)
         {
                 /* A store that has the engine's tables is only read here (no write lock for `ps`). */
                 cleanup_stmt sqlite3_stmt *st = NULL;
-                if (store_prepare(s, "SELECT 1 FROM meta WHERE key = 'engine_schema' AND value = '2'", &st, NULL) == 0 &&
+                if (store_prepare(s, "SELECT 1 FROM meta WHERE key = 'engine_schema' AND value = '3'", &st, NULL) == 0 &&
                     sqlite3_step(st) == SQLITE_ROW)
                         return 0;
         }
         if ((r = store_exec(s, "BEGIN IMMEDIATE", err)) < 0)
                 return r;
         if ((r = store_exec(s, ENGINE_SCHEMA, err)) < 0 ||
-            (r = store_exec(s, "INSERT OR REPLACE INTO meta(key, value) VALUES('engine_schema', '2')", err)) < 0) {
+            /* Version 3 adds networks.ip_range: a version 2 store gets the column (an error when it is there). */
+            (sqlite3_exec(s->db, "ALTER TABLE networks ADD COLUMN ip_range TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL),
+             (r = store_exec(s, "INSERT OR REPLACE INTO meta(key, value) VALUES('engine_schema', '3')", err)) < 0)) {
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 return r;
         }

@@ -34,7 +34,7 @@ static bool is_network_host(const json_t *hc)
 
 /* docker's hosts file: the defaults (or the host's own), --add-host's entries (host-gateway: the bridge's
  * gateway), then the container's own address and hostname when it has one (libnetwork's sandbox appends it). */
-static char *hosts_file(const json_t *config, const json_t *hc, const char *ip, const char *gateway)
+static char *hosts_file(const json_t *config, const json_t *hc, const char *ip, const char *gateway, const char *peers)
 {
         char *buf = NULL;
         size_t len = 0, i;
@@ -69,6 +69,8 @@ static char *hosts_file(const json_t *config, const json_t *hc, const char *ip, 
                 cleanup_free char *line = xasprintf("%s\t%s\n", ip, name ? name : "");
                 append(&buf, &len, line);
         }
+        if (peers != NULL)
+                append(&buf, &len, peers);
         return buf;
 }
 
@@ -173,7 +175,7 @@ int engine_write_etc_files(int dirfd, const json_t *config, const json_t *hc, be
 {
         const char *name = json_string_value(json_object_get(config, "Hostname"));
         cleanup_free char *hostname = xasprintf("%s\n", name ? name : "");
-        cleanup_free char *hosts = hosts_file(config, hc, NULL, NULL), *resolv = resolv_conf(hc);
+        cleanup_free char *hosts = hosts_file(config, hc, NULL, NULL, NULL), *resolv = resolv_conf(hc);
         int r;
 
         if ((r = write_file_atomic_at(dirfd, "hostname", hostname, strlen(hostname), 0644, false, err)) < 0 ||
@@ -186,7 +188,12 @@ int engine_write_etc_files(int dirfd, const json_t *config, const json_t *hc, be
 int engine_write_hosts(int dirfd, const json_t *config, const json_t *hc, const char *ip, const char *gateway,
                        berth_error *err)
 {
-        cleanup_free char *hosts = hosts_file(config, hc, ip, gateway);
+        cleanup_free char *hosts = hosts_file(config, hc, ip, gateway, NULL);
 
         return write_file_atomic_at(dirfd, "hosts", hosts, strlen(hosts), 0644, false, err);
+}
+
+char *engine_hosts_content(const json_t *config, const json_t *hc, const char *ip, const char *gateway, const char *peers)
+{
+        return hosts_file(config, hc, ip, gateway, peers);
 }

@@ -145,13 +145,18 @@ static int check_modes(const json_t *hc, berth_error *err)
                 return berth_failf(err, EINVAL, "invalid %s mode: %s", ns[k].word, s);
         }
         s = string_of(hc, "NetworkMode");
+        /* A user network's name: whether it exists is the store's to say (engine_network_check, at create). */
         if (s != NULL && *s != '\0' && strcmp(s, "none") != 0 && strcmp(s, "host") != 0 && !str_has_prefix(s, "container:") &&
-            strcmp(s, "bridge") != 0 && strcmp(s, "default") != 0)
+            strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(s))
                 return berth_failf(err, EINVAL, "network %s not found", s);
         /* docker: ports are published on a bridge network; with --network host they are the host's already. */
         if (json_object_size(json_object_get(hc, "PortBindings")) > 0 && s != NULL &&
             (strcmp(s, "none") == 0 || str_has_prefix(s, "container:")))
                 return berth_failf(err, EINVAL, "conflicting options: port publishing and the container type network mode");
+        if (json_array_size(json_object_get(hc, "BerthNetworkAliases")) > 0 &&
+            (s == NULL || *s == '\0' || strcmp(s, "bridge") == 0 || strcmp(s, "default") == 0 || strcmp(s, "none") == 0 ||
+             strcmp(s, "host") == 0 || str_has_prefix(s, "container:")))
+                return berth_failf(err, EINVAL, "network-scoped alias is supported only for containers in user defined networks");
         if (json_string_value(json_object_get(hc, "BerthIPv4Address")) != NULL && s != NULL &&
             (strcmp(s, "none") == 0 || strcmp(s, "host") == 0 || str_has_prefix(s, "container:")))
                 return berth_failf(err, EINVAL, "conflicting options: --ip needs a bridge network (--network %s)", s);

@@ -18,25 +18,11 @@
 #include "engine/create.h"
 #include "engine/db.h"
 #include "engine/list.h"
+#include "engine/netrecord.h"
 #include "engine/reconcile.h"
 #include "lib/cleanup.h"
 #include "lib/json.h"
 #include "lib/util.h"
-
-struct net_record {
-        char *name, *id, *bridge;
-        struct in_addr subnet, gateway;
-        int prefix;
-};
-
-static void net_record_clear(struct net_record *n)
-{
-        free(n->name);
-        free(n->id);
-        free(n->bridge);
-        memset(n, 0, sizeof(*n));
-}
-#define cleanup_net_record __attribute__((cleanup(net_record_clear)))
 
 bool engine_network_is_bridge(const json_t *hc)
 {
@@ -53,146 +39,6 @@ const char *engine_network_mode_default(const char *mode)
         if (mode != NULL && *mode != '\0' && strcmp(mode, "default") != 0)
                 return mode;
         return def != NULL && strcmp(def, "none") == 0 ? "none" : ENGINE_NETWORK_DEFAULT;
-}
-
-static uint32_t mask_of(int prefix)
-{
-        return prefix == 0 ? 0 : htonl(~((1u << (32 - prefix)) - 1));
-}
-
-static bool overlaps(struct in_addr a, int pa, struct in_addr b, int pb)
-{
-        uint32_t m = mask_of(pa < pb ? pa : pb);
-
-        return (a.s_addr & m) == (b.s_addr & m);
-}
-
-static int parse_cidr(const char *s, struct in_addr *a, int *prefix)
-{
-        char buf[INET_ADDRSTRLEN];
-        const char *slash = strchr(s, '/');
-
-        if (slash == NULL || (size_t) (slash - s) >= sizeof(buf) || parse_int(slash + 1, prefix) < 0 || *prefix < 0 ||
-            *prefix > 32)
-                return -EINVAL;
-        memcpy(buf, s, (size_t) (slash - s));
-        buf[slash - s] = '\0';
-        return inet_pton(AF_INET, buf, a) == 1 ? 0 : -EINVAL;
-}
-
-/* Whether a route of the host's main table (/proc/net/route: no netlink in this binary) covers part of
- * net/prefix. Routes through our own bridge do not count. */
-static bool host_routes_overlap(const char *bridge, struct in_addr net, int prefix)
-{
-        cleanup_fclose FILE *f = fopen("/proc/net/route", "re");
-        char line[512], iface[64];
-        unsigned dst, gw, flags, mask;
-        bool hit = false;
-
-        if (f == NULL)
-                return false;
-        while (fgets(line, sizeof(line), f) != NULL) {
-                int bits = 0;
-                if (sscanf(line, "%63s %x %x %x %*d %*d %*d %x", iface, &dst, &gw, &flags, &mask) != 5 || mask == 0 ||
-                    strcmp(iface, bridge) == 0)
-                        continue;
-                for (uint32_t m = ntohl(mask); m & 0x80000000u; m <<= 1)
-                        bits++;
-                if (overlaps(net, prefix, (struct in_addr){.s_addr = dst}, bits))
-                        hit = true;
-        }
-        return hit;
-}
-
-/* docker's default address pools: 172.17.0.0/16 ... 172.31.0.0/16, then 192.168.0.0/20 ... 192.168.240.0/20;
- * the first none of the host's routes covers. */
-static int pick_subnet(const char *bridge, struct in_addr *net, int *prefix, berth_error *err)
-{
-        for (int i = 0; i < 15 + 16; i++) {
-                char text[32];
-                if (i < 15)
-                        snprintf(text, sizeof(text), "172.%d.0.0", 17 + i);
-                else
-                        snprintf(text, sizeof(text), "192.168.%d.0", (i - 15) * 16);
-                inet_pton(AF_INET, text, net);
-                *prefix = i < 15 ? 16 : 20;
-                if (!host_routes_overlap(bridge, *net, *prefix))
-                        return 0;
-        }
-        return berth_failf(err, ENOSPC, "could not find an available, non-overlapping IPv4 address pool among the "
-                                        "defaults to assign to the network");
-}
-
-static char *random_hex(size_t bytes)
-{
-        uint8_t buf[32];
-        char *out = xmalloc(bytes * 2 + 1);
-
-        if (bytes > sizeof(buf) || getrandom(buf, bytes, 0) != (ssize_t) bytes)
-                for (size_t i = 0; i < bytes && i < sizeof(buf); i++)
-                        buf[i] = (uint8_t) (rand() ^ getpid());
-        for (size_t i = 0; i < bytes; i++)
-                snprintf(out + 2 * i, 3, "%02x", buf[i]);
-        return out;
-}
-
-static int load_network(struct engine *e, const char *name, struct net_record *n, bool *found, berth_error *err)
-{
-        cleanup_stmt sqlite3_stmt *st = NULL;
-        int r;
-
-        *found = false;
-        if ((r = store_prepare(e->store, "SELECT id, bridge, subnet, gateway FROM networks WHERE name = ?", &st, err)) < 0)
-                return r;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_ROW)
-                return 0;
-        n->name = xstrdup(name);
-        n->id = xstrdup((const char *) sqlite3_column_text(st, 0));
-        n->bridge = xstrdup((const char *) sqlite3_column_text(st, 1));
-        if (parse_cidr((const char *) sqlite3_column_text(st, 2), &n->subnet, &n->prefix) < 0 ||
-            inet_pton(AF_INET, (const char *) sqlite3_column_text(st, 3), &n->gateway) != 1)
-                return berth_failf(err, EINVAL, "network %s: its record has a bad subnet or gateway", name);
-        *found = true;
-        return 0;
-}
-
-/* The default network's record, made on first use (inside the caller's transaction). */
-static int ensure_network(struct engine *e, const char *name, struct net_record *n, berth_error *err)
-{
-        cleanup_stmt sqlite3_stmt *st = NULL;
-        cleanup_free char *subnet = NULL, *now = NULL;
-        char gw[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
-        bool found;
-        int r;
-
-        if ((r = load_network(e, name, n, &found, err)) < 0 || found)
-                return r;
-        if (strcmp(name, ENGINE_NETWORK_DEFAULT) != 0)
-                return berth_failf(err, ENOENT, "network %s not found", name);
-        n->name = xstrdup(name);
-        n->id = random_hex(32);
-        n->bridge = xstrdup(ENGINE_BRIDGE_DEFAULT);
-        if ((r = pick_subnet(n->bridge, &n->subnet, &n->prefix, err)) < 0)
-                return r;
-        n->gateway.s_addr = htonl(ntohl(n->subnet.s_addr) + 1);
-        inet_ntop(AF_INET, &n->subnet, net, sizeof(net));
-        inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
-        subnet = xasprintf("%s/%d", net, n->prefix);
-        now = engine_now_rfc3339();
-        if ((r = store_prepare(e->store,
-                               "INSERT INTO networks(name, id, bridge, subnet, gateway, created) VALUES(?,?,?,?,?,?)", &st,
-                               err)) < 0)
-                return r;
-        sqlite3_bind_text(st, 1, n->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, n->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, n->bridge, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, subnet, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, gw, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-                return berth_failf(err, EIO, "record network %s: %s", name, sqlite3_errmsg(e->store->db));
-        return 0;
 }
 
 /* ---- ports ---- */
@@ -408,57 +254,20 @@ static int pick_address(struct engine *e, const struct net_record *n, struct in_
                         used[off / 8] |= (uint8_t) (1u << (off % 8));
                 }
         }
-        /* Not the network's address, not the broadcast address, not the gateway. */
-        for (uint32_t off = 1; off + 1 < size; off++) {
+        /* Not the network's address, not the broadcast address, not the gateway; inside --ip-range. */
+        uint32_t first = 1, last = size - 2;
+        if (n->range_prefix > 0) {
+                uint32_t rbase = ntohl(n->range.s_addr) - base, rsize = 1u << (32 - n->range_prefix);
+                first = rbase > first ? rbase : first;
+                last = rbase + rsize - 1 < last ? rbase + rsize - 1 : last;
+        }
+        for (uint32_t off = first; off <= last && off + 1 < size; off++) {
                 if (base + off == ntohl(n->gateway.s_addr) || (used[off / 8] & (1u << (off % 8))))
                         continue;
                 ip->s_addr = htonl(base + off);
                 return 0;
         }
         return berth_failf(err, ENOSPC, "no available IPv4 addresses on network %s", n->name);
-}
-
-/* Runs berth-net with args (NULL-terminated, after argv[0]); its one-line error into err. */
-static int run_helper(struct engine *e, char **args, berth_error *err)
-{
-        cleanup_strv char **argv = strv_append(NULL, "berth-net");
-        char msg[1024];
-        int pipefd[2], status = 0;
-        ssize_t len = 0, n;
-        pid_t pid;
-
-        for (size_t i = 0; args[i] != NULL; i++)
-                argv = strv_append(argv, args[i]);
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return berth_fail(err, errno, "pipe");
-        pid = fork();
-        if (pid < 0) {
-                close(pipefd[0]);
-                close(pipefd[1]);
-                return berth_fail(err, errno, "fork");
-        }
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                dup2(null, STDIN_FILENO);
-                dup2(null, STDOUT_FILENO);
-                dup2(pipefd[1], STDERR_FILENO);
-                execv(e->net_exe, argv);
-                dprintf(pipefd[1], "exec %s: %s\n", e->net_exe, strerror(errno));
-                _exit(127);
-        }
-        close(pipefd[1]);
-        while ((n = read(pipefd[0], msg + len, sizeof(msg) - 1 - (size_t) len)) > 0 || (n < 0 && errno == EINTR))
-                if (n > 0)
-                        len += n;
-        close(pipefd[0]);
-        msg[len] = '\0';
-        while (len > 0 && msg[len - 1] == '\n')
-                msg[--len] = '\0';
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return berth_failf(err, EIO, "%s", len > 0 ? msg : "berth-net failed");
-        return 0;
 }
 
 /* berth-net's PORT arguments for a lease's ports. */
@@ -485,10 +294,10 @@ static char **port_specs(const char *ports_json, const char *ip)
 void engine_network_release(struct engine *e, const char *id)
 {
         cleanup_stmt sqlite3_stmt *st = NULL, *del = NULL;
-        cleanup_free char *veth = NULL, *ports = NULL, *ip = NULL;
+        cleanup_free char *veth = NULL, *ports = NULL, *ip = NULL, *network = NULL;
         berth_error ignored = {0};
 
-        if (store_prepare(e->store, "SELECT veth, ports, ip FROM network_leases WHERE container_id = ?", &st, NULL) < 0)
+        if (store_prepare(e->store, "SELECT veth, ports, ip, network FROM network_leases WHERE container_id = ?", &st, NULL) < 0)
                 return;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_ROW)
@@ -496,6 +305,7 @@ void engine_network_release(struct engine *e, const char *id)
         veth = xstrdup((const char *) sqlite3_column_text(st, 0));
         ports = xstrdup((const char *) sqlite3_column_text(st, 1));
         ip = xstrdup((const char *) sqlite3_column_text(st, 2));
+        network = xstrdup((const char *) sqlite3_column_text(st, 3));
         sqlite3_reset(st);
         {
                 cleanup_strv char **specs = port_specs(ports, ip);
@@ -505,7 +315,7 @@ void engine_network_release(struct engine *e, const char *id)
                         cleanup_strv char **args = strv_append(strv_append(NULL, "down"), veth);
                         for (size_t i = 0; specs[i] != NULL; i++)
                                 args = strv_append(args, specs[i]);
-                        if (run_helper(e, args, &ignored) < 0)
+                        if (engine_net_run_helper(e, args, &ignored) < 0)
                                 berth_error_clear(&ignored);
                 }
         }
@@ -513,6 +323,7 @@ void engine_network_release(struct engine *e, const char *id)
                 return;
         sqlite3_bind_text(del, 1, id, -1, SQLITE_STATIC);
         sqlite3_step(del);
+        engine_network_hosts_refresh(e, network);
 }
 
 /* Whether the container runs: its record says so and its init (pid + start time) is alive. */
@@ -604,7 +415,7 @@ static int lease(struct engine *e, const struct engine_container *c, struct net_
         const char *want_ip = json_string_value(json_object_get(c->host_config, "BerthIPv4Address"));
         const char *want_mac = json_string_value(json_object_get(c->config, "MacAddress"));
 
-        if ((r = ensure_network(e, mode, n, err)) < 0 ||
+        if ((r = engine_net_ensure(e, mode, n, err)) < 0 ||
             (r = want_ip && *want_ip ? take_address(e, n, want_ip, ip, err) : pick_address(e, n, ip, err)) < 0 ||
             (r = resolve_ports(e, c, *ip, &ports, specs, err)) < 0)
                 return r;
@@ -612,7 +423,7 @@ static int lease(struct engine *e, const struct engine_container *c, struct net_
                 snprintf(mac, 18, "%s", want_mac);
         else
                 format_mac(*ip, mac);
-        rnd = random_hex(4);
+        rnd = engine_net_random_hex(4);
         *veth = xasprintf("veth%s", rnd);
         ports_text = json_dumps(ports, JSON_COMPACT);
         inet_ntop(AF_INET, ip, ipt, sizeof(ipt));
@@ -650,8 +461,13 @@ int engine_network_attach(struct engine *e, const struct engine_container *c, in
                 engine_network_release(e, c->id);
                 return r;
         }
+        /* On a user network the others learn this container's name, and it theirs, before it starts. */
+        engine_network_hosts_refresh(e, n.name);
         gwp = xasprintf("%s/%d", gwt, n.prefix);
-        args = strv_append(NULL, n.bridge);
+        {
+                cleanup_free char *bridge = engine_net_bridge_arg(&n);
+                args = strv_append(NULL, bridge);
+        }
         args = strv_append(args, gwp);
         args = strv_append(args, veth);
         args = strv_append(args, ipt);
@@ -688,7 +504,7 @@ static bool load_lease(struct engine *e, const char *id, struct lease_view *v)
         v->mac = xstrdup((const char *) sqlite3_column_text(st, 3));
         v->gateway = xstrdup((const char *) sqlite3_column_text(st, 4));
         v->ports = xstrdup((const char *) sqlite3_column_text(st, 5));
-        if (parse_cidr((const char *) sqlite3_column_text(st, 6), &sub, &v->prefix) < 0)
+        if (engine_net_parse_cidr((const char *) sqlite3_column_text(st, 6), &sub, &v->prefix) < 0)
                 v->prefix = 0;
         return true;
 }

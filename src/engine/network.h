@@ -48,3 +48,29 @@ int engine_container_port(struct engine *e, const char *ref, json_t **out, berth
 
 /* docker's PORTS column of ps: "0.0.0.0:8080->80/tcp, 443/tcp". */
 char *engine_ports_text(const json_t *ports);
+
+/* network create|ls|inspect|rm|prune (networks.c). */
+struct engine_network_create_options {
+        const char *name;
+        const char *driver;      /* NULL or "bridge" */
+        const char *subnet;      /* --subnet, or NULL: the next free default pool */
+        const char *gateway;     /* --gateway (needs --subnet), or NULL: the subnet's first address */
+        const char *ip_range;    /* --ip-range (inside the subnet): where addresses are leased */
+        const char *bridge_name; /* -o com.docker.network.bridge.name, or NULL: br-<id> */
+        bool internal;           /* --internal: nothing forwarded in or out of the bridge */
+        json_t *labels;          /* --label, or NULL */
+};
+int engine_network_create(struct engine *e, const struct engine_network_create_options *o, char **id_out, berth_error *err);
+/* docker's network inspect objects of every network (bridge, the user networks, host and none). */
+int engine_network_list(struct engine *e, json_t **out, berth_error *err);
+int engine_network_inspect(struct engine *e, const char *ref, json_t **out, berth_error *err);
+/* Refused while a container holds an address on it; removes its bridge and its firewall elements. */
+int engine_network_remove(struct engine *e, const char *ref, berth_error *err);
+/* Removes the user networks no container holds an address on; *removed: their names. */
+int engine_network_prune(struct engine *e, char ***removed, berth_error *err);
+/* create/run --network NAME: the network exists (bridge always does). */
+int engine_network_check(struct engine *e, const char *mode, berth_error *err);
+
+/* A user network's names (nethosts.c): rewrites, in place, the hosts file of every container with an address
+ * on the network so that each lists the others by name and --network-alias. Nothing for the default bridge. */
+void engine_network_hosts_refresh(struct engine *e, const char *network);

@@ -419,7 +419,7 @@ static int add_namespace(struct engine *e, json_t *list, const char *type, const
                 return 0;
         }
         if (*mode != '\0' && strcmp(mode, "private") != 0 && strcmp(mode, "none") != 0 && strcmp(mode, "shareable") != 0 &&
-            strcmp(mode, "default") != 0 && !(strcmp(type, "network") == 0 && strcmp(mode, "bridge") == 0))
+            strcmp(mode, "default") != 0 && strcmp(type, "network") != 0)
                 return berth_failf(err, EINVAL, "invalid %s mode: %s", flag, mode);
         json_array_append_new(list, json_pack("{s:s}", "type", type));
         return 0;

@@ -357,3 +357,83 @@ fetch() {  # WHERE URL: WHERE is in_host, in_out or a container id
                 nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT run --rm --network host busybox cat /etc/resolv.conf"
         [[ $output == *"nameserver 127.0.0.53"* ]]
 }
+
+@test "network create/ls/inspect/rm/prune: --subnet, --gateway, --ip-range, --internal, --label, the bridge's name" {
+        id=$(b network create --subnet 10.88.0.0/24 --gateway 10.88.0.254 --ip-range 10.88.0.128/25 --label team=a \
+                -o com.docker.network.bridge.name=brtest mynet)
+        [ ${#id} -eq 64 ]
+        run b network ls --format '{{.Name}} {{.Driver}}'
+        [ "$output" = "$(printf 'bridge bridge\nmynet bridge\nhost host\nnone none')" ]
+        run b network inspect -f '{{json .IPAM.Config}} {{.Labels.team}} {{.Internal}}' mynet
+        [ "$output" = '[{"Subnet":"10.88.0.0/24","Gateway":"10.88.0.254","IPRange":"10.88.0.128/25"}] a false' ]
+        c=$(b run -d --network mynet busybox sleep 60)
+        run b exec "$c" sh -c 'ip -4 -o addr show eth0; ip route'
+        [[ $output == *"inet 10.88.0.128/24"* ]]
+        [[ $output == *"default via 10.88.0.254"* ]]
+        run in_host ip -4 -o addr show brtest
+        [[ $output == *"inet 10.88.0.254/24"* ]]
+        [ "$(b network inspect -f '{{json .Containers}}' mynet | grep -o IPv4Address | wc -l)" -eq 1 ]
+        # in use: refused with one line
+        run b network rm mynet
+        [ "$status" -ne 0 ]
+        [[ $output == *"has active endpoints"* ]]
+        b rm -f "$c" >/dev/null
+        b network create unused >/dev/null
+        run b network prune -f
+        [[ $output == *mynet* && $output == *unused* ]]
+        run in_host ip link show brtest
+        [ "$status" -ne 0 ]
+        run in_host nft list set ip berth subnets
+        [[ $output != *10.88.0.0* ]]
+        run b network rm bridge
+        [ "$status" -ne 0 ]
+}
+
+@test "network create refuses overlapping and invalid subnets, a taken name, an exhausted pool with one line" {
+        b network create --subnet 10.88.0.0/24 one >/dev/null
+        local args
+        for args in "--subnet 10.88.0.0/16 two" "--subnet 10.88.0/24 two" "--subnet 10.99.0.0/33 two" \
+                "--subnet 10.99.0.0/24 --gateway 10.98.0.1 two" "--subnet 10.99.0.0/24 --ip-range 10.98.0.0/25 two" \
+                "one" "bridge" "--gateway 10.1.1.1 two" "bad/name" "-d macvlan two"; do
+                run b network create $args
+                [ "$status" -ne 0 ] || { echo "$args: $output"; false; }
+                [ "${#lines[@]}" -eq 1 ] || { echo "$args: $output"; false; }
+        done
+        # a /30 has two addresses: the gateway and one container
+        b network create --subnet 10.77.0.0/30 tiny >/dev/null
+        b run -d --network tiny busybox sleep 60 >/dev/null
+        run b run --rm --network tiny busybox true
+        [ "$status" -eq 125 ]
+        [[ $output == *"no available IPv4 addresses on network tiny"* ]]
+        run b run --rm --network nosuchnet busybox true
+        [ "$status" -eq 125 ]
+        [ "$output" = "Error: network nosuchnet not found" ]
+}
+
+@test "--internal: no route out, nothing forwarded from the bridge" {
+        b network create --internal inside >/dev/null
+        run b run --rm --network inside busybox sh -c 'ip route; ping -c 1 -W 1 10.200.0.2'
+        [ "$status" -ne 0 ]
+        [[ $output != *default* ]]
+        run in_host nft list set ip berth internal
+        [[ $output == *br-* ]]
+}
+
+@test "on a user network containers find each other by name and --network-alias, at once, and forget the gone" {
+        b network create appnet >/dev/null
+        b run -d --network appnet --name web --network-alias www busybox sleep 60 >/dev/null
+        run b run --rm --network appnet --name client busybox sh -c 'ping -c 1 -W 2 web && ping -c 1 -W 2 www'
+        [ "$status" -eq 0 ]
+        # the name of a container started later reaches the ones already running
+        b run -d --network appnet --name late busybox sleep 60 >/dev/null
+        run b exec web ping -c 1 -W 2 late
+        [ "$status" -eq 0 ]
+        b rm -f late >/dev/null
+        run b exec web grep -c late /etc/hosts
+        [ "$output" = 0 ]
+        # outside names go to the host's resolvers
+        [ "$(b exec web cat /etc/resolv.conf)" = "$(b run --rm busybox cat /etc/resolv.conf)" ]
+        # the default bridge has no names, as docker's
+        run b run --rm --network-alias x busybox true
+        [ "$status" -eq 125 ]
+}

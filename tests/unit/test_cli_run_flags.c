@@ -229,7 +229,7 @@ static void test_refusals(void **state)
         };
         static const char *const semantic[][2] = {
                 {"--restart", "sometimes"}, {"--restart", "always:3"}, {"--ulimit", "nofiles=1"}, {"--ulimit", "nofile=2:1"},
-                {"--network", "bridge0"},   {"--userns", "weird"},     {"--stop-signal", "SIGNOPE"}, {"-w", "relative"},
+                {"--network", "bridge/0"},   {"--userns", "weird"},     {"--stop-signal", "SIGNOPE"}, {"-w", "relative"},
                 {"-m", "1k"},               {"--pid", "weird"},        {"--log-driver", "syslog"}, {"--log-opt", "max-file=0"},
                 {"--tmpfs", "run"},         {"--device", "dev/null"},  {"--security-opt", "apparmor=x"},
         };

@@ -91,7 +91,7 @@ static void test_refuses_bad_values(void **state)
         assert_refused("{}", "{\"PidMode\":\"weird\"}", "invalid pid mode: weird");
         assert_refused("{}", "{\"IpcMode\":\"shareable-ish\"}", "invalid ipc mode");
         assert_refused("{}", "{\"UTSMode\":\"none\"}", "invalid uts mode: none");
-        assert_refused("{}", "{\"NetworkMode\":\"bridge0\"}", "network bridge0 not found");
+        assert_refused("{}", "{\"NetworkMode\":\"bridge/0\"}", "network bridge/0 not found");
         assert_refused("{}", "{\"UsernsMode\":\"weird\"}", "invalid USER mode: weird");
         assert_refused("{}", "{\"LogConfig\":{\"Type\":\"syslog\"}}", "no log driver named 'syslog'");
         assert_refused("{}", "{\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"12zb\"}}}", "invalid max-size");

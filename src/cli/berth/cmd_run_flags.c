@@ -29,7 +29,7 @@ enum {
         OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY_OPT, OPT_PID, OPT_IPC, OPT_UTS, OPT_NETWORK, OPT_USERNS, OPT_UIDMAP,
         OPT_GIDMAP, OPT_INIT, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT, OPT_RESTART, OPT_LOG_DRIVER, OPT_LOG_OPT,
         OPT_SIG_PROXY, OPT_ADD_HOST, OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_SHM_SIZE, OPT_PLATFORM, OPT_PULL,
-        OPT_HELP, OPT_PUBLISH, OPT_EXPOSE, OPT_IP, OPT_MAC_ADDRESS, OPT_LABEL_FILE, OPT_AUTHFILE, OPT_CERT_DIR, OPT_CREDS, OPT_TLS_VERIFY,
+        OPT_HELP, OPT_PUBLISH, OPT_EXPOSE, OPT_IP, OPT_MAC_ADDRESS, OPT_NETWORK_ALIAS, OPT_LABEL_FILE, OPT_AUTHFILE, OPT_CERT_DIR, OPT_CREDS, OPT_TLS_VERIFY,
         OPT_PROC_VIEW,
 };
 
@@ -112,6 +112,7 @@ static const struct option OPTIONS[] = {
         {"health-start-interval", required_argument, NULL, RUN_OPT_HEALTH_START_INTERVAL},
         {"health-retries", required_argument, NULL, RUN_OPT_HEALTH_RETRIES},
         {"no-healthcheck", no_argument, NULL, RUN_OPT_NO_HEALTHCHECK},
+        {"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
 };
@@ -126,7 +127,7 @@ static void usage(bool is_run)
                "  --cap-add --cap-drop --privileged --security-opt --pid --ipc --uts --network bridge|none|host\n"
                "  --userns host|remap --uidmap --gidmap --init --stop-signal --stop-timeout --restart -l\n"
                "  --log-driver json-file|none --log-opt max-size=,max-file= --sig-proxy --add-host --dns\n"
-               "  --ip --mac-address --dns-search --dns-option\n"
+               "  --ip --mac-address --network-alias --dns-search --dns-option\n"
                "  --shm-size -a -q -p [ip:][hostPort[-range]:]containerPort[/tcp|udp|sctp] -P --expose\n"
                "  --health-cmd --health-interval --health-timeout --health-retries\n"
                "  --health-start-period --health-start-interval --no-healthcheck\n"
@@ -669,6 +670,12 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                 json_object_set_new(hc, "BerthIPv4Address", json_string(arg));
                 break;
         }
+        case OPT_NETWORK_ALIAS:
+                /* docker's NetworkingConfig.EndpointsConfig[network].Aliases, carried in berth's HostConfig. */
+                if (*arg == '\0' || strpbrk(arg, " \t/:") != NULL)
+                        return flag_error(cli, arg, "--network-alias", "invalid alias: %s", arg);
+                append_string(hc, "BerthNetworkAliases", arg);
+                break;
         case OPT_MAC_ADDRESS: {
                 unsigned v[6];
                 char tail;

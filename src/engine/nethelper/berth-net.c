@@ -9,6 +9,8 @@
  *   berth-net up PID BRIDGE GATEWAY/PREFIX VETH IP MAC [PORT...]
  *   berth-net down VETH [PORT...]
  *   berth-net ensure BRIDGE GATEWAY/PREFIX [PORT...]     (network reload: the bridge, the table, the ports)
+ *   berth-net remove BRIDGE GATEWAY/PREFIX               (network rm: the network's elements, the bridge)
+ * BRIDGE may be BRIDGE,internal (--internal: nothing forwarded in or out).
  * PORT: PROTO,HOSTIP,HOSTPORT,CONTAINERIP,CONTAINERPORT. A failure is one line on stderr and exit status 1;
  * `up` then leaves nothing of what it made (the veth, the ports' elements). */
 #include <arpa/inet.h>
@@ -155,8 +157,8 @@ static int ensure_bridge(struct netlink *nl, const char *bridge, struct in_addr 
 
 /* berth's table (rebuilt when missing: after `nft flush ruleset`), this network's elements when the table or
  * the bridge is new, then the ports. fw is opened (libnftables loaded) only when something must change. */
-static int ensure_firewall(const char *bridge, struct in_addr gw, int prefix, bool bridge_made, const struct port *ports,
-                           int nports, struct firewall **fw, berth_error *err)
+static int ensure_firewall(const char *bridge, struct in_addr gw, int prefix, bool internal, bool bridge_made,
+                           const struct port *ports, int nports, struct firewall **fw, berth_error *err)
 {
         struct in_addr subnet = {.s_addr = gw.s_addr & htonl(~((1u << (32 - prefix)) - 1))};
         bool exists = false, created = false;
@@ -169,7 +171,7 @@ static int ensure_firewall(const char *bridge, struct in_addr gw, int prefix, bo
         if ((r = firewall_open(TABLE, fw, err)) < 0 || (r = firewall_ensure(*fw, &created, err)) < 0)
                 return r;
         if ((created || bridge_made || !exists) &&
-            (r = firewall_network(*fw, true, bridge, subnet, prefix, false, err)) < 0)
+            (r = firewall_network(*fw, true, bridge, subnet, prefix, internal, err)) < 0)
                 return r;
         return 0;
 }
@@ -238,16 +240,27 @@ static void del_ports(const struct port *ports, int n)
 
 /* The container's side, through a netlink socket made inside its namespace: lo and eth0 up, the address,
  * the default route through the bridge. */
-static int configure_inside(int nsfd, struct in_addr ip, int prefix, struct in_addr gw, berth_error *err)
+static int configure_inside(int nsfd, struct in_addr ip, int prefix, struct in_addr gw, bool internal, berth_error *err)
 {
         cleanup_netlink struct netlink *in = NULL;
         int r;
 
         if ((r = netlink_open_in(nsfd, &in, err)) < 0 || (r = netlink_link_set_up(in, "lo", err)) < 0 ||
-            (r = netlink_addr_add(in, "eth0", ip, prefix, err)) < 0 || (r = netlink_link_set_up(in, "eth0", err)) < 0 ||
-            (r = netlink_route_add_default(in, gw, err)) < 0)
+            (r = netlink_addr_add(in, "eth0", ip, prefix, err)) < 0 || (r = netlink_link_set_up(in, "eth0", err)) < 0)
+                return r;
+        /* --internal: no way out (docker gives such containers no default route either). */
+        if (!internal && (r = netlink_route_add_default(in, gw, err)) < 0)
                 return r;
         return 0;
+}
+
+/* BRIDGE[,internal] */
+static char *bridge_name(const char *arg, bool *internal)
+{
+        const char *comma = strchr(arg, ',');
+
+        *internal = comma != NULL && strcmp(comma + 1, "internal") == 0;
+        return comma ? xstrndup(arg, (size_t) (comma - arg)) : xstrdup(arg);
 }
 
 static int cmd_up(int argc, char **argv, berth_error *err)
@@ -257,15 +270,17 @@ static int cmd_up(int argc, char **argv, berth_error *err)
         cleanup_free struct port *ports = NULL;
         cleanup_close int nsfd = -1, lock = -1;
         cleanup_free char *nspath = NULL;
-        const char *bridge, *veth;
+        char *bridge;
+        const char *veth;
         struct in_addr gw, ip;
+        cleanup_free char *bridge_copy = NULL;
         uint8_t mac[6];
         int prefix, r, nports;
-        bool made = false;
+        bool made = false, internal = false;
 
         if (argc < 8)
                 return berth_failf(err, EINVAL, "usage: berth-net up PID BRIDGE GATEWAY/PREFIX VETH IP MAC [PORT...]");
-        bridge = argv[3];
+        bridge = bridge_copy = bridge_name(argv[3], &internal);
         veth = argv[5];
         nports = argc - 8;
         if ((r = parse_cidr(argv[4], &gw, &prefix, err)) < 0 || (r = parse_addr(argv[6], &ip, err)) < 0 ||
@@ -277,7 +292,7 @@ static int cmd_up(int argc, char **argv, berth_error *err)
                 return berth_fail(err, errno, "open %s", nspath);
         if ((r = netlink_open(&nl, err)) < 0 || (lock = take_lock(err)) < 0 ||
             (r = ensure_bridge(nl, bridge, gw, prefix, &made, err)) < 0 ||
-            (r = ensure_firewall(bridge, gw, prefix, made, ports, nports, &fw, err)) < 0)
+            (r = ensure_firewall(bridge, gw, prefix, internal, made, ports, nports, &fw, err)) < 0)
                 return r < 0 ? r : lock;
         if (nports > 0 && (r = add_ports(fw, ports, nports, err)) < 0)
                 return r;
@@ -285,7 +300,7 @@ static int cmd_up(int argc, char **argv, berth_error *err)
         if ((r = netlink_veth_add(nl, veth, "eth0", nsfd, mac, err)) < 0 ||
             (r = netlink_link_set_master(nl, veth, bridge, err)) < 0 || (r = netlink_link_set_hairpin(nl, veth, err)) < 0 ||
             (r = netlink_link_set_up(nl, veth, err)) < 0 ||
-            (r = configure_inside(nsfd, ip, prefix, gw, err)) < 0) {
+            (r = configure_inside(nsfd, ip, prefix, gw, internal, err)) < 0) {
                 berth_error ignored = {0};
                 netlink_link_del(nl, veth, &ignored);
                 berth_error_clear(&ignored);
@@ -320,17 +335,19 @@ static int cmd_ensure(int argc, char **argv, berth_error *err)
         cleanup_firewall struct firewall *fw = NULL;
         cleanup_free struct port *ports = NULL;
         cleanup_close int lock = -1;
+        cleanup_free char *bridge = NULL;
         struct in_addr gw;
         int prefix, r, nports = argc - 4;
-        bool made = false;
+        bool made = false, internal = false;
 
         if (argc < 4)
                 return berth_failf(err, EINVAL, "usage: berth-net ensure BRIDGE GATEWAY/PREFIX [PORT...]");
         if ((r = parse_cidr(argv[3], &gw, &prefix, err)) < 0 || (r = parse_ports(argv + 4, nports, &ports, err)) < 0)
                 return r;
+        bridge = bridge_name(argv[2], &internal);
         if ((r = netlink_open(&nl, err)) < 0 || (lock = take_lock(err)) < 0 ||
-            (r = ensure_bridge(nl, argv[2], gw, prefix, &made, err)) < 0 ||
-            (r = ensure_firewall(argv[2], gw, prefix, true, ports, nports, &fw, err)) < 0)
+            (r = ensure_bridge(nl, bridge, gw, prefix, &made, err)) < 0 ||
+            (r = ensure_firewall(bridge, gw, prefix, internal, true, ports, nports, &fw, err)) < 0)
                 return r < 0 ? r : lock;
         /* Ports already there stay (an element already in the map is no error here). */
         for (int i = 0; i < nports; i++) {
@@ -338,6 +355,38 @@ static int cmd_ensure(int argc, char **argv, berth_error *err)
                 firewall_ports(fw, true, &ports[i].fw, 1, &ignored);
                 berth_error_clear(&ignored);
         }
+        return 0;
+}
+
+/* network rm: the network's elements, then its bridge. */
+static int cmd_remove(int argc, char **argv, berth_error *err)
+{
+        cleanup_netlink struct netlink *nl = NULL;
+        cleanup_firewall struct firewall *fw = NULL;
+        cleanup_free char *bridge = NULL;
+        cleanup_close int lock = -1;
+        struct in_addr gw, subnet;
+        berth_error ignored = {0};
+        bool internal = false, exists = false;
+        int prefix, r;
+
+        if (argc < 4)
+                return berth_failf(err, EINVAL, "usage: berth-net remove BRIDGE GATEWAY/PREFIX");
+        bridge = bridge_name(argv[2], &internal);
+        if ((r = parse_cidr(argv[3], &gw, &prefix, err)) < 0 || (lock = take_lock(err)) < 0)
+                return r < 0 ? r : lock;
+        subnet.s_addr = gw.s_addr & htonl(~((1u << (32 - prefix)) - 1));
+        if (firewall_table_exists(TABLE, &exists, &ignored) == 0 && exists && firewall_open(TABLE, &fw, &ignored) == 0)
+                firewall_network(fw, false, bridge, subnet, prefix, internal, &ignored);
+        berth_error_clear(&ignored);
+        if ((r = netlink_open(&nl, err)) < 0)
+                return r;
+        if (netlink_link_del(nl, bridge, &ignored) < 0 && ignored.code != ENODEV) {
+                r = berth_failf(err, ignored.code, "%s", berth_error_message(&ignored));
+                berth_error_clear(&ignored);
+                return r;
+        }
+        berth_error_clear(&ignored);
         return 0;
 }
 
@@ -354,6 +403,8 @@ int main(int argc, char **argv)
                 r = cmd_up(argc, argv, &err);
         else if (strcmp(argv[1], "down") == 0)
                 r = cmd_down(argc, argv, &err);
+        else if (strcmp(argv[1], "remove") == 0)
+                r = cmd_remove(argc, argv, &err);
         else if (strcmp(argv[1], "ensure") == 0)
                 r = cmd_ensure(argc, argv, &err);
         else
