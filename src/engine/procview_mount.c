@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,6 +28,42 @@
 
 extern char **environ;
 
+char *engine_procview_listener(const char *id)
+{
+        return xasprintf(ENGINE_PROCVIEW_SOCKETS "/%s.sock", id);
+}
+
+static const char *bundle_id(const char *bundle)
+{
+        const char *slash = strrchr(bundle, '/');
+        return slash ? slash + 1 : bundle;
+}
+
+/* The listening socket the runtime hands the container's seccomp listener to (runtime-spec listenerPath):
+ * made here, so that it exists before the runtime connects; berth-procview accepts on it. */
+static int listen_seccomp(const char *bundle, berth_error *err)
+{
+        cleanup_free char *path = engine_procview_listener(bundle_id(bundle));
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        cleanup_close int fd = -1;
+        int r;
+
+        if (strlen(path) >= sizeof(addr.sun_path))
+                return berth_failf(err, ENAMETOOLONG, "%s: too long for a unix socket", path);
+        memcpy(addr.sun_path, path, strlen(path) + 1);
+        if ((r = mkdir_parents(ENGINE_PROCVIEW_SOCKETS, 0700, err)) < 0)
+                return r;
+        unlink(path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return berth_fail(err, errno, "socket");
+        if (bind(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0)
+                return berth_fail(err, errno, "bind %s", path);
+        if (listen(fd, 16) < 0)
+                return berth_fail(err, errno, "listen on %s", path);
+        return steal_fd(&fd);
+}
+
 bool engine_procview_wanted(const json_t *host_config)
 {
         return !json_is_false(json_object_get(host_config, "BerthProcView"));
@@ -33,11 +71,11 @@ bool engine_procview_wanted(const json_t *host_config)
 
 /* The child between berth and berth-procview: a new session, berth-procview spawned (vfork + exec), its
  * pid written, gone. */
-static void __attribute__((noreturn)) spawn_detached(struct engine *e, int dirfd, int fuse_fd, const char *dir,
-                                                    const char *log)
+static void __attribute__((noreturn)) spawn_detached(struct engine *e, int dirfd, int fuse_fd, int seccomp_fd,
+                                                    const char *dir, const char *log)
 {
-        char fdarg[16];
-        char *argv[] = {e->procview_exe, "--fd", fdarg, (char *) dir, NULL};
+        char fdarg[16], seccomparg[16];
+        char *argv[] = {e->procview_exe, "--fd", fdarg, "--seccomp-fd", seccomparg, (char *) dir, NULL};
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t none;
@@ -49,7 +87,9 @@ static void __attribute__((noreturn)) spawn_detached(struct engine *e, int dirfd
 
         setsid();
         snprintf(fdarg, sizeof(fdarg), "%d", fuse_fd);
+        snprintf(seccomparg, sizeof(seccomparg), "%d", seccomp_fd);
         fcntl(fuse_fd, F_SETFD, 0);
+        fcntl(seccomp_fd, F_SETFD, 0);
         sigemptyset(&none);
         posix_spawnattr_init(&attr);
         posix_spawnattr_setsigmask(&attr, &none);
@@ -78,7 +118,7 @@ int engine_procview_start(struct engine *e, int dirfd, const char *bundle, pid_t
         cleanup_free char *dir = xasprintf("%s/" ENGINE_PROCVIEW_DIR, bundle);
         cleanup_free char *log = xasprintf("%s/procview.log", bundle);
         cleanup_free char *opts = NULL;
-        cleanup_close int fd = -1;
+        cleanup_close int fd = -1, seccomp_fd = -1;
         pid_t child;
 
         *spawner = 0;
@@ -94,6 +134,8 @@ int engine_procview_start(struct engine *e, int dirfd, const char *bundle, pid_t
                 return berth_fail(err, errno, "berth-procview (%s)", e->procview_exe);
         if (mkdirat(dirfd, ENGINE_PROCVIEW_DIR, 0755) < 0 && errno != EEXIST)
                 return berth_fail(err, errno, "create %s", dir);
+        if ((seccomp_fd = listen_seccomp(bundle, err)) < 0)
+                return seccomp_fd;
         /* allow_other: a container's root in a user namespace is another uid than the mounter. */
         opts = xasprintf("fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions", fd);
         if (mount("berth-procview", dir, "fuse.berth-procview", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts) < 0)
@@ -105,7 +147,7 @@ int engine_procview_start(struct engine *e, int dirfd, const char *bundle, pid_t
                 return berth_fail(err, saved, "fork");
         }
         if (child == 0)
-                spawn_detached(e, dirfd, fd, dir, log);
+                spawn_detached(e, dirfd, fd, seccomp_fd, dir, log);
         /* Not waited for here: the server starts while the container is made (the kernel holds the
          * container's first requests until it answers). */
         *spawner = child;
@@ -153,6 +195,10 @@ void engine_procview_stop(struct engine *e, int dirfd, const char *bundle)
 
         (void) e;
         umount2(dir, MNT_DETACH);
+        {
+                cleanup_free char *listener = engine_procview_listener(bundle_id(bundle));
+                unlink(listener);
+        }
         if (read_file_at(dirfd, PID_FILE, &text, NULL, &ignored) == 0 && sscanf(text, "%d %llu", &pid, &start) == 2 &&
             pid > 0)
                 wait_gone(pid, start);

@@ -11,6 +11,12 @@
 #include "lib/error.h"
 
 #define ENGINE_PROCVIEW_DIR "procview"
+/* The seccomp listener berth-procview answers sysinfo(2) on: ENGINE_PROCVIEW_SOCKETS/ID.sock (a unix
+ * socket's path must fit 108 bytes: not under the store's root). */
+#define ENGINE_PROCVIEW_SOCKETS "/run/berth/procview"
+
+/* The listener's path for container id (malloc'ed). */
+char *engine_procview_listener(const char *id);
 
 /* On unless HostConfig says "BerthProcView": false (`--proc-view=false`). */
 bool engine_procview_wanted(const json_t *host_config);

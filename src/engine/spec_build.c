@@ -525,6 +525,30 @@ static int build_seccomp(const json_t *hc, uint64_t caps, json_t *linux_obj, ber
         return 0;
 }
 
+/* sysinfo(2) through the view (docs/proc.md): the profile's rules lose sysinfo, a rule notifies it, and
+ * the listener goes to berth-procview, which answers with the container's figures. No profile (unconfined,
+ * privileged): the kernel's sysinfo. */
+static void notify_sysinfo(const struct spec_build_input *in, json_t *linux_obj)
+{
+        json_t *seccomp = json_object_get(linux_obj, "seccomp"), *rule, *names, *v;
+        size_t i, k;
+
+        if (!in->procview || seccomp == NULL)
+                return;
+        json_array_foreach(json_object_get(seccomp, "syscalls"), i, rule) {
+                names = json_object_get(rule, "names");
+                for (k = json_array_size(names); k-- > 0;)
+                        if ((v = json_array_get(names, k)) != NULL && strcmp(json_string_value(v) ?: "", "sysinfo") == 0)
+                                json_array_remove(names, k);
+        }
+        json_array_append_new(json_object_get(seccomp, "syscalls"),
+                              json_pack("{s:[s],s:s}", "names", "sysinfo", "action", "SCMP_ACT_NOTIFY"));
+        {
+                cleanup_free char *path = engine_procview_listener(in->c->id);
+                json_object_set_new(seccomp, "listenerPath", json_string(path));
+        }
+}
+
 int engine_spec_build(struct engine *e, const struct spec_build_input *in, json_t **out, berth_error *err)
 {
         const struct engine_container *c = in->c;
@@ -556,6 +580,7 @@ int engine_spec_build(struct engine *e, const struct spec_build_input *in, json_
         if ((r = build_seccomp(hc, caps, linux_obj, err)) < 0 || (r = engine_spec_resources(hc, linux_obj, err)) < 0 ||
             (r = engine_spec_devices(hc, linux_obj, err)) < 0)
                 return r;
+        notify_sysinfo(in, linux_obj);
         /* The runtime's annotations name the engine's container, as docker's do for containerd. */
         json_object_set_new(spec, "annotations", json_pack("{s:s}", "io.github.berth.container.name", c->name));
         *out = json_incref(spec);

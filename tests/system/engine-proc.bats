@@ -93,6 +93,40 @@ procview_worker() {
         done
 }
 
+@test "sysinfo(2): busybox free and uptime show the limit and the container's uptime, in exec'd processes too" {
+        run b run --rm --memory 64m busybox sh -c 'free; uptime'
+        [ "$status" -eq 0 ]
+        echo "$output"
+        # busybox free reads sysinfo(2) (lxcfs#263): total in KiB
+        [ "$(echo "${lines[1]}" | awk '{print $2}')" = 65536 ]
+        [[ "${lines[3]}" == *" up 0 min,"* ]]
+        id=$(b run -d --memory 32m busybox sleep 60)
+        run b exec "$id" free
+        [ "$(echo "${lines[1]}" | awk '{print $2}')" = 32768 ]
+        # Without a limit: the host's total; turned off: the kernel's sysinfo.
+        host=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+        run b run --rm busybox free
+        [ "$(echo "${lines[1]}" | awk '{print $2}')" = "$host" ]
+        run b run --rm --memory 64m --proc-view=false busybox free
+        [ "$(echo "${lines[1]}" | awk '{print $2}')" = "$host" ]
+        # A container without a seccomp profile has the kernel's sysinfo (docs/proc.md).
+        run b run --rm --memory 64m --security-opt seccomp=unconfined busybox free
+        [ "$(echo "${lines[1]}" | awk '{print $2}')" = "$host" ]
+}
+
+@test "the worker killed during a sysinfo call: the call completes with the container's figures" {
+        id=$(BERTH_PROCVIEW_TEST_DELAY_MS=600 b run -d --memory 64m busybox sleep 120)
+        worker=$(procview_worker "$id")
+        b exec "$id" sh -c 'free; echo rc=$?' > "$T/out" 2>&1 &
+        reader=$!
+        sleep 0.3
+        kill -9 "$worker"
+        wait "$reader"
+        cat "$T/out"
+        [ "$(sed -n 2p "$T/out" | awk '{print $2}')" = 65536 ]
+        grep -q '^rc=0$' "$T/out"
+}
+
 @test "a process that sizes itself from MemAvailable stays under --memory (and is OOM-killed without the view)" {
         hog='avail=$(awk "/^MemAvailable:/ {print \$2}" /proc/meminfo); x=$(head -c $((avail * 1024 / 3)) /dev/zero | tr "\\0" a); echo survived $avail'
         run b run --rm --memory 64m --memory-swap 64m busybox sh -c "$hog"

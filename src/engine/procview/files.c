@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -306,23 +307,30 @@ static void count_tasks(const struct procview_cgroup *cg, unsigned *running, uns
         }
 }
 
-static void render_loadavg(const struct procview_cgroup *cg, struct procview_context *ctx, struct buf *out)
+/* Decays the load averages to now with the cgroup's runnable tasks. */
+static void update_load(const struct procview_cgroup *cg, struct procview_context *ctx, unsigned *running,
+                        unsigned *total, int *last)
 {
         static const double periods[3] = {60, 300, 900};
-        unsigned running, total;
         double now = boottime_now();
-        int last;
 
-        count_tasks(cg, &running, &total, &last);
-        /* The reader itself is running: the kernel's figure counts it too. */
+        count_tasks(cg, running, total, last);
         if (ctx->load.last > 0) {
                 double dt = now - ctx->load.last;
                 for (int i = 0; i < 3; i++) {
                         double k = exp(-dt / periods[i]);
-                        ctx->load.avg[i] = ctx->load.avg[i] * k + (double) running * (1 - k);
+                        ctx->load.avg[i] = ctx->load.avg[i] * k + (double) *running * (1 - k);
                 }
         }
         ctx->load.last = now;
+}
+
+static void render_loadavg(const struct procview_cgroup *cg, struct procview_context *ctx, struct buf *out)
+{
+        unsigned running, total;
+        int last;
+
+        update_load(cg, ctx, &running, &total, &last);
         buf_printf(out, "%.2f %.2f %.2f %u/%u %d\n", ctx->load.avg[0], ctx->load.avg[1], ctx->load.avg[2], running,
                    total, last);
 }
@@ -462,6 +470,54 @@ static void render_swaps(const struct buf *host, const struct procview_figures *
                 buf_printf(out, "%-40s%-16s%-15llu %-15llu %d\n", "none", "virtual", total,
                            (unsigned long long) (f->swap_usage / 1024), 0);
         }
+}
+
+int procview_sysinfo(const struct procview_mounts *m, struct procview_context *ctx, pid_t pid, struct sysinfo *si,
+                     berth_error *err)
+{
+        struct procview_cgroup cg;
+        struct procview_figures *f = malloc(sizeof(*f));
+        unsigned running, total;
+        double up;
+        int last, r;
+
+        if (f == NULL)
+                abort();
+        if (sysinfo(si) < 0) {
+                free(f);
+                return berth_fail(err, errno, "sysinfo");
+        }
+        if ((r = procview_cgroup_of(m, pid, &cg, err)) < 0 || (r = procview_figures_read(&cg, f, err)) < 0) {
+                free(f);
+                return r;
+        }
+        /* Bytes from here on: the host's figures in its mem_unit, scaled. */
+        si->totalram *= si->mem_unit;
+        si->freeram *= si->mem_unit;
+        si->sharedram *= si->mem_unit;
+        si->bufferram *= si->mem_unit;
+        si->totalswap *= si->mem_unit;
+        si->freeswap *= si->mem_unit;
+        si->totalhigh *= si->mem_unit;
+        si->freehigh *= si->mem_unit;
+        si->mem_unit = 1;
+        if (f->mem_limit != UINT64_MAX && f->mem_limit < si->totalram) {
+                uint64_t swap = f->swap_limit != UINT64_MAX && f->swap_limit < si->totalswap ? f->swap_limit : si->totalswap;
+                si->totalram = f->mem_limit;
+                si->freeram = f->mem_usage < f->mem_limit ? f->mem_limit - f->mem_usage : 0;
+                si->sharedram = f->shmem;
+                si->bufferram = 0;
+                si->totalswap = swap;
+                si->freeswap = f->swap_usage < swap ? swap - f->swap_usage : 0;
+        }
+        update_load(&cg, ctx, &running, &total, &last);
+        for (int i = 0; i < 3; i++)
+                si->loads[i] = (unsigned long) (ctx->load.avg[i] * 65536.0);
+        up = boottime_now() - ctx->started;
+        si->uptime = up > 0 ? (long) up : 0;
+        si->procs = (unsigned short) total;
+        free(f);
+        return 0;
 }
 
 int procview_render(enum procview_file which, const struct procview_mounts *m, struct procview_context *ctx, pid_t pid,

@@ -1,7 +1,9 @@
 /* berth-procview: the container's view of /proc and /sys (docs/proc.md). Started by the engine for each
  * container it starts with the view on, after the engine mounted FUSE on ROOT/containers/ID/procview:
  *
- *   berth-procview --fd N DIR          serve the FUSE connection on fd N, mounted on DIR, until unmounted
+ *   berth-procview --fd N [--seccomp-fd M] DIR
+ *                                      serve the FUSE connection on fd N, mounted on DIR, until unmounted;
+ *                                      accept seccomp listeners on M and answer their sysinfo(2) calls
  *   berth-procview --render FILE PID   print FILE (meminfo, cpuinfo, ...) as PID's container would see it
  *
  * Environment (tests): BERTH_PROCVIEW_TEST_DELAY_MS=N delays every open by N ms. */
@@ -46,6 +48,20 @@ static int render(const char *name, const char *pid_text)
         return 2;
 }
 
+/* Closes every fd from 3 up but a and b (b may be -1). */
+static void keep_only(int a, int b)
+{
+        int lo = b >= 0 && b < a ? b : a, hi = b >= 0 && b > a ? b : a;
+        unsigned next = 3;
+
+        if (lo >= 3 && (unsigned) lo > next)
+                close_range(next, (unsigned) lo - 1, 0);
+        next = (unsigned) lo + 1;
+        if (hi != lo && (unsigned) hi > next)
+                close_range(next, (unsigned) hi - 1, 0);
+        close_range((unsigned) hi + 1, ~0U, 0);
+}
+
 int main(int argc, char **argv)
 {
         struct procview_options o = {.fuse_fd = -1};
@@ -55,8 +71,13 @@ int main(int argc, char **argv)
 
         if (argc == 4 && strcmp(argv[1], "--render") == 0)
                 return render(argv[2], argv[3]);
+        o.seccomp_fd = -1;
+        if (argc == 6 && strcmp(argv[3], "--seccomp-fd") == 0 && parse_int(argv[4], &o.seccomp_fd) == 0) {
+                argv[3] = argv[5];
+                argc = 4;
+        }
         if (argc != 4 || strcmp(argv[1], "--fd") != 0 || parse_int(argv[2], &o.fuse_fd) < 0) {
-                fprintf(stderr, "usage: berth-procview --fd N DIR | --render FILE PID\n");
+                fprintf(stderr, "usage: berth-procview --fd N [--seccomp-fd M] DIR | --render FILE PID\n");
                 return 2;
         }
         o.dir = argv[3];
@@ -65,9 +86,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "berth-procview: the FUSE fd must not be stdio\n");
                 return 2;
         }
-        if (o.fuse_fd > 3)
-                close_range(3, (unsigned) o.fuse_fd - 1, 0);
-        close_range((unsigned) o.fuse_fd + 1, ~0U, 0);
+        keep_only(o.fuse_fd, o.seccomp_fd);
         clock_gettime(CLOCK_BOOTTIME, &ts);
         o.started = (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
         if (delay != NULL)

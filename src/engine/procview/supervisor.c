@@ -3,11 +3,23 @@
  * written, and the connection's FUSE_INIT: when the worker dies (killed, crashed), a new one is forked, sent
  * that INIT (its reply is dropped: the kernel has had one) and then every request still unanswered. The
  * kernel never sees the server go, so readers get no ENOTCONN (lxcfs#73, moby#33729). It parses nothing but
- * the headers: the code that could crash runs in the worker. */
+ * the headers: the code that could crash runs in the worker.
+ *
+ * sysinfo(2) takes the same road: the runtime hands each seccomp listener of the container (its init's,
+ * each exec's) to the socket the engine made; the supervisor receives the notifications and passes each to
+ * the worker as a request (PROCVIEW_OP_SYSINFO), kept until answered like the others. With the worker's
+ * struct sysinfo it writes the caller's buffer (/proc/PID/mem, the notification checked valid after the
+ * open, so a recycled pid is never written) and answers; anything that fails lets the kernel's sysinfo run
+ * (SECCOMP_USER_NOTIF_FLAG_CONTINUE): the caller gets the host's figures, never an error. */
 #include "engine/procview/procview.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/fuse.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/sysinfo.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +27,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,7 +45,14 @@ struct pending {
         unsigned tries;
         size_t len;
         char *data;
+        /* a sysinfo notification: its listener, id, the caller's buffer */
+        bool seccomp;
+        int notify_fd;
+        uint64_t notif_id, addr;
+        pid_t pid;
 };
+
+#define MAX_LISTENERS 256
 
 struct supervisor {
         const struct procview_options *o;
@@ -44,6 +64,9 @@ struct supervisor {
         struct pending *pending;
         size_t n_pending, cap_pending;
         unsigned restarts;
+        int listeners[MAX_LISTENERS]; /* seccomp listeners: the init's, each exec's */
+        size_t n_listeners;
+        uint64_t seq;                  /* uniques of sysinfo requests: bit 63 set, never the kernel's */
 };
 
 static int spawn_worker(struct supervisor *s, berth_error *err)
@@ -95,6 +118,32 @@ static void reply_error(struct supervisor *s, uint64_t unique, int error)
                 fprintf(stderr, "berth-procview: write the reply to %s: %s\n", s->o->dir, strerror(errno));
 }
 
+/* Answers a sysinfo notification: with the worker's struct sysinfo written into the caller's buffer, or
+ * (info NULL, or anything failing) by letting the kernel run the syscall. */
+static void seccomp_answer(const struct pending *p, const void *info, size_t len)
+{
+        struct seccomp_notif_resp resp = {.id = p->notif_id};
+        char path[64];
+        int fd;
+
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        if (info != NULL && len == sizeof(struct sysinfo)) {
+                snprintf(path, sizeof(path), "/proc/%d/mem", (int) p->pid);
+                fd = open(path, O_RDWR | O_CLOEXEC);
+                /* Still the caller (the notification is valid only while it waits): not a recycled pid. */
+                if (fd >= 0 && ioctl(p->notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &p->notif_id) == 0 &&
+                    pwrite(fd, info, len, (off_t) p->addr) == (ssize_t) len) {
+                        resp.flags = 0;
+                        resp.val = 0;
+                        resp.error = 0;
+                }
+                if (fd >= 0)
+                        close(fd);
+        }
+        if (ioctl(p->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
+                fprintf(stderr, "berth-procview: answer sysinfo of pid %d: %s\n", (int) p->pid, strerror(errno));
+}
+
 static void drop_pending(struct supervisor *s, size_t i)
 {
         free(s->pending[i].data);
@@ -121,7 +170,10 @@ static int restart_worker(struct supervisor *s, berth_error *err)
         }
         for (size_t i = 0; i < s->n_pending;) {
                 if (++s->pending[i].tries > MAX_TRIES) {
-                        reply_error(s, s->pending[i].unique, EIO);
+                        if (s->pending[i].seccomp)
+                                seccomp_answer(&s->pending[i], NULL, 0);
+                        else
+                                reply_error(s, s->pending[i].unique, EIO);
                         drop_pending(s, i);
                 } else {
                         i++;
@@ -146,8 +198,8 @@ static void track(struct supervisor *s, const struct fuse_in_header *h, const ch
                 s->pending = xrealloc(s->pending, s->cap_pending * sizeof(*s->pending));
         }
         p = &s->pending[s->n_pending++];
+        memset(p, 0, sizeof(*p));
         p->unique = h->unique;
-        p->tries = 0;
         p->len = len;
         if (h->opcode == FUSE_INIT) {
                 free(s->init);
@@ -161,6 +213,63 @@ static void track(struct supervisor *s, const struct fuse_in_header *h, const ch
         }
         p->data = xmalloc(len);
         memcpy(p->data, data, len);
+}
+
+/* A connection from the runtime: the container process state (JSON) and the listener fd (SCM_RIGHTS). */
+static void accept_listener(struct supervisor *s)
+{
+        char state[8192], control[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = {.iov_base = state, .iov_len = sizeof(state)};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+        struct cmsghdr *c;
+        int conn = accept4(s->o->seccomp_fd, NULL, NULL, SOCK_CLOEXEC), fd = -1;
+
+        if (conn < 0)
+                return;
+        if (recvmsg(conn, &m, MSG_CMSG_CLOEXEC) > 0)
+                for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c))
+                        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                                memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        close(conn);
+        if (fd < 0)
+                return;
+        if (s->n_listeners == MAX_LISTENERS) {
+                /* Closing it lets the kernel answer ENOSYS: not reached with 256 execs running at once. */
+                fprintf(stderr, "berth-procview: more than %d seccomp listeners\n", MAX_LISTENERS);
+                close(fd);
+                return;
+        }
+        s->listeners[s->n_listeners++] = fd;
+}
+
+/* A notification: a sysinfo call, sent to the worker. Returns -1 when the listener is done (every process
+ * of its filter gone). */
+static int from_listener(struct supervisor *s, int fd)
+{
+        struct seccomp_notif req;
+        struct fuse_in_header h = {.len = sizeof(h), .opcode = PROCVIEW_OP_SYSINFO};
+        struct pending *p;
+
+        memset(&req, 0, sizeof(req));
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+                return errno == ENOENT || errno == EINTR ? 0 : -1;
+        h.unique = (1ULL << 63) | ++s->seq;
+        h.pid = (uint32_t) req.pid;
+        track(s, &h, (const char *) &h, sizeof(h));
+        p = &s->pending[s->n_pending - 1];
+        p->seccomp = true;
+        p->notify_fd = fd;
+        p->notif_id = req.id;
+        p->addr = req.data.args[0];
+        p->pid = (pid_t) req.pid;
+        /* Another ABI's struct sysinfo (i386) is the kernel's to fill. */
+        if (req.data.nr != SYS_sysinfo || req.data.arch != AUDIT_ARCH_X86_64) {
+                seccomp_answer(p, NULL, 0);
+                drop_pending(s, s->n_pending - 1);
+                return 0;
+        }
+        send_to_worker(s, &h, sizeof(h));
+        return 0;
 }
 
 /* One request from the kernel. Returns 1 when the connection is gone. */
@@ -211,7 +320,15 @@ static void from_worker(struct supervisor *s, char *buf, size_t n)
                 return;
         }
         for (size_t i = 0; i < s->n_pending; i++)
-                if (s->pending[i].unique == h->unique) {
+                if (s->pending[i].unique == h->unique && s->pending[i].seccomp) {
+                        if (h->error == 0)
+                                seccomp_answer(&s->pending[i], buf + sizeof(*h), n - sizeof(*h));
+                        else
+                                seccomp_answer(&s->pending[i], NULL, 0);
+                        drop_pending(s, i);
+                        s->restarts = 0;
+                        return;
+                } else if (s->pending[i].unique == h->unique) {
                         if (write(s->o->fuse_fd, buf, n) < 0 && errno != ENOENT)
                                 fprintf(stderr, "berth-procview: write the reply to %s: %s\n", s->o->dir, strerror(errno));
                         drop_pending(s, i);
@@ -230,8 +347,12 @@ int procview_supervise(const struct procview_options *o, berth_error *err)
         if ((r = spawn_worker(&s, err)) < 0)
                 return r;
         for (;;) {
-                struct pollfd p[2] = {{.fd = o->fuse_fd, .events = POLLIN}, {.fd = s.sock, .events = POLLIN}};
-                if (poll(p, 2, -1) < 0) {
+                struct pollfd p[3 + MAX_LISTENERS] = {
+                        {.fd = o->fuse_fd, .events = POLLIN}, {.fd = s.sock, .events = POLLIN}, {.fd = o->seccomp_fd, .events = POLLIN}};
+                size_t nfds = 3;
+                for (size_t i = 0; i < s.n_listeners; i++)
+                        p[nfds++] = (struct pollfd){.fd = s.listeners[i], .events = POLLIN};
+                if (poll(p, nfds, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         r = berth_fail(err, errno, "poll");
@@ -250,6 +371,21 @@ int procview_supervise(const struct procview_options *o, berth_error *err)
                         if ((r = restart_worker(&s, err)) < 0)
                                 break;
                         continue;
+                }
+                if (p[2].revents & POLLIN)
+                        accept_listener(&s);
+                for (size_t i = s.n_listeners; i-- > 0;) {
+                        short ev = p[3 + i].revents;
+                        if ((ev & POLLIN) && from_listener(&s, s.listeners[i]) == 0)
+                                continue;
+                        if (ev & (POLLHUP | POLLERR | POLLIN)) {
+                                /* Its processes are gone: nothing pending on it can be answered. */
+                                for (size_t k = s.n_pending; k-- > 0;)
+                                        if (s.pending[k].seccomp && s.pending[k].notify_fd == s.listeners[i])
+                                                drop_pending(&s, k);
+                                close(s.listeners[i]);
+                                s.listeners[i] = s.listeners[--s.n_listeners];
+                        }
                 }
                 if (p[0].revents & (POLLERR | POLLHUP)) {
                         r = 0;

@@ -81,5 +81,9 @@ struct procview_context {
 /* Renders file `which` for the process pid into *out (malloc'ed, *len bytes). */
 int procview_render(enum procview_file which, const struct procview_mounts *m, struct procview_context *ctx, pid_t pid,
                     char **out, size_t *len, berth_error *err);
+/* sysinfo(2) as the container sees it: the host's, with its memory, swap, uptime, loads and tasks. */
+struct sysinfo;
+int procview_sysinfo(const struct procview_mounts *m, struct procview_context *ctx, pid_t pid, struct sysinfo *si,
+                     berth_error *err);
 /* Parses a kernel CPU list ("0-3,6") into cpus[] (sorted), returns the count or -EINVAL. */
 int procview_parse_cpulist(const char *s, int *cpus, int max);

@@ -3,6 +3,7 @@
  * cgroup of the process that opens it, and read from that copy: a reader sees one consistent file. */
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 14)
 #include <fuse3/fuse_lowlevel.h>
+#include <linux/fuse.h>
 
 #include "engine/procview/procview.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +126,15 @@ static void size_hint(fuse_ino_t ino)
         fuse_lowlevel_notify_store(w.se, ino, size_hint_of(ino), &none, 0);
 }
 
+/* Tests: hold each open and sysinfo this long, so that a test can kill the worker mid-request. */
+static void test_delay(void)
+{
+        if (w.o->delay_ms) {
+                struct timespec ts = {.tv_sec = w.o->delay_ms / 1000, .tv_nsec = (long) (w.o->delay_ms % 1000) * 1000000};
+                nanosleep(&ts, NULL);
+        }
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         int file = file_of(ino);
@@ -133,10 +144,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
                 return (void) fuse_reply_err(req, ino == ROOT_INO ? EISDIR : ENOENT);
         if ((fi->flags & O_ACCMODE) != O_RDONLY)
                 return (void) fuse_reply_err(req, EACCES);
-        if (w.o->delay_ms) {
-                struct timespec ts = {.tv_sec = w.o->delay_ms / 1000, .tv_nsec = (long) (w.o->delay_ms % 1000) * 1000000};
-                nanosleep(&ts, NULL);
-        }
+        test_delay();
         for (slot = 0; slot < w.n_open && w.open[slot].data != NULL; slot++)
                 ;
         if (slot == w.n_open) {
@@ -224,9 +232,34 @@ static const struct fuse_lowlevel_ops ops = {
         .readdir = op_readdir,
 };
 
+/* A sysinfo(2) call of the container (supervisor.c): answered here, before libfuse sees it. */
+static void answer_sysinfo(int fd, const struct fuse_in_header *in)
+{
+        struct {
+                struct fuse_out_header h;
+                struct sysinfo si;
+        } out = {.h = {.len = sizeof(out.h), .unique = in->unique}};
+        berth_error err = {0};
+
+        test_delay();
+        if (procview_sysinfo(&w.mounts, &w.ctx, (pid_t) in->pid, &out.si, &err) < 0) {
+                out.h.error = -EIO;
+                berth_error_clear(&err);
+        } else {
+                out.h.len = sizeof(out);
+        }
+        send(fd, &out, out.h.len, MSG_NOSIGNAL);
+}
+
 static ssize_t sock_read(int fd, void *buf, size_t len, void *userdata)
 {
-        return recv(fd, buf, len, 0);
+        for (;;) {
+                ssize_t n = recv(fd, buf, len, 0);
+                const struct fuse_in_header *in = buf;
+                if (n < (ssize_t) sizeof(*in) || in->opcode != PROCVIEW_OP_SYSINFO)
+                        return n;
+                answer_sysinfo(fd, in);
+        }
 }
 
 static ssize_t sock_writev(int fd, struct iovec *iov, int count, void *userdata)
