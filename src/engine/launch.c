@@ -262,7 +262,7 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
 
 /* ---- the parent ---- */
 
-static int read_status(struct launch *l, pid_t child, pid_t *init, berth_error *err)
+static int read_status(struct launch *l, pid_t child, pid_t *init, bool *rebuilt, berth_error *err)
 {
         char buf[4096];
         size_t len = 0;
@@ -288,6 +288,8 @@ static int read_status(struct launch *l, pid_t child, pid_t *init, berth_error *
                 return berth_failf(err, code, "%s", buf + off);
         }
         *init = (pid_t) atoi(buf + off);
+        if (rebuilt != NULL)
+                *rebuilt = strstr(buf + off, " rebuilt") != NULL;
         return 0;
 }
 
@@ -329,6 +331,7 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
                 .status = {-1, -1}, .null_fd = -1, .attach_fd = opts ? opts->attach_fd : -1,
         };
         pid_t child, init = 0;
+        bool rebuilt = false;
         int r;
 
         *already = false;
@@ -378,7 +381,7 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         }
         if (child == 0)
                 child_main(&l);
-        r = read_status(&l, child, &init, err);
+        r = read_status(&l, child, &init, &rebuilt, err);
         if (r < 0) {
                 berth_error ignored = {0};
                 /* docker keeps the container with the exit code the failure means (127: not found, ...). */
@@ -407,6 +410,13 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         c->started_at = engine_now_rfc3339();
         if ((r = engine_db_update_state(e, c, err)) == 0)
                 engine_event_container(e, c, "start", NULL);
+        if (rebuilt) {
+                /* `nft flush ruleset` (or a firewall reload) took berth's table: berth-net rebuilt it with this
+                 * container's elements; the other networks and published ports come back too. */
+                berth_error ignored = {0};
+                if (engine_network_reload(e, &ignored) < 0)
+                        berth_error_clear(&ignored);
+        }
 out:
         if (r < 0 && l.net_args != NULL)
                 engine_network_release(e, id);

@@ -36,3 +36,5 @@ int engine_net_ensure(struct engine *e, const char *name, struct net_record *n, 
 int engine_net_run_helper(struct engine *e, char **args, berth_error *err);
 /* berth-net's NETWORK argument: BRIDGE[,internal]. */
 char *engine_net_bridge_arg(const struct net_record *n);
+/* berth-net's PORT arguments for a lease's ports (docker's Ports JSON) and address. */
+char **engine_network_port_specs(const char *ports_json, const char *ip);

@@ -271,7 +271,7 @@ static int pick_address(struct engine *e, const struct net_record *n, struct in_
 }
 
 /* berth-net's PORT arguments for a lease's ports. */
-static char **port_specs(const char *ports_json, const char *ip)
+char **engine_network_port_specs(const char *ports_json, const char *ip)
 {
         cleanup_json json_t *ports = json_loads(ports_json, 0, NULL);
         char **specs = NULL;
@@ -308,7 +308,7 @@ void engine_network_release(struct engine *e, const char *id)
         network = xstrdup((const char *) sqlite3_column_text(st, 3));
         sqlite3_reset(st);
         {
-                cleanup_strv char **specs = port_specs(ports, ip);
+                cleanup_strv char **specs = engine_network_port_specs(ports, ip);
                 /* The veth goes with the container's network namespace: berth-net runs only to take published
                  * ports' elements out of the firewall. */
                 if (specs != NULL) {

@@ -74,3 +74,8 @@ int engine_network_check(struct engine *e, const char *mode, berth_error *err);
 /* A user network's names (nethosts.c): rewrites, in place, the hosts file of every container with an address
  * on the network so that each lists the others by name and --network-alias. Nothing for the default bridge. */
 void engine_network_hosts_refresh(struct engine *e, const char *network);
+
+/* network reload: berth's table, every network with containers on it (its bridge, its elements) and every
+ * published port, put back (after `nft flush ruleset` or a firewalld reload; also run by a start that found
+ * the table missing). */
+int engine_network_reload(struct engine *e, berth_error *err);

@@ -361,3 +361,49 @@ int engine_network_check(struct engine *e, const char *mode, berth_error *err)
                 return berth_failf(err, ENOENT, "network %s not found", mode);
         return 0;
 }
+
+int engine_network_reload(struct engine *e, berth_error *err)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        cleanup_strv char **names = NULL;
+        berth_error ignored = {0};
+        int r, status = 0;
+
+        if (engine_network_reconcile(e, &ignored) < 0)
+                berth_error_clear(&ignored);
+        if ((r = store_prepare(e->store, "SELECT DISTINCT network FROM network_leases ORDER BY network", &st, err)) < 0)
+                return r;
+        while (sqlite3_step(st) == SQLITE_ROW)
+                names = strv_append(names, (const char *) sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        for (size_t i = 0; names && names[i]; i++) {
+                cleanup_net_record struct net_record n = {0};
+                cleanup_stmt sqlite3_stmt *q = NULL;
+                cleanup_strv char **args = NULL;
+                cleanup_free char *bridge = NULL, *gwp = NULL;
+                char gw[INET_ADDRSTRLEN];
+                bool found;
+
+                if ((r = engine_net_load(e, names[i], &n, &found, err)) < 0)
+                        return r;
+                if (!found)
+                        continue;
+                inet_ntop(AF_INET, &n.gateway, gw, sizeof(gw));
+                bridge = engine_net_bridge_arg(&n);
+                gwp = xasprintf("%s/%d", gw, n.prefix);
+                args = strv_append(strv_append(strv_append(NULL, "ensure"), bridge), gwp);
+                if ((r = store_prepare(e->store, "SELECT ports, ip FROM network_leases WHERE network = ?", &q, err)) < 0)
+                        return r;
+                sqlite3_bind_text(q, 1, n.name, -1, SQLITE_STATIC);
+                while (sqlite3_step(q) == SQLITE_ROW) {
+                        cleanup_strv char **specs = engine_network_port_specs((const char *) sqlite3_column_text(q, 0),
+                                                                              (const char *) sqlite3_column_text(q, 1));
+                        for (size_t k = 0; specs && specs[k]; k++)
+                                args = strv_append(args, specs[k]);
+                }
+                if (engine_net_run_helper(e, args, status < 0 ? &ignored : err) < 0)
+                        status = -EIO;
+                berth_error_clear(&ignored);
+        }
+        return status;
+}

@@ -437,3 +437,26 @@ fetch() {  # WHERE URL: WHERE is in_host, in_out or a container id
         run b run --rm --network-alias x busybox true
         [ "$status" -eq 125 ]
 }
+
+@test "after nft flush ruleset, network reload and the next run put back every network and published port" {
+        b network create appnet >/dev/null
+        web=$(serve flushed -p 8080:80)
+        other=$(serve onapp --network appnet -p 8081:80)
+        wait_until fetch in_host http://127.0.0.1:8080/
+        in_host nft flush ruleset
+        run fetch in_out http://10.200.0.1:8080/
+        [ "$status" -ne 0 ]
+        b network reload
+        run fetch in_out http://10.200.0.1:8080/
+        [ "$output" = flushed ]
+        run fetch in_out http://10.200.0.1:8081/
+        [ "$output" = onapp ]
+        run in_host nft list set ip berth subnets
+        [[ $output == *172.17.0.0/16* && $output == *172.18.0.0/16* ]]
+        # the next run, with nothing of its own to publish, restores the others too
+        in_host nft flush ruleset
+        b run --rm busybox true
+        run fetch in_out http://10.200.0.1:8081/
+        [ "$output" = onapp ]
+        [ "$(in_host nft list map ip berth ports_any | grep -o ' : [0-9]' | wc -l)" -eq 2 ]
+}

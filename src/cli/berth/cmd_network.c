@@ -218,3 +218,20 @@ int cmd_network_prune(struct berth_cli *cli, int argc, char **argv)
         }
         return 0;
 }
+
+int cmd_network_reload(struct berth_cli *cli, int argc, char **argv)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+
+        if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+                printf("Usage:  berth network reload\n\nPut berth's nftables table, its networks' elements and the published "
+                       "ports back (after nft flush ruleset or a firewall reload).\n");
+                return 0;
+        }
+        if (argc > 1)
+                return cli_flag_error(cli, "\"berth network reload\" accepts no arguments.");
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_network_reload(e, &err) < 0)
+                return cli_fail(cli, &err);
+        return 0;
+}

@@ -115,6 +115,7 @@ static const struct berth_command COMMANDS[] = {
         {"network rm", cmd_network_rm, "Remove one or more networks"},
         {"network remove", cmd_network_rm, "Remove one or more networks"},
         {"network prune", cmd_network_prune, "Remove all unused networks"},
+        {"network reload", cmd_network_reload, "Put berth's firewall rules back (after nft flush ruleset)"},
         {"volume create", cmd_volume_create, "Create a volume"},
         {"volume ls", cmd_volume_ls, "List volumes"},
         {"volume list", cmd_volume_ls, "List volumes"},

@@ -13,7 +13,8 @@
  *   berth-launch STATE_ROOT ID BUNDLE TTY(0|1) STATUS_FD [net BERTH_NET ARG...] -- MONITOR|- [ARG...]
  * In the monitor's arguments "pid=@" becomes the init's pid and "pty=@" the pty master's fd. With "net",
  * `BERTH_NET up PID ARG...` runs between create and start (a bridge network: docs/networking.md): the init
- * exists with its network namespace, and nothing of the container's runs before its network is there. */
+ * exists with its network namespace, and nothing of the container's runs before its network is there. The
+ * status line is then "0 PID rebuilt" when berth-net had to rebuild berth's nftables table. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -41,7 +42,7 @@ static void report(int fd, int code, const char *text)
 
 /* Runs `berth-net up PID ARG...` (args: the net section, BERTH_NET first) with its stderr on a pipe: its
  * one line is the error. */
-static int run_net(char **args, int nargs, pid_t pid, berth_error *err)
+static int run_net(char **args, int nargs, pid_t pid, bool *rebuilt, berth_error *err)
 {
         char *argv[nargs + 4], pidbuf[32], msg[1024];
         int pipefd[2], status = 0;
@@ -79,7 +80,9 @@ static int run_net(char **args, int nargs, pid_t pid, berth_error *err)
                 msg[--len] = '\0';
         while (waitpid(child, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        /* 10: done, and berth's table had to be rebuilt (the engine then restores the other elements). */
+        *rebuilt = WIFEXITED(status) && WEXITSTATUS(status) == 10;
+        if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && !*rebuilt))
                 return berth_failf(err, EIO, "%s", len > 0 ? msg : "berth-net failed");
         return 0;
 }
@@ -93,6 +96,7 @@ int main(int argc, char **argv)
         berth_error err = {0};
         char pid_arg[32], pty_arg[32];
         int status_fd, null_fd, first, net = 0, nnet = 0;
+        bool rebuilt = false;
 
         if (argc >= 9 && strcmp(argv[6], "net") == 0) {
                 net = 7;
@@ -114,7 +118,7 @@ int main(int argc, char **argv)
                 report(status_fd, err.code, berth_error_message(&err));
                 return 1;
         }
-        if ((net && run_net(argv + net, nnet, created.pid, &err) < 0) || container_start(&ctx, opts.id, &err) < 0) {
+        if ((net && run_net(argv + net, nnet, created.pid, &rebuilt, &err) < 0) || container_start(&ctx, opts.id, &err) < 0) {
                 berth_error ignored = {0};
                 container_delete(&ctx, opts.id, true, &ignored);
                 report(status_fd, err.code, berth_error_message(&err));
@@ -141,7 +145,7 @@ int main(int argc, char **argv)
         }
         {
                 char pid[32];
-                snprintf(pid, sizeof(pid), "%d", (int) created.pid);
+                snprintf(pid, sizeof(pid), "%d%s", (int) created.pid, rebuilt ? " rebuilt" : "");
                 report(status_fd, 0, pid);
         }
         if (strcmp(argv[first], MONITOR_IN_PROCESS) == 0) {

@@ -11,7 +11,8 @@
  *   berth-net ensure BRIDGE GATEWAY/PREFIX [PORT...]     (network reload: the bridge, the table, the ports)
  *   berth-net remove BRIDGE GATEWAY/PREFIX               (network rm: the network's elements, the bridge)
  * BRIDGE may be BRIDGE,internal (--internal: nothing forwarded in or out).
- * PORT: PROTO,HOSTIP,HOSTPORT,CONTAINERIP,CONTAINERPORT. A failure is one line on stderr and exit status 1;
+ * PORT: PROTO,HOSTIP,HOSTPORT,CONTAINERIP,CONTAINERPORT. `up` exits 10 when it had to rebuild berth's table
+ * (after `nft flush ruleset`). A failure is one line on stderr and exit status 1;
  * `up` then leaves nothing of what it made (the veth, the ports' elements). */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +31,7 @@
 #include "network/netlink.h"
 
 #define TABLE "berth"
+#define BERTH_NET_TABLE_REBUILT 10 /* `up` succeeded and rebuilt berth's table (see berth-launch) */
 #define LOCK_DIR "/run/berth"
 #define LOCK_FILE LOCK_DIR "/network.lock"
 
@@ -157,6 +159,10 @@ static int ensure_bridge(struct netlink *nl, const char *bridge, struct in_addr 
 
 /* berth's table (rebuilt when missing: after `nft flush ruleset`), this network's elements when the table or
  * the bridge is new, then the ports. fw is opened (libnftables loaded) only when something must change. */
+/* Set when `up` found berth's table missing and rebuilt it: its exit status then tells berth-launch, and the
+ * engine puts back the other networks' and containers' elements (network reload). */
+static bool table_rebuilt;
+
 static int ensure_firewall(const char *bridge, struct in_addr gw, int prefix, bool internal, bool bridge_made,
                            const struct port *ports, int nports, struct firewall **fw, berth_error *err)
 {
@@ -170,6 +176,7 @@ static int ensure_firewall(const char *bridge, struct in_addr gw, int prefix, bo
                 return 0;
         if ((r = firewall_open(TABLE, fw, err)) < 0 || (r = firewall_ensure(*fw, &created, err)) < 0)
                 return r;
+        table_rebuilt = created;
         if ((created || bridge_made || !exists) &&
             (r = firewall_network(*fw, true, bridge, subnet, prefix, internal, err)) < 0)
                 return r;
@@ -414,5 +421,5 @@ int main(int argc, char **argv)
                 berth_error_clear(&err);
                 return 1;
         }
-        return 0;
+        return table_rebuilt && strcmp(argv[1], "up") == 0 ? BERTH_NET_TABLE_REBUILT : 0;
 }
