@@ -174,7 +174,8 @@ static int ensure_firewall(const char *bridge, struct in_addr gw, int prefix, bo
                 return r;
         if (exists && !bridge_made && nports == 0)
                 return 0;
-        if ((r = firewall_open(TABLE, fw, err)) < 0 || (r = firewall_ensure(*fw, &created, err)) < 0)
+        /* The table is there (the probe said so): only its elements change, no listing of its chains. */
+        if ((r = firewall_open(TABLE, fw, err)) < 0 || (!exists && (r = firewall_ensure(*fw, &created, err)) < 0))
                 return r;
         table_rebuilt = created;
         if ((created || bridge_made || !exists) &&
