@@ -82,10 +82,46 @@ static void send_window_size(int fd)
         send_packet(fd, ATTACH_RESIZE, p, sizeof(p));
 }
 
-/* Input from our stdin, with docker's default detach sequence ctrl-p ctrl-q taken out. */
-static int forward_stdin(const struct engine_attach *a, bool *pending_ctrl_p, bool *open, bool *detached)
+int engine_detach_keys_parse(const char *spec, struct engine_attach *a, berth_error *err)
 {
-        char in[MONITOR_PACKET_MAX], out[MONITOR_PACKET_MAX + 1];
+        static const char *const ctrl[] = {"@", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j",  "k", "l", "m", "n", "o",
+                                           "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "[", "\\", "]", "^", "_"};
+        cleanup_free char *copy = NULL;
+        char *save = NULL;
+
+        a->keys[0] = 0x10;
+        a->keys[1] = 0x11;
+        a->n_keys = 2;
+        if (spec == NULL || *spec == '\0')
+                return 0;
+        copy = xstrdup(spec);
+        a->n_keys = 0;
+        for (char *k = strtok_r(copy, ",", &save); k != NULL; k = strtok_r(NULL, ",", &save)) {
+                int code = -1;
+                if (strlen(k) == 1) {
+                        code = (unsigned char) k[0];
+                } else if (str_has_prefix(k, "ctrl-")) {
+                        for (size_t i = 0; i < ARRAY_SIZE(ctrl); i++)
+                                if (strcmp(k + 5, ctrl[i]) == 0)
+                                        code = (int) i;
+                }
+                if (code < 0 || a->n_keys == sizeof(a->keys))
+                        return berth_failf(err, EINVAL, "Invalid detach keys (%s) provided", spec);
+                a->keys[a->n_keys++] = (unsigned char) code;
+        }
+        if (a->n_keys == 0)
+                return berth_failf(err, EINVAL, "Invalid detach keys (%s) provided", spec);
+        return 0;
+}
+
+/* Input from our stdin, with the detach sequence taken out: bytes that begin it are held until it is complete
+ * (detach) or broken (they go to the container). */
+static int forward_stdin(const struct engine_attach *a, size_t *matched, bool *open, bool *detached)
+{
+        static const unsigned char fallback[2] = {0x10, 0x11};
+        const unsigned char *keys = a->n_keys > 0 ? a->keys : fallback;
+        size_t n_keys = a->n_keys > 0 ? a->n_keys : 2;
+        char in[MONITOR_PACKET_MAX], out[MONITOR_PACKET_MAX + 16];
         ssize_t n = read(STDIN_FILENO, in, sizeof(in) - 1);
         size_t o = 0;
 
@@ -100,18 +136,29 @@ static int forward_stdin(const struct engine_attach *a, bool *pending_ctrl_p, bo
                         out[o++] = in[i];
                         continue;
                 }
-                if (*pending_ctrl_p) {
-                        *pending_ctrl_p = false;
-                        if (in[i] == 0x11) {
+                if ((unsigned char) in[i] == keys[*matched]) {
+                        if (++*matched == n_keys) {
                                 *detached = true;
                                 break;
                         }
-                        out[o++] = 0x10;
+                        continue;
                 }
-                if (in[i] == 0x10)
-                        *pending_ctrl_p = true;
-                else
+                /* Broken: what was held goes on, and this byte may begin the sequence anew. */
+                for (size_t k = 0; k < *matched; k++)
+                        out[o++] = (char) keys[k];
+                *matched = 0;
+                if ((unsigned char) in[i] == keys[0] && n_keys > 1)
+                        *matched = 1;
+                else if ((unsigned char) in[i] == keys[0]) {
+                        *detached = true;
+                        break;
+                } else
                         out[o++] = in[i];
+                if (o + sizeof(a->keys) + 1 > MONITOR_PACKET_MAX) {
+                        if (send_packet(a->fd, ATTACH_STDIN, out, o) < 0)
+                                return -1;
+                        o = 0;
+                }
         }
         return o > 0 ? send_packet(a->fd, ATTACH_STDIN, out, o) : 0;
 }
@@ -165,7 +212,8 @@ int engine_attach_pair(struct engine_attach *a, int *monitor_end, berth_error *e
 int engine_attach_run(const struct engine_attach *a, int *exit_code, bool *detached, berth_error *err)
 {
         unsigned char hello = (unsigned char) a->flags;
-        bool stdin_open = (a->flags & ATTACH_WANT_STDIN) != 0, pending = false, raw = false;
+        bool stdin_open = (a->flags & ATTACH_WANT_STDIN) != 0, raw = false;
+        size_t pending = 0;
         struct termios saved;
         cleanup_close int sfd = -1;
         sigset_t set;
@@ -225,7 +273,8 @@ int engine_attach_run(const struct engine_attach *a, int *exit_code, bool *detac
         if (raw)
                 tcsetattr(STDIN_FILENO, TCSANOW, &saved);
         if (*detached) {
-                fprintf(stderr, "\r\n");
+                /* docker's words when the detach sequence was read. */
+                fprintf(stderr, "\r\nread escape sequence\r\n");
                 return 0;
         }
         return r < 0 ? r : 0;

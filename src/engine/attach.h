@@ -12,9 +12,15 @@ struct engine_attach {
         unsigned flags;  /* ATTACH_WANT_* and friends, sent in the hello */
         bool tty;        /* the container has a terminal: raw mode and window sizes */
         bool sig_proxy;  /* forward SIGINT, SIGTERM, ... to the container's init */
-        bool detach_keys; /* ctrl-p ctrl-q detaches */
+        bool detach_keys; /* the detach sequence detaches (else all input goes to the container) */
         bool hello_sent;  /* engine_attach_hello() was called before the monitor started */
+        unsigned char keys[16]; /* the detach sequence (engine_detach_keys_parse); none: ctrl-p ctrl-q */
+        size_t n_keys;
 };
+
+/* docker's --detach-keys: "ctrl-p,ctrl-q", "ctrl-@" ... "ctrl-_" (codes 0-31) and single characters, comma
+ * separated. NULL or "": docker's default, ctrl-p ctrl-q. Refused with docker's message otherwise. */
+int engine_detach_keys_parse(const char *spec, struct engine_attach *a, berth_error *err);
 
 /* A client attached from the container's first byte (run, start -a): a socketpair made before the monitor
  * exists. a->fd becomes our end, with the hello already in it (the first thing the monitor reads, before

@@ -53,6 +53,7 @@ static int run_attached(struct engine *e, const struct engine_run_options *o, st
                 .sig_proxy = o->sig_proxy,
                 .detach_keys = o->attach_stdin,
         };
+        (void) engine_detach_keys_parse(o->detach_keys, &a, NULL); /* checked before create */
         bool already = false;
         int r;
 
@@ -100,8 +101,15 @@ int engine_container_run(struct engine *e, const struct engine_run_options *opts
         res->id = NULL;
         res->exit_code = ENGINE_EXIT_ERROR;
         res->detached = false;
+        {
+                struct engine_attach check = {0};
+                if ((r = engine_detach_keys_parse(opts->detach_keys, &check, err)) < 0)
+                        return r;
+        }
         if ((r = engine_container_create(e, &opts->create, &res->id, err)) < 0)
                 return r;
+        if (opts->created != NULL)
+                opts->created(res->id, opts->created_data);
         if (opts->detach) {
                 struct engine_start_options start = {.attach_fd = -1};
                 bool already = false;
@@ -113,8 +121,8 @@ int engine_container_run(struct engine *e, const struct engine_run_options *opts
         return run_attached(e, opts, res, err);
 }
 
-int engine_container_start_attached(struct engine *e, const char *id, bool interactive, struct engine_run_result *res,
-                                    berth_error *err)
+int engine_container_start_attached(struct engine *e, const char *id, bool interactive, const char *detach_keys,
+                                    struct engine_run_result *res, berth_error *err)
 {
         cleanup_engine_container struct engine_container *c = NULL;
         struct engine_start_options start = {.attach_fd = -1};
@@ -125,7 +133,7 @@ int engine_container_start_attached(struct engine *e, const char *id, bool inter
         res->id = xstrdup(id);
         res->exit_code = ENGINE_EXIT_ERROR;
         res->detached = false;
-        if ((r = engine_container_load(e, id, &c, err)) < 0)
+        if ((r = engine_detach_keys_parse(detach_keys, &a, err)) < 0 || (r = engine_container_load(e, id, &c, err)) < 0)
                 return r;
         a.tty = json_is_true(json_object_get(c->config, "Tty"));
         a.detach_keys = interactive;
@@ -166,7 +174,7 @@ int engine_container_attach(struct engine *e, const char *ref, const struct engi
         res->id = NULL;
         res->exit_code = ENGINE_EXIT_ERROR;
         res->detached = false;
-        if ((r = engine_container_find(e, ref, &c, err)) < 0)
+        if ((r = engine_detach_keys_parse(opts->detach_keys, &a, err)) < 0 || (r = engine_container_find(e, ref, &c, err)) < 0)
                 return r;
         res->id = xstrdup(c->id);
         if (c->status != ENGINE_RUNNING && c->status != ENGINE_PAUSED)

@@ -13,6 +13,10 @@ struct engine_run_options {
         bool detach;                         /* -d: start and return the id */
         bool sig_proxy;                      /* forward our signals to the container (no tty) */
         bool attach_stdin, attach_stdout, attach_stderr; /* the foreground streams (docker's -a) */
+        const char *detach_keys;             /* --detach-keys (engine/attach.h); NULL: ctrl-p,ctrl-q */
+        /* Called once the container exists, before it starts (--cidfile); may be NULL. */
+        void (*created)(const char *id, void *data);
+        void *created_data;
 };
 
 struct engine_run_result {
@@ -32,12 +36,13 @@ int engine_container_run(struct engine *e, const struct engine_run_options *opts
 /* start -a [-i]: starts a created or exited container with this client attached from its first byte (or,
  * when it runs already, attaches through its socket), until it exits or the user detaches. Same result
  * convention as run. */
-int engine_container_start_attached(struct engine *e, const char *id, bool interactive, struct engine_run_result *res,
-                                    berth_error *err);
+int engine_container_start_attached(struct engine *e, const char *id, bool interactive, const char *detach_keys,
+                                    struct engine_run_result *res, berth_error *err);
 
 struct engine_attach_options {
         bool no_stdin;  /* --no-stdin: output only */
         bool sig_proxy; /* forward our signals to the container (no tty) */
+        const char *detach_keys; /* --detach-keys; NULL: ctrl-p,ctrl-q */
 };
 
 /* attach: this client to a running container's stdio through its monitor's socket, until it exits or the

@@ -28,7 +28,7 @@ int cmd_attach(struct berth_cli *cli, int argc, char **argv)
                 switch (ch) {
                 case 'n': o.no_stdin = true; break;
                 case 's': o.sig_proxy = optarg == NULL || strcmp(optarg, "true") == 0; break;
-                case 'K': break;
+                case 'K': o.detach_keys = optarg; break;
                 case 'H': printf("Usage:  berth attach [OPTIONS] CONTAINER\n"); return 0;
                 default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }

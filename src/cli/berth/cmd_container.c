@@ -104,14 +104,16 @@ static int for_each(struct berth_cli *cli, struct engine *e, int argc, char **ar
 
 struct start_flags {
         bool attach, interactive;
+        const char *detach_keys;
 };
 
 static int start_handle(int c, const char *arg, void *data)
 {
         struct start_flags *f = data;
 
-        (void) arg;
-        if (c == 'a')
+        if (c == 'K')
+                f->detach_keys = arg;
+        else if (c == 'a')
                 f->attach = true;
         else if (c == 'i')
                 f->interactive = true;
@@ -122,7 +124,8 @@ int cmd_start(struct berth_cli *cli, int argc, char **argv)
 {
         static const struct option options[] = {
                 {"attach", no_argument, NULL, 'a'}, {"interactive", no_argument, NULL, 'i'},
-                {"help", no_argument, NULL, 'H'},   {NULL, 0, NULL, 0},
+                {"detach-keys", required_argument, NULL, 'K'}, {"help", no_argument, NULL, 'H'},
+                {NULL, 0, NULL, 0},
         };
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
@@ -142,7 +145,7 @@ int cmd_start(struct berth_cli *cli, int argc, char **argv)
                 if (engine_container_resolve(e, argv[optind], &id, &err) < 0)
                         return cli_fail(cli, &err);
                 struct engine_run_result res = {0};
-                r = engine_container_start_attached(e, id, f.interactive, &res, &err);
+                r = engine_container_start_attached(e, id, f.interactive, f.detach_keys, &res, &err);
                 engine_run_result_clear(&res);
                 if (r < 0) {
                         fprintf(stderr, "Error: %s\n", berth_error_message(&err));

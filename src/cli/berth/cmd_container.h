@@ -30,6 +30,8 @@ struct run_flags {
         json_t *host_config;
         const char *name;
         const char *image;
+        const char *cidfile; /* --cidfile */
+        const char *detach_keys; /* --detach-keys */
         bool detach, rm, sig_proxy, quiet;
         bool attach_set; /* -a given */
         bool attach_stdin, attach_stdout, attach_stderr;
@@ -49,6 +51,7 @@ int run_flags_parse(struct berth_cli *cli, int argc, char **argv, bool is_run, s
 enum {
         RUN_OPT_HEALTH_CMD = 2000, RUN_OPT_HEALTH_INTERVAL, RUN_OPT_HEALTH_TIMEOUT, RUN_OPT_HEALTH_START_PERIOD,
         RUN_OPT_HEALTH_START_INTERVAL, RUN_OPT_HEALTH_RETRIES, RUN_OPT_NO_HEALTHCHECK,
+        RUN_OPT_CIDFILE, RUN_OPT_DETACH_KEYS, /* handled by cmd_run_flags.c */
 };
 int run_health_flag(struct berth_cli *cli, int opt, const char *arg, json_t *config);
 int run_health_flags_finish(struct berth_cli *cli, json_t *config);

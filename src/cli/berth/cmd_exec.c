@@ -59,7 +59,10 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv)
                 case 'u': req.user = optarg; break;
                 case 'w': req.workdir = optarg; break;
                 case 'P': req.privileged = true; break;
-                case 'K': break;
+                case 'K':
+                        /* Not ignored: berth's exec runs in this command's foreground, nothing to detach from. */
+                        return cli_flag_error(cli, "--detach-keys is not supported by exec: an exec session cannot be "
+                                                   "detached (use exec -d)");
                 case 'H': printf("Usage:  berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"); return 0;
                 default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }

@@ -20,6 +20,7 @@
 
 struct logs_out {
         bool timestamps;
+        bool details; /* docker: the entry's extra attributes (--log-opt labels/env), then a space */
 };
 
 static void print_entry(const char *stream, const char *time, const char *bytes, size_t len, void *data)
@@ -29,6 +30,10 @@ static void print_entry(const char *stream, const char *time, const char *bytes,
 
         if (o->timestamps)
                 fprintf(out, "%s ", time);
+        /* berth's json-file entries carry no attributes (no labels/env log options): docker prints the empty
+         * list and its separator. */
+        if (o->details)
+                fputc(' ', out);
         fwrite(bytes, 1, len, out);
         fflush(out);
 }
@@ -66,7 +71,7 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv)
                         if (format_parse_time_arg(optarg, &o.until) < 0)
                                 return cli_flag_error(cli, "invalid value for \"until\": failed to parse value as time or duration: \"%s\"", optarg);
                         break;
-                case 'D': break;
+                case 'D': out.details = true; break;
                 case 'H': printf("Usage:  berth logs [OPTIONS] CONTAINER\n"); return 0;
                 default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }

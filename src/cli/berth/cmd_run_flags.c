@@ -83,6 +83,8 @@ static const struct option OPTIONS[] = {
         {"restart", required_argument, NULL, OPT_RESTART},
         {"label", required_argument, NULL, 'l'},
         {"label-file", required_argument, NULL, OPT_LABEL_FILE},
+        {"cidfile", required_argument, NULL, RUN_OPT_CIDFILE},
+        {"detach-keys", required_argument, NULL, RUN_OPT_DETACH_KEYS},
         {"log-driver", required_argument, NULL, OPT_LOG_DRIVER},
         {"log-opt", required_argument, NULL, OPT_LOG_OPT},
         {"sig-proxy", optional_argument, NULL, OPT_SIG_PROXY},
@@ -224,6 +226,31 @@ static int read_env_file(struct berth_cli *cli, const char *path, json_t *config
                 if (*line == '\0' || *line == '#')
                         continue;
                 add_env(config, line);
+        }
+        return 0;
+}
+
+/* docker's --label-file: KEY=VALUE (or KEY) per line, blank lines and # comments skipped; a -l flag of the
+ * same key wins, wherever it stands. */
+static int read_label_file(struct berth_cli *cli, const char *path, json_t *config)
+{
+        cleanup_free char *text = NULL;
+        char *save = NULL;
+        json_t *labels = child_object(config, "Labels");
+
+        if (read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
+                return cli_flag_error(cli, "open %s: %s", path, strerror(errno));
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                cleanup_free char *key = NULL;
+                char *eq;
+                while (isspace((unsigned char) *line))
+                        line++;
+                if (*line == '\0' || *line == '#')
+                        continue;
+                eq = strchr(line, '=');
+                key = eq ? xstrndup(line, (size_t) (eq - line)) : xstrdup(line);
+                if (json_object_get(json_object_get(config, "BerthLabelFlags"), key) == NULL)
+                        json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""));
         }
         return 0;
 }
@@ -478,6 +505,8 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
         case 't': json_object_set_new(cfg, "Tty", json_true()); break;
         case OPT_RM: f->rm = true; json_object_set_new(hc, "AutoRemove", json_true()); break;
         case OPT_NAME: f->name = arg; break;
+        case RUN_OPT_CIDFILE: f->cidfile = arg; break;
+        case RUN_OPT_DETACH_KEYS: f->detach_keys = arg; break;
         case 'e': add_env(cfg, arg); break;
         case OPT_ENV_FILE: return read_env_file(cli, arg, cfg);
         case 'w':
@@ -574,6 +603,8 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                 const char *eq = strchr(arg, '=');
                 cleanup_free char *k = eq ? xstrndup(arg, (size_t) (eq - arg)) : xstrdup(arg);
                 json_object_set_new(child_object(cfg, "Labels"), k, json_string(eq ? eq + 1 : ""));
+                /* Keys set by -l, which a --label-file given later does not override (dropped after parsing). */
+                json_object_set_new(child_object(cfg, "BerthLabelFlags"), k, json_true());
                 break;
         }
         case OPT_LOG_DRIVER:
@@ -687,7 +718,7 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                 json_object_set_new(cfg, "MacAddress", json_string(arg));
                 break;
         }
-        case OPT_LABEL_FILE: return cli_flag_error(cli, "--label-file is not supported");
+        case OPT_LABEL_FILE: return read_label_file(cli, arg, cfg);
         default: return CLI_EXIT_ERROR;
         }
         return 0;
@@ -724,6 +755,7 @@ int run_flags_parse(struct berth_cli *cli, int argc, char **argv, bool is_run, s
         }
         if ((r = run_health_flags_finish(cli, f->config)) != 0)
                 return r;
+        json_object_del(f->config, "BerthLabelFlags");
         if (!is_run && f->detach)
                 return cli_flag_error(cli, "unknown shorthand flag: 'd' in -d");
         if (optind >= argc)

@@ -1,0 +1,76 @@
+#!/usr/bin/env bats
+# docker's smaller flags (issue 16): --cidfile, --label-file, --detach-keys for run/start/attach (and its
+# refusal for exec), docker's "read escape sequence", logs --details.
+
+load engine-helpers
+
+setup() {
+        engine_setup
+}
+
+teardown() {
+        engine_teardown
+}
+
+od_saw_broken_sequence() {
+        [ "$(b logs echo)" = "$(printf 'z\nzq')" ]
+}
+
+@test "--cidfile: the id written once the container exists; an existing file refused; removed when nothing was made" {
+        b run -d --cidfile "$T/cid" --name one busybox sleep 100
+        [ "$(cat "$T/cid")" = "$(b inspect -f '{{.Id}}' one)" ]
+        run b run -d --cidfile "$T/cid" busybox sleep 100
+        [ "$status" -eq 125 ]
+        [ "$output" = "Error: Container ID file found, make sure the other container isn't running or delete $T/cid" ]
+        [ "$(b ps -aq | wc -l)" -eq 1 ]
+        b create --cidfile "$T/cid2" --name two busybox true
+        [ "$(cat "$T/cid2")" = "$(b inspect -f '{{.Id}}' two)" ]
+        # A create that fails (name in use) leaves no file behind.
+        run b create --cidfile "$T/cid3" --name two busybox true
+        [ "$status" -eq 125 ]
+        [ ! -e "$T/cid3" ]
+        # In the foreground the file is there while the container runs.
+        b run --cidfile "$T/cid4" --name three busybox sh -c 'sleep 0.2'
+        [ "$(cat "$T/cid4")" = "$(b inspect -f '{{.Id}}' three)" ]
+}
+
+@test "--label-file: KEY=VALUE lines, comments and blank lines skipped; -l wins; a missing file refused" {
+        printf 'a=1\n# comment\n\n  b=two words\nc\nd=from-file\n' > "$T/labels"
+        b create --name lab -l d=from-flag --label-file "$T/labels" busybox true
+        [ "$(b inspect -f '{{json .Config.Labels}}' lab | jq -c -S .)" = '{"a":"1","b":"two words","c":"","d":"from-flag"}' ]
+        [ "$(b ps -a --filter label=b='two words' --format '{{.Names}}')" = lab ]
+        run b create --label-file "$T/none" busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"$T/none"* ]]
+}
+
+@test "--detach-keys: run, start -a and attach detach on the given sequence; a broken sequence goes to the container" {
+        (printf '\001\002'; sleep 2) | "$BERTH_BIN" --root "$ROOT" run -i --name dk --detach-keys ctrl-a,ctrl-b busybox sleep 100 \
+                > "$T/out" 2> "$T/err"
+        grep -q "read escape sequence" "$T/err"
+        [ "$(container_state dk)" = running ]
+        # attach with docker's default, ctrl-p ctrl-q.
+        (printf '\020\021'; sleep 2) | "$BERTH_BIN" --root "$ROOT" attach dk 2> "$T/err2" || true
+        [ "$(container_state dk)" = running ]
+        # A sequence that is broken reaches the container whole.
+        b create -i --name echo busybox sh -c 'cat; sleep 100'
+        (printf 'z\nzq\nz\021'; sleep 2) | "$BERTH_BIN" --root "$ROOT" start -a -i --detach-keys z,ctrl-q echo > "$T/out3" 2>&1
+        grep -q "read escape sequence" "$T/out3"
+        # cat got what was not the sequence: z, newline, z, q, newline.
+        wait_until od_saw_broken_sequence
+        run b run --detach-keys ctrl-zz busybox true
+        [ "$status" -eq 125 ]
+        [ "$output" = "Error: Invalid detach keys (ctrl-zz) provided" ]
+        [ "$(b ps -a --filter name=echo -q | wc -l)" -eq 1 ]
+        run b exec --detach-keys ctrl-a dk true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"--detach-keys is not supported by exec"* ]]
+}
+
+@test "logs --details: docker's (empty) attribute list and its space before each line" {
+        b run --name lg busybox sh -c 'echo one; echo two >&2'
+        [ "$(b logs --details lg 2>/dev/null)" = " one" ]
+        [ "$(b logs --details lg 2>&1 >/dev/null)" = " two" ]
+        run b logs --details -t lg
+        [[ "${lines[0]}" =~ ^[0-9T:.-]+Z\ \ one$ ]]
+}
