@@ -23,6 +23,10 @@ int engine_copy_to_container(struct engine *e, const char *id, const char *src, 
  * that escapes dst is refused with nothing written. Paths resolve inside the container's root. */
 int engine_copy_tar_from_container(struct engine *e, const char *id, const char *src, int out_fd, berth_error *err);
 int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, const char *dst, berth_error *err);
+/* export: the container's root filesystem (its image and its changes; not its volumes or the files berth
+ * mounts over /etc) as a tar stream on out_fd, as docker export writes it. REF: an id, a prefix or a name;
+ * a running container too. */
+int engine_container_export(struct engine *e, const char *ref, int out_fd, berth_error *err);
 /* The extraction itself: the whole tar in staged (a seekable fd) checked, then written under dst (a directory
  * of the root rootfd, resolved inside it). The fuzz harness's entry point (tests/fuzz/fuzz_copy_tar.c). */
 int engine_copy_tar_extract(int staged, int rootfd, const char *dst, berth_error *err);

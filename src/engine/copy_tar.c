@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/list.h"
 #include "lib/cleanup.h"
 #include "lib/path.h"
 #include "lib/util.h"
@@ -61,7 +62,7 @@ static int write_dir_contents(struct archive *a, int fd, const char *prefix, ber
         while ((de = readdir(d)) != NULL) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
-                cleanup_free char *child = xasprintf("%s/%s", prefix, de->d_name);
+                cleanup_free char *child = *prefix ? xasprintf("%s/%s", prefix, de->d_name) : xstrdup(de->d_name);
                 if ((r = write_entry(a, fd, de->d_name, child, err)) < 0)
                         return r;
         }
@@ -169,6 +170,36 @@ out:
         close_fd(&rootfd);
         rootfd = -1;
         engine_copy_unmount_root(e, id, mounted);
+        return r;
+}
+
+int engine_container_export(struct engine *e, const char *ref, int out_fd, berth_error *err)
+{
+        __attribute__((cleanup(write_archive_free))) struct archive *a = NULL;
+        cleanup_engine_container struct engine_container *c = NULL;
+        cleanup_close int rootfd = -1;
+        bool mounted = false;
+        int r;
+
+        if ((r = engine_container_find(e, ref, &c, err)) < 0)
+                return r;
+        if ((r = engine_copy_mount_root(e, c->id, &mounted, &rootfd, err)) < 0)
+                return r;
+        a = archive_write_new();
+        if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+            archive_write_open_fd(a, out_fd) != ARCHIVE_OK) {
+                r = tar_fail(a, err, "write tar stream");
+                goto out;
+        }
+        /* docker's export: the root's entries by their names ("bin/sh"), no "./" and no entry for the root. */
+        if ((r = write_dir_contents(a, rootfd, "", err)) < 0)
+                goto out;
+        if (archive_write_close(a) != ARCHIVE_OK)
+                r = tar_fail(a, err, "write tar stream");
+out:
+        close_fd(&rootfd);
+        rootfd = -1;
+        engine_copy_unmount_root(e, c->id, mounted);
         return r;
 }
 

@@ -74,3 +74,37 @@ od_saw_broken_sequence() {
         run b logs --details -t lg
         [[ "${lines[0]}" =~ ^[0-9T:.-]+Z\ \ one$ ]]
 }
+
+@test "export: the container's filesystem as docker's tar (names without ./, links kept), stdout or -o" {
+        b run --name ex busybox sh -c 'echo hi > /marker; mkdir -p /d/e; ln -s /marker /d/link; chown 12:34 /marker'
+        b export ex > "$T/out.tar"
+        tar -tf "$T/out.tar" > "$T/names"
+        grep -qx marker "$T/names"
+        grep -qx bin/busybox "$T/names"
+        ! grep -q '^\./' "$T/names"
+        [ "$(tar -xOf "$T/out.tar" marker)" = hi ]
+        tar -tvf "$T/out.tar" d/link | grep -q -- '-> /marker'
+        [ "$(tar --numeric-owner -tvf "$T/out.tar" marker | awk '{print $2}')" = 12/34 ]
+        # A running container too, into a file.
+        b run -d --name live busybox sh -c 'echo up > /now; sleep 100'
+        wait_until b exec live test -e /now
+        b export -o "$T/live.tar" live
+        [ "$(tar -xOf "$T/live.tar" now)" = up ]
+        run b export nosuch
+        [ "$status" -eq 125 ]
+        [ "$output" = "Error: No such container: nosuch" ]
+}
+
+@test "flags berth cannot honour are refused with one line, not ignored" {
+        b run -d --name r1 busybox sleep 100
+        for cmd in "ps -s" "inspect --size r1" "rm --link r1" "container prune -f --filter until=1h" "cp -L r1:/etc/passwd $T/p" \
+                   "exec --detach-keys ctrl-a r1 true"; do
+                run b $cmd
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                [[ "$output" == "Error: "*"not supported"* ]]
+        done
+        [ "$(container_state r1)" = running ]
+        # stats --no-trunc is honoured: the whole id.
+        [ "$(b stats --no-stream --no-trunc --format '{{.ID}}' r1)" = "$(b inspect -f '{{.Id}}' r1)" ]
+}

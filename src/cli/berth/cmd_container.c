@@ -61,7 +61,7 @@ int cli_engine_protect(struct berth_cli *cli, berth_error *err)
 static int usage_simple(struct berth_cli *cli, const char *usage, int argc, char **argv, const char *shorts,
                         const struct option *options, int (*handle)(int c, const char *arg, void *data), void *data)
 {
-        int c;
+        int c, r;
 
         opterr = 0;
         while ((c = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
@@ -71,9 +71,10 @@ static int usage_simple(struct berth_cli *cli, const char *usage, int argc, char
                 }
                 if (c == '?' || c == ':')
                         return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
-                if (handle != NULL && handle(c, optarg, data) != 0)
-                        return cli_flag_error(cli, "invalid argument \"%s\" for \"%s\"", optarg ? optarg : "",
-                                              cli_bad_option(argv, optind));
+                if (handle != NULL && (r = handle(c, optarg, data)) != 0)
+                        return r < 0 ? CLI_EXIT_ERROR /* the handler said why */
+                                     : cli_flag_error(cli, "invalid argument \"%s\" for \"%s\"", optarg ? optarg : "",
+                                                      cli_bad_option(argv, optind));
         }
         return 0;
 }
@@ -250,6 +251,11 @@ static int rm_handle(int c, const char *arg, void *data)
         struct rm_flags *f = data;
 
         (void) arg;
+        if (c == 'l') {
+                /* Not ignored: there are no legacy links to remove. */
+                fprintf(stderr, "Error: --link is not supported: berth has no container links\n");
+                return -1;
+        }
         if (c == 'f')
                 f->force = true;
         else if (c == 'v')
@@ -362,6 +368,17 @@ static void prune_warn(const berth_error *err, void *data)
         fprintf(stderr, "Error: %s\n", berth_error_message(err));
 }
 
+static int prune_handle(int c, const char *arg, void *data)
+{
+        (void) arg;
+        (void) data;
+        if (c == 'F') {
+                fprintf(stderr, "Error: --filter is not supported by container prune\n");
+                return -1;
+        }
+        return 0;
+}
+
 int cmd_container_prune(struct berth_cli *cli, int argc, char **argv)
 {
         static const struct option options[] = {
@@ -373,7 +390,7 @@ int cmd_container_prune(struct berth_cli *cli, int argc, char **argv)
         cleanup_strv char **ids = NULL;
         int r;
 
-        if ((r = usage_simple(cli, "container prune [OPTIONS]", argc, argv, "+f", options, NULL, NULL)) != 0)
+        if ((r = usage_simple(cli, "container prune [OPTIONS]", argc, argv, "+f", options, prune_handle, NULL)) != 0)
                 return r == 1 ? 0 : r;
         if (cli_engine_open(cli, &e, &err) < 0 || engine_container_prune(e, &ids, prune_warn, NULL, &err) < 0)
                 return cli_fail(cli, &err);

@@ -40,7 +40,8 @@ int cmd_cp(struct berth_cli *cli, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "+aLq", options, NULL)) != -1) {
                 switch (c) {
                 case 'a': archive = true; break;
-                case 'L': case 'q': break;
+                case 'L': return cli_flag_error(cli, "--follow-link is not supported: the source's symbolic link is copied as a link");
+                case 'q': break; /* berth cp prints no progress: quiet already */
                 case 'H': printf("Usage:  berth cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
                                  "        berth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n\n"
                                  "Use '-' as the source to read a tar archive from stdin and extract it to a\n"

@@ -97,7 +97,10 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
                                 return cli_usage_error(cli, "unsupported --type %s (image or container)", optarg);
                         type = optarg;
                         break;
-                case 's': break;
+                case 's':
+                        /* Not ignored: one line, as the other refused flags. */
+                        fputs("Error: --size is not supported: berth does not compute SizeRw and SizeRootFs\n", stderr);
+                        return CLI_EXIT_ERROR;
                 case 'h': printf("Usage:  berth inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
                                  "  -f, --format string   Format output using a custom template\n"
                                  "      --type string     Return JSON for specified type (image)\n");

@@ -249,7 +249,10 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv)
                                 return cli_fail(cli, &err);
                         break;
                 case 'f': o.filters = strv_append(o.filters, optarg); break;
-                case 's': break;
+                case 's':
+                        /* Not ignored: the containers' sizes are not computed (docs/engine.md). */
+                        strv_free(o.filters);
+                        return cli_flag_error(cli, "--size is not supported: berth does not compute the containers' sizes");
                 case 'H': printf("Usage:  berth ps [OPTIONS]\n"); return 0;
                 default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }

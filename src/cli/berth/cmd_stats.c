@@ -28,10 +28,10 @@ static void binary_size(double bytes, char *buf, size_t size)
         snprintf(buf, size, "%.4g%s", bytes, units[i]);
 }
 
-static json_t *row(const struct engine_container *c, const struct engine_stats_sample *b, double cpu_pct)
+static json_t *row(const struct engine_container *c, const struct engine_stats_sample *b, double cpu_pct, bool no_trunc)
 {
         char cpu[32], mem[80], memp[32], blk[80], used[32], limit[32], rd[32], wr[32], pids[32];
-        cleanup_free char *short_id = xstrndup(c->id, 12);
+        cleanup_free char *short_id = no_trunc ? xstrdup(c->id) : xstrndup(c->id, 12);
 
         snprintf(cpu, sizeof(cpu), "%.2f%%", cpu_pct);
         binary_size((double) b->mem_usage, used, sizeof(used));
@@ -102,6 +102,8 @@ int cmd_stats(struct berth_cli *cli, int argc, char **argv)
         bool no_stream = false, all = false;
         int c;
 
+        bool no_trunc = false;
+
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+a", options, NULL)) != -1) {
                 switch (c) {
@@ -111,7 +113,7 @@ int cmd_stats(struct berth_cli *cli, int argc, char **argv)
                         if (output_format_parse(optarg, &fmt, &err) < 0)
                                 return cli_fail(cli, &err);
                         break;
-                case 'T': break;
+                case 'T': no_trunc = true; break;
                 case 'H': printf("Usage:  berth stats [OPTIONS] [CONTAINER...]\n"); return 0;
                 default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }
@@ -142,7 +144,7 @@ int cmd_stats(struct berth_cli *cli, int argc, char **argv)
                 for (size_t i = 0; i < n; i++) {
                         if (!all && optind >= argc && list[i]->status != ENGINE_RUNNING && list[i]->status != ENGINE_PAUSED)
                                 continue;
-                        json_array_append_new(rows, row(list[i], &samples[i], cpu[i]));
+                        json_array_append_new(rows, row(list[i], &samples[i], cpu[i], no_trunc));
                 }
                 print_table(rows, &fmt, !no_stream);
                 if (no_stream)

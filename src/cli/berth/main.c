@@ -29,6 +29,8 @@
         X("import", cmd_import, "Import the contents from a tarball to create a filesystem image") \
         X("image import", cmd_import, "Import the contents from a tarball to create a filesystem image") \
         X("commit", cmd_commit, "Create a new image from a container's changes") \
+        X("export", cmd_export, "Export a container's filesystem as a tar archive") \
+        X("container export", cmd_export, "Export a container's filesystem as a tar archive") \
         X("container commit", cmd_commit, "Create a new image from a container's changes") \
         X("pull", cmd_pull, "Download an image from a registry") \
         X("image pull", cmd_pull, "Download an image from a registry") \
