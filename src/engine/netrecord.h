@@ -38,3 +38,12 @@ int engine_net_run_helper(struct engine *e, char **args, berth_error *err);
 char *engine_net_bridge_arg(const struct net_record *n);
 /* berth-net's PORT arguments for a lease's ports (docker's Ports JSON) and address. */
 char **engine_network_port_specs(const char *ports_json, const char *ip);
+/* Leases (network.c), for network connect (netconnect.c); inside the caller's write transaction. */
+int engine_net_take_address(struct engine *e, const struct net_record *n, const char *want, struct in_addr *ip,
+                            berth_error *err);
+int engine_net_pick_address(struct engine *e, const struct net_record *n, struct in_addr *ip, berth_error *err);
+void engine_net_format_mac(struct in_addr ip, char mac[18]);
+int engine_net_insert_lease(struct engine *e, const char *network, const char *ip, const char *id, const char *mac,
+                            const char *veth, const char *ports, berth_error *err);
+/* Releases the container's lease on one network; delete_veth: also take its veth out (the container runs). */
+void engine_net_release_one(struct engine *e, const char *id, const char *network, bool delete_veth);

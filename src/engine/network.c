@@ -213,7 +213,7 @@ static int resolve_ports(struct engine *e, const struct engine_container *c, str
 /* ---- leases ---- */
 
 /* --ip: inside the subnet, not its network, broadcast or gateway address, not leased. */
-static int take_address(struct engine *e, const struct net_record *n, const char *want, struct in_addr *ip, berth_error *err)
+int engine_net_take_address(struct engine *e, const struct net_record *n, const char *want, struct in_addr *ip, berth_error *err)
 {
         cleanup_stmt sqlite3_stmt *st = NULL;
         uint32_t base = ntohl(n->subnet.s_addr), size = 1u << (32 - n->prefix), off;
@@ -236,7 +236,7 @@ static int take_address(struct engine *e, const struct net_record *n, const char
         return 0;
 }
 
-static int pick_address(struct engine *e, const struct net_record *n, struct in_addr *ip, berth_error *err)
+int engine_net_pick_address(struct engine *e, const struct net_record *n, struct in_addr *ip, berth_error *err)
 {
         cleanup_stmt sqlite3_stmt *st = NULL;
         uint32_t base = ntohl(n->subnet.s_addr), size = 1u << (32 - n->prefix);
@@ -291,39 +291,58 @@ char **engine_network_port_specs(const char *ports_json, const char *ip)
         return specs;
 }
 
-void engine_network_release(struct engine *e, const char *id)
+/* One lease: its published ports' elements (berth-net down also deletes a veth still there), its row, and the
+ * network's names. */
+void engine_net_release_one(struct engine *e, const char *id, const char *network, bool delete_veth)
 {
         cleanup_stmt sqlite3_stmt *st = NULL, *del = NULL;
-        cleanup_free char *veth = NULL, *ports = NULL, *ip = NULL, *network = NULL;
+        cleanup_free char *veth = NULL, *ports = NULL, *ip = NULL;
         berth_error ignored = {0};
 
-        if (store_prepare(e->store, "SELECT veth, ports, ip, network FROM network_leases WHERE container_id = ?", &st, NULL) < 0)
+        if (store_prepare(e->store, "SELECT veth, ports, ip FROM network_leases WHERE container_id = ? AND network = ?", &st,
+                          NULL) < 0)
                 return;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, network, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_ROW)
                 return;
         veth = xstrdup((const char *) sqlite3_column_text(st, 0));
         ports = xstrdup((const char *) sqlite3_column_text(st, 1));
         ip = xstrdup((const char *) sqlite3_column_text(st, 2));
-        network = xstrdup((const char *) sqlite3_column_text(st, 3));
         sqlite3_reset(st);
         {
                 cleanup_strv char **specs = engine_network_port_specs(ports, ip);
                 /* The veth goes with the container's network namespace: berth-net runs only to take published
-                 * ports' elements out of the firewall. */
-                if (specs != NULL) {
+                 * ports' elements out of the firewall, or a veth out of a running container (disconnect). */
+                if (specs != NULL || delete_veth) {
                         cleanup_strv char **args = strv_append(strv_append(NULL, "down"), veth);
-                        for (size_t i = 0; specs[i] != NULL; i++)
+                        for (size_t i = 0; specs != NULL && specs[i] != NULL; i++)
                                 args = strv_append(args, specs[i]);
                         if (engine_net_run_helper(e, args, &ignored) < 0)
                                 berth_error_clear(&ignored);
                 }
         }
-        if (store_prepare(e->store, "DELETE FROM network_leases WHERE container_id = ?", &del, NULL) < 0)
+        if (store_prepare(e->store, "DELETE FROM network_leases WHERE container_id = ? AND network = ?", &del, NULL) < 0)
                 return;
         sqlite3_bind_text(del, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(del, 2, network, -1, SQLITE_STATIC);
         sqlite3_step(del);
         engine_network_hosts_refresh(e, network);
+}
+
+void engine_network_release(struct engine *e, const char *id)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        cleanup_strv char **networks = NULL;
+
+        if (store_prepare(e->store, "SELECT network FROM network_leases WHERE container_id = ?", &st, NULL) < 0)
+                return;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW)
+                networks = strv_append(networks, (const char *) sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        for (size_t i = 0; networks != NULL && networks[i] != NULL; i++)
+                engine_net_release_one(e, id, networks[i], false);
 }
 
 /* Whether the container runs: its record says so and its init (pid + start time) is alive. */
@@ -372,7 +391,7 @@ int engine_network_reconcile(struct engine *e, berth_error *err)
         return 0;
 }
 
-static void format_mac(struct in_addr ip, char mac[18])
+void engine_net_format_mac(struct in_addr ip, char mac[18])
 {
         const uint8_t *b = (const uint8_t *) &ip.s_addr;
 
@@ -380,7 +399,7 @@ static void format_mac(struct in_addr ip, char mac[18])
         snprintf(mac, 18, "02:42:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3]);
 }
 
-static int insert_lease(struct engine *e, const char *network, const char *ip, const char *id, const char *mac,
+int engine_net_insert_lease(struct engine *e, const char *network, const char *ip, const char *id, const char *mac,
                         const char *veth, const char *ports, berth_error *err)
 {
         cleanup_stmt sqlite3_stmt *st = NULL;
@@ -416,18 +435,18 @@ static int lease(struct engine *e, const struct engine_container *c, struct net_
         const char *want_mac = json_string_value(json_object_get(c->config, "MacAddress"));
 
         if ((r = engine_net_ensure(e, mode, n, err)) < 0 ||
-            (r = want_ip && *want_ip ? take_address(e, n, want_ip, ip, err) : pick_address(e, n, ip, err)) < 0 ||
+            (r = want_ip && *want_ip ? engine_net_take_address(e, n, want_ip, ip, err) : engine_net_pick_address(e, n, ip, err)) < 0 ||
             (r = resolve_ports(e, c, *ip, &ports, specs, err)) < 0)
                 return r;
         if (want_mac != NULL && strlen(want_mac) == 17)
                 snprintf(mac, 18, "%s", want_mac);
         else
-                format_mac(*ip, mac);
+                engine_net_format_mac(*ip, mac);
         rnd = engine_net_random_hex(4);
         *veth = xasprintf("veth%s", rnd);
         ports_text = json_dumps(ports, JSON_COMPACT);
         inet_ntop(AF_INET, ip, ipt, sizeof(ipt));
-        return insert_lease(e, n->name, ipt, c->id, mac, *veth, ports_text, err);
+        return engine_net_insert_lease(e, n->name, ipt, c->id, mac, *veth, ports_text, err);
 }
 
 int engine_network_attach(struct engine *e, const struct engine_container *c, int dirfd, char ***helper_args,
@@ -485,17 +504,20 @@ struct lease_view {
         int prefix;
 };
 
-static bool load_lease(struct engine *e, const char *id, struct lease_view *v)
+static bool load_lease(struct engine *e, const char *id, const char *network, struct lease_view *v)
 {
         cleanup_stmt sqlite3_stmt *st = NULL;
         struct in_addr sub;
 
         if (store_prepare(e->store,
                           "SELECT l.network, n.id, l.ip, l.mac, n.gateway, l.ports, n.subnet FROM network_leases l "
-                          "JOIN networks n ON n.name = l.network WHERE l.container_id = ?",
+                          "JOIN networks n ON n.name = l.network WHERE l.container_id = ?1 AND (?2 IS NULL OR l.network = ?2) "
+                          "ORDER BY l.rowid LIMIT 1",
                           &st, NULL) < 0)
                 return false;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (network != NULL)
+                sqlite3_bind_text(st, 2, network, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_ROW)
                 return false;
         v->network = xstrdup((const char *) sqlite3_column_text(st, 0));
@@ -524,7 +546,7 @@ json_t *engine_network_ports(struct engine *e, const char *id)
         struct lease_view v = {0};
         json_t *ports;
 
-        if (!load_lease(e, id, &v))
+        if (!load_lease(e, id, NULL, &v))
                 return NULL;
         ports = json_loads(v.ports, 0, NULL);
         lease_view_clear(&v);
@@ -546,7 +568,7 @@ json_t *engine_network_settings(struct engine *e, const struct engine_container 
 {
         const char *mode = json_string_value(json_object_get(c->host_config, "NetworkMode")) ?: "none";
         struct lease_view v = {0};
-        bool leased = engine_network_is_bridge(c->host_config) && load_lease(e, c->id, &v);
+        bool leased = engine_network_is_bridge(c->host_config) && load_lease(e, c->id, mode, &v);
         cleanup_free char *sandbox = c->pid > 0 ? xasprintf("/proc/%d/ns/net", (int) c->pid) : xstrdup("");
         json_t *ports = leased ? json_loads(v.ports, 0, NULL) : NULL, *networks = json_object(), *s;
 
@@ -557,6 +579,26 @@ json_t *engine_network_settings(struct engine *e, const struct engine_container 
                                     endpoint_json(leased ? v.network_id : "", leased ? v.ip : "", leased ? v.prefix : 0,
                                                   leased ? v.gateway : "", leased ? v.mac : "",
                                                   json_string_value(json_object_get(c->host_config, "BerthIPv4Address"))));
+        {
+                /* Networks connected to since the start (network connect). */
+                cleanup_stmt sqlite3_stmt *st = NULL;
+                cleanup_strv char **others = NULL;
+                if (store_prepare(e->store, "SELECT network FROM network_leases WHERE container_id = ? ORDER BY rowid", &st,
+                                  NULL) == 0) {
+                        sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+                        while (sqlite3_step(st) == SQLITE_ROW)
+                                if (strcmp((const char *) sqlite3_column_text(st, 0), mode) != 0)
+                                        others = strv_append(others, (const char *) sqlite3_column_text(st, 0));
+                        sqlite3_reset(st);
+                }
+                for (size_t i = 0; others != NULL && others[i] != NULL; i++) {
+                        struct lease_view o = {0};
+                        if (!load_lease(e, c->id, others[i], &o))
+                                continue;
+                        json_object_set_new(networks, others[i], endpoint_json(o.network_id, o.ip, o.prefix, o.gateway, o.mac, NULL));
+                        lease_view_clear(&o);
+                }
+        }
         s = json_pack("{s:s,s:s,s:b,s:s,s:i,s:o,s:s,s:n,s:n,s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:o}", "Bridge", "", "SandboxID",
                       "", "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "Ports", ports,
                       "SandboxKey", sandbox, "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "",

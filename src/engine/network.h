@@ -79,3 +79,8 @@ void engine_network_hosts_refresh(struct engine *e, const char *network);
  * published port, put back (after `nft flush ruleset` or a firewalld reload; also run by a start that found
  * the table missing). */
 int engine_network_reload(struct engine *e, berth_error *err);
+
+/* network connect NETWORK CONTAINER [--ip]: a running container gets an interface on one more network (no
+ * default route through it); it lasts while the container runs. disconnect takes it (or the start's) away. */
+int engine_network_connect(struct engine *e, const char *network, const char *ref, const char *want_ip, berth_error *err);
+int engine_network_disconnect(struct engine *e, const char *network, const char *ref, berth_error *err);

@@ -163,6 +163,14 @@ int engine_network_create(struct engine *e, const struct engine_network_create_o
         /* One write transaction: two creates cannot take the same subnet or name. */
         if ((r = store_exec(e->store, "BEGIN IMMEDIATE", err)) < 0)
                 return r;
+        /* The default network first (docker's exists from the daemon's start): 172.17.0.0/16 stays its. */
+        {
+                cleanup_net_record struct net_record def = {0};
+                if ((r = engine_net_ensure(e, ENGINE_NETWORK_DEFAULT, &def, err)) < 0) {
+                        sqlite3_exec(e->store->db, "ROLLBACK", NULL, NULL, NULL);
+                        return r;
+                }
+        }
         if ((r = check_and_insert(e, o, id_out, err)) < 0 || (r = store_exec(e->store, "COMMIT", err)) < 0) {
                 sqlite3_exec(e->store->db, "ROLLBACK", NULL, NULL, NULL);
                 return r;

@@ -460,3 +460,39 @@ fetch() {  # WHERE URL: WHERE is in_host, in_out or a container id
         [ "$output" = onapp ]
         [ "$(in_host nft list map ip berth ports_any | grep -o ' : [0-9]' | wc -l)" -eq 2 ]
 }
+
+@test "network connect/disconnect: a running container gets eth1 on a user network, by name, and loses it" {
+        b network create appnet >/dev/null
+        b network create --internal side >/dev/null
+        b run -d --network appnet --name server busybox sleep 60 >/dev/null
+        b run -d --name roamer busybox sleep 60 >/dev/null
+        b network connect appnet roamer
+        run b exec roamer sh -c 'ip -4 -o addr show eth1; ip route; ping -c 1 -W 2 server'
+        [ "$status" -eq 0 ]
+        [[ $output == *"inet 172.18.0.3/16"* ]]
+        [[ $output == *"default via 172.17.0.1 dev eth0"* ]]
+        b network connect side roamer
+        run b exec roamer ip -o link show eth2
+        [ "$status" -eq 0 ]
+        run b inspect -f '{{.NetworkSettings.Networks.appnet.IPAddress}} {{.NetworkSettings.Networks.bridge.IPAddress}}' roamer
+        [ "$output" = "172.18.0.3 172.17.0.2" ]
+        # twice, a container not running, no such network: one line each
+        run b network connect appnet roamer
+        [ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ]
+        b run -d --name stopped busybox true >/dev/null
+        wait_until sh -c "[ \"\$(nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT inspect -f '{{.State.Status}}' stopped)\" = exited ]"
+        run b network connect appnet stopped
+        [ "$status" -ne 0 ] && [[ $output == *"is not running"* ]]
+        run b network connect nosuchnet roamer
+        [ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ]
+        # disconnect: the interface, the lease, the name go
+        b network disconnect appnet roamer
+        run b exec roamer ip -o link show eth1
+        [ "$status" -ne 0 ]
+        run b exec server grep -c roamer /etc/hosts
+        [ "$output" = 0 ]
+        [ "$(b network inspect -f '{{json .Containers}}' appnet | grep -o IPv4Address | wc -l)" -eq 1 ]
+        # rm releases what connect added
+        b rm -f roamer >/dev/null
+        b network rm side >/dev/null
+}

@@ -93,6 +93,8 @@ int cmd_network_inspect(struct berth_cli *cli, int argc, char **argv);
 int cmd_network_rm(struct berth_cli *cli, int argc, char **argv);
 int cmd_network_prune(struct berth_cli *cli, int argc, char **argv);
 int cmd_network_reload(struct berth_cli *cli, int argc, char **argv);
+int cmd_network_connect(struct berth_cli *cli, int argc, char **argv);
+int cmd_network_disconnect(struct berth_cli *cli, int argc, char **argv);
 int cmd_stats(struct berth_cli *cli, int argc, char **argv);
 int cmd_cp(struct berth_cli *cli, int argc, char **argv);
 int cmd_diff(struct berth_cli *cli, int argc, char **argv);

@@ -32,7 +32,7 @@ int cmd_network_create(struct berth_cli *cli, int argc, char **argv)
         int c;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+d:o:", OPTIONS, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "d:o:", OPTIONS, NULL)) != -1) {
                 switch (c) {
                 case 'd': o.driver = optarg; break;
                 case OPT_SUBNET:
@@ -83,7 +83,7 @@ int cmd_network_ls(struct berth_cli *cli, int argc, char **argv)
         int c;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+qf:", OPTIONS, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "qf:", OPTIONS, NULL)) != -1) {
                 switch (c) {
                 case 'q': quiet = true; break;
                 case OPT_NO_TRUNC: no_trunc = true; break;
@@ -124,7 +124,7 @@ int cmd_network_inspect(struct berth_cli *cli, int argc, char **argv)
         int c, status = 0;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+f:", OPTIONS, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "f:", OPTIONS, NULL)) != -1) {
                 switch (c) {
                 case 'f': format = optarg; break;
                 case OPT_HELP: printf("Usage:  berth network inspect [-f TEMPLATE] NETWORK...\n"); return 0;
@@ -168,7 +168,7 @@ int cmd_network_rm(struct berth_cli *cli, int argc, char **argv)
         int c, status = 0;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+f", OPTIONS, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "f", OPTIONS, NULL)) != -1) {
                 switch (c) {
                 case 'f':
                 case 'F': break;
@@ -201,7 +201,7 @@ int cmd_network_prune(struct berth_cli *cli, int argc, char **argv)
         int c;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+f", OPTIONS, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "f", OPTIONS, NULL)) != -1) {
                 switch (c) {
                 case 'f':
                 case 'F': break;
@@ -234,4 +234,46 @@ int cmd_network_reload(struct berth_cli *cli, int argc, char **argv)
         if (cli_engine_open(cli, &e, &err) < 0 || engine_network_reload(e, &err) < 0)
                 return cli_fail(cli, &err);
         return 0;
+}
+
+/* network connect [--ip IP] NETWORK CONTAINER; network disconnect [-f] NETWORK CONTAINER */
+static int connect_or_disconnect(struct berth_cli *cli, int argc, char **argv, bool connect)
+{
+        static const struct option opts[] = {{"ip", required_argument, NULL, 'i'}, {"force", no_argument, NULL, 'f'},
+                                             {"help", no_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        const char *ip = NULL;
+        int c;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+                switch (c) {
+                case 'i':
+                        if (!connect)
+                                return cli_flag_error(cli, "unknown flag: --ip");
+                        ip = optarg;
+                        break;
+                case 'f': break;
+                case 'H': printf("Usage:  berth network %s NETWORK CONTAINER\n", connect ? "connect [--ip IP]" : "disconnect"); return 0;
+                default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
+                }
+        }
+        if (optind + 2 != argc)
+                return cli_flag_error(cli, "\"berth network %s\" requires exactly 2 arguments.", connect ? "connect" : "disconnect");
+        if (cli_engine_open(cli, &e, &err) < 0 ||
+            (connect ? engine_network_connect(e, argv[optind], argv[optind + 1], ip, &err)
+                     : engine_network_disconnect(e, argv[optind], argv[optind + 1], &err)) < 0)
+                return cli_fail(cli, &err);
+        return 0;
+}
+
+int cmd_network_connect(struct berth_cli *cli, int argc, char **argv)
+{
+        return connect_or_disconnect(cli, argc, argv, true);
+}
+
+int cmd_network_disconnect(struct berth_cli *cli, int argc, char **argv)
+{
+        return connect_or_disconnect(cli, argc, argv, false);
 }

@@ -117,6 +117,8 @@ static const struct berth_command COMMANDS[] = {
         {"network rm", cmd_network_rm, "Remove one or more networks"},
         {"network remove", cmd_network_rm, "Remove one or more networks"},
         {"network prune", cmd_network_prune, "Remove all unused networks"},
+        {"network connect", cmd_network_connect, "Connect a container to a network"},
+        {"network disconnect", cmd_network_disconnect, "Disconnect a container from a network"},
         {"network reload", cmd_network_reload, "Put berth's firewall rules back (after nft flush ruleset)"},
         {"volume create", cmd_volume_create, "Create a volume"},
         {"volume ls", cmd_volume_ls, "List volumes"},

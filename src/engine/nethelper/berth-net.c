@@ -35,6 +35,11 @@
 #define LOCK_DIR "/run/berth"
 #define LOCK_FILE LOCK_DIR "/network.lock"
 
+/* BRIDGE[,internal][,if=IFNAME][,noroute]: the container's interface (eth0 unless said: network connect
+ * adds eth1, ...) and whether it gets the default route (not for a network connected to later). */
+static char ifname_opt[16] = "eth0";
+static bool noroute_opt;
+
 struct port {
         struct firewall_port fw;
         char proto[8];
@@ -254,20 +259,31 @@ static int configure_inside(int nsfd, struct in_addr ip, int prefix, struct in_a
         int r;
 
         if ((r = netlink_open_in(nsfd, &in, err)) < 0 || (r = netlink_link_set_up(in, "lo", err)) < 0 ||
-            (r = netlink_addr_add(in, "eth0", ip, prefix, err)) < 0 || (r = netlink_link_set_up(in, "eth0", err)) < 0)
+            (r = netlink_addr_add(in, ifname_opt, ip, prefix, err)) < 0 || (r = netlink_link_set_up(in, ifname_opt, err)) < 0)
                 return r;
         /* --internal: no way out (docker gives such containers no default route either). */
-        if (!internal && (r = netlink_route_add_default(in, gw, err)) < 0)
+        if (!internal && !noroute_opt && (r = netlink_route_add_default(in, gw, err)) < 0)
                 return r;
         return 0;
 }
 
-/* BRIDGE[,internal] */
+
+/* Parses the options of BRIDGE[,...] (above) and returns the bridge's name. */
 static char *bridge_name(const char *arg, bool *internal)
 {
         const char *comma = strchr(arg, ',');
+        cleanup_free char *opts = comma ? xstrdup(comma + 1) : NULL;
+        char *save = NULL;
 
-        *internal = comma != NULL && strcmp(comma + 1, "internal") == 0;
+        *internal = false;
+        for (char *o = opts ? strtok_r(opts, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+                if (strcmp(o, "internal") == 0)
+                        *internal = true;
+                else if (strcmp(o, "noroute") == 0)
+                        noroute_opt = true;
+                else if (str_has_prefix(o, "if=") && strlen(o + 3) > 0 && strlen(o + 3) < sizeof(ifname_opt))
+                        snprintf(ifname_opt, sizeof(ifname_opt), "%s", o + 3);
+        }
         return comma ? xstrndup(arg, (size_t) (comma - arg)) : xstrdup(arg);
 }
 
@@ -305,7 +321,7 @@ static int cmd_up(int argc, char **argv, berth_error *err)
         if (nports > 0 && (r = add_ports(fw, ports, nports, err)) < 0)
                 return r;
         close(steal_fd(&lock));
-        if ((r = netlink_veth_add(nl, veth, "eth0", nsfd, mac, err)) < 0 ||
+        if ((r = netlink_veth_add(nl, veth, ifname_opt, nsfd, mac, err)) < 0 ||
             (r = netlink_link_set_master(nl, veth, bridge, err)) < 0 || (r = netlink_link_set_hairpin(nl, veth, err)) < 0 ||
             (r = netlink_link_set_up(nl, veth, err)) < 0 ||
             (r = configure_inside(nsfd, ip, prefix, gw, internal, err)) < 0) {
