@@ -496,3 +496,20 @@ fetch() {  # WHERE URL: WHERE is in_host, in_out or a container id
         b rm -f roamer >/dev/null
         b network rm side >/dev/null
 }
+
+@test "SIGKILL of berth at any point of run -d -p: the next commands leave no veth, no element, no lease" {
+        local i delay
+        for i in $(seq 12); do
+                delay=$(printf '0.%02d' $((i * 4)))
+                timeout -s KILL "$delay" nsenter --net="/run/netns/$HOSTNS" "$BERTH_BIN" --root "$ROOT" \
+                        run -d -p "$((9100 + i)):80" busybox sleep 60 >/dev/null 2>&1 || true
+        done
+        # whatever was made: rm -f every container, then one more run reconciles the rest
+        for id in $(b ps -aq --no-trunc); do b rm -f "$id" >/dev/null; done
+        run b run --rm -p 9101:80 busybox ip -4 -o addr show eth0
+        [ "$status" -eq 0 ]
+        [[ $output == *"inet 172.17.0.2/16"* ]]
+        wait_until sh -c "[ \$(ip netns exec $HOSTNS ip -o link show master berth0 | grep -c .) -eq 0 ]"
+        run in_host nft list map ip berth ports_any
+        [[ $output != *" : 172."* ]]
+}
