@@ -517,3 +517,18 @@ int engine_db_volume_use(struct engine *e, const char *container_id, const char 
                 return store_sql_fail(e->store, "link volume", err);
         return 0;
 }
+
+int engine_db_update_host_config(struct engine *e, const char *id, const json_t *host_config, berth_error *err)
+{
+        cleanup_stmt sqlite3_stmt *st = NULL;
+        cleanup_free char *text = json_to_string(host_config);
+        int r;
+
+        if ((r = store_prepare(e->store, "UPDATE engine_containers SET host_config = ? WHERE id = ?", &st, err)) < 0)
+                return r;
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+                return store_sql_fail(e->store, "update container", err);
+        return 0;
+}

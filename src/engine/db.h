@@ -31,6 +31,8 @@ int engine_db_update_state(struct engine *e, const struct engine_container *c, b
 int engine_db_delete(struct engine *e, const char *id, berth_error *err);
 
 int engine_db_rename(struct engine *e, const char *id, const char *name, berth_error *err);
+/* update: the container's HostConfig replaced. */
+int engine_db_update_host_config(struct engine *e, const char *id, const json_t *host_config, berth_error *err);
 
 /* Volumes. */
 int engine_db_volume_get(struct engine *e, const char *name, struct engine_volume *out, berth_error *err);

@@ -18,8 +18,11 @@ state_is() {  # CONTAINER STATUS
         [ "$(container_state "$1")" = "$2" ]
 }
 
+# The policy's restarts are over: two restarts, and the third run's die in the journal (between a restart's
+# back-off and its start the record already says exited).
 restarts_done() {
-        [ "$(b inspect -f '{{.RestartCount}} {{.State.Status}}' "$1")" = "2 exited" ]
+        [ "$(b inspect -f '{{.RestartCount}} {{.State.Status}}' "$1")" = "2 exited" ] &&
+                [ "$(journal --filter container="$1" --filter event=die | wc -l)" -eq 3 ]
 }
 
 lines_in() {  # FILE N

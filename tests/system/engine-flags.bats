@@ -108,3 +108,40 @@ od_saw_broken_sequence() {
         # stats --no-trunc is honoured: the whole id.
         [ "$(b stats --no-stream --no-trunc --format '{{.ID}}' r1)" = "$(b inspect -f '{{.Id}}' r1)" ]
 }
+
+memory_limit() {  # CONTAINER: the memory limit its cgroup has
+        if is_cgroup_v2; then cat "$(cgroup_dir "$1" memory)/memory.max"; else cat "$(cgroup_dir "$1" memory)/memory.limit_in_bytes"; fi
+}
+
+@test "update: new limits in the running container's cgroup and in the record; a stopped one gets them at start" {
+        b run -d --name up -m 64m busybox sleep 100
+        [ "$(memory_limit up)" = 67108864 ]
+        run b update -m 128m --pids-limit 50 --cpus 0.5 --restart always up
+        [ "$status" -eq 0 ]
+        [ "$output" = up ]
+        [ "$(memory_limit up)" = 134217728 ]
+        [ "$(cat "$(cgroup_dir up pids)/pids.max")" = 50 ]
+        if is_cgroup_v2; then
+                [ "$(cut -d' ' -f1 "$(cgroup_dir up cpu)/cpu.max")" = 50000 ]
+        else
+                [ "$(cat "$(cgroup_dir up cpu)/cpu.cfs_quota_us")" = 50000 ]
+        fi
+        [ "$(b inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}}' up)" = \
+          "134217728 50 500000000 always" ]
+        run b events --since 0 --until "$(date +%s.%N)" --filter event=update --format '{{.Actor.Attributes.name}}'
+        [ "$output" = up ]
+        b stop -t 0 up
+        b update -m 96m up
+        b start up
+        [ "$(memory_limit up)" = 100663296 ]
+        # Refused, nothing changed: a flag update does not take, none at all, a value docker refuses.
+        run b update --name x up
+        [ "$status" -eq 125 ]
+        run b update up
+        [ "$status" -eq 125 ]
+        run b update -m 1k up
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Minimum memory limit allowed is 6MB"* ]]
+        [ "$(memory_limit up)" = 100663296 ]
+        [ "$(b inspect -f '{{.HostConfig.Memory}}' up)" = 100663296 ]
+}

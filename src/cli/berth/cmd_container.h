@@ -82,6 +82,7 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv);
 int cmd_logs(struct berth_cli *cli, int argc, char **argv);
 int cmd_events(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_boot(struct berth_cli *cli, int argc, char **argv);
+int cmd_update(struct berth_cli *cli, int argc, char **argv);
 int cmd_export(struct berth_cli *cli, int argc, char **argv); /* berth-full */
 int cmd_exec(struct berth_cli *cli, int argc, char **argv);
 int cmd_attach(struct berth_cli *cli, int argc, char **argv);

@@ -83,6 +83,8 @@ static const struct berth_command COMMANDS[] = {
         {"container logs", cmd_logs, "Fetch the logs of a container"},
         {"events", cmd_events, "Get real time events from the server"},
         {"system events", cmd_events, "Get real time events from the server"},
+        {"update", cmd_update, "Update configuration of one or more containers"},
+        {"container update", cmd_update, "Update configuration of one or more containers"},
         {"system boot", cmd_system_boot, "Start the containers whose restart policy outlives a reboot"},
         {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
         {"container wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
