@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -525,6 +526,46 @@ static int build_seccomp(const json_t *hc, uint64_t caps, json_t *linux_obj, ber
         return 0;
 }
 
+/* The container's clocks (docs/proc.md): with the view on, a time namespace whose CLOCK_BOOTTIME starts at 0
+ * when the container does, so that uptime, boot time and process start times (ps) agree with the view's
+ * files (lxcfs#164, #189); `--time-offset CLOCK=SECONDS` (HostConfig.BerthTimeOffsets) sets where
+ * boottime and monotonic start, with or without the view. Kernels without time namespaces: none. */
+static int build_time_namespace(const struct spec_build_input *in, json_t *linux_obj, berth_error *err)
+{
+        const json_t *offsets = json_object_get(in->c->host_config, "BerthTimeOffsets");
+        json_t *spec_offsets = json_object();
+        struct timespec boot, mono;
+        json_t *v;
+
+        /* Joining another container's pid namespace with a time namespace of its own hangs the runtime's
+         * two-stage init today: such a container keeps the host's clocks (docs/proc.md). */
+        if (str_has_prefix(hc_string(in->c->host_config, "PidMode"), "container:")) {
+                json_decref(spec_offsets);
+                if (json_is_object(offsets))
+                        return berth_failf(err, EINVAL, "--time-offset cannot be used with --pid container:NAME (yet)");
+                return 0;
+        }
+        if ((!in->procview && !json_is_object(offsets)) || access("/proc/self/ns/time", F_OK) < 0) {
+                json_decref(spec_offsets);
+                if (json_is_object(offsets))
+                        return berth_failf(err, EINVAL, "--time-offset: this kernel has no time namespaces");
+                return 0;
+        }
+        clock_gettime(CLOCK_BOOTTIME, &boot);
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        /* The offset makes the clock read SECONDS now: it goes on from there. */
+        v = json_object_get(offsets, "boottime");
+        json_object_set_new(spec_offsets, "boottime",
+                            json_pack("{s:I,s:i}", "secs", (json_int_t) (json_integer_value(v) - boot.tv_sec), "nanosecs", 0));
+        if ((v = json_object_get(offsets, "monotonic")) != NULL)
+                json_object_set_new(spec_offsets, "monotonic",
+                                    json_pack("{s:I,s:i}", "secs", (json_int_t) (json_integer_value(v) - mono.tv_sec),
+                                              "nanosecs", 0));
+        json_array_append_new(json_object_get(linux_obj, "namespaces"), json_pack("{s:s}", "type", "time"));
+        json_object_set_new(linux_obj, "timeOffsets", spec_offsets);
+        return 0;
+}
+
 /* sysinfo(2) through the view (docs/proc.md): the profile's rules lose sysinfo, a rule notifies it, and
  * the listener goes to berth-procview, which answers with the container's figures. No profile (unconfined,
  * privileged): the kernel's sysinfo. */
@@ -581,6 +622,8 @@ int engine_spec_build(struct engine *e, const struct spec_build_input *in, json_
             (r = engine_spec_devices(hc, linux_obj, err)) < 0)
                 return r;
         notify_sysinfo(in, linux_obj);
+        if ((r = build_time_namespace(in, linux_obj, err)) < 0)
+                return r;
         /* The runtime's annotations name the engine's container, as docker's do for containerd. */
         json_object_set_new(spec, "annotations", json_pack("{s:s}", "io.github.berth.container.name", c->name));
         *out = json_incref(spec);

@@ -43,9 +43,22 @@ _Static_assert(sizeof(struct seccomp_cache_header) % sizeof(struct sock_filter) 
 void seccomp_cache_key(const struct seccomp_profile *p, uint8_t key[SECCOMP_CACHE_KEY_SIZE])
 {
         const struct scmp_version *v = seccomp_version();
-        /* Compact, keys sorted: the same profile gives the same text whatever order its keys were in. */
-        cleanup_free char *canonical = json_dumps(p->section, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        /* The listener's path and metadata are not in the program: a profile that notifies (the engine's
+         * sysinfo, docs/proc.md) names a socket per container and would otherwise never hit the cache. They
+         * are taken out for the key and put back. */
+        json_t *path = json_incref(json_object_get(p->section, "listenerPath"));
+        json_t *metadata = json_incref(json_object_get(p->section, "listenerMetadata"));
+        cleanup_free char *canonical = NULL;
         cleanup_free char *input = NULL;
+
+        json_object_del(p->section, "listenerPath");
+        json_object_del(p->section, "listenerMetadata");
+        /* Compact, keys sorted: the same profile gives the same text whatever order its keys were in. */
+        canonical = json_dumps(p->section, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        if (path != NULL)
+                json_object_set_new(p->section, "listenerPath", path);
+        if (metadata != NULL)
+                json_object_set_new(p->section, "listenerMetadata", metadata);
 
         if (canonical == NULL)
                 abort(); /* json_dumps fails only on allocation failure */

@@ -127,6 +127,39 @@ procview_worker() {
         grep -q '^rc=0$' "$T/out"
 }
 
+@test "a time namespace: uptime, /proc/stat's btime and process start times (what ps reads) agree" {
+        [ -e /proc/self/ns/time ] || skip "the kernel has no time namespaces"
+        hz=$(getconf CLK_TCK)
+        run b run --rm busybox sh -c 'sleep 1; cat /proc/uptime; grep btime /proc/stat; awk "{print \$22}" /proc/self/stat; date +%s; grep boottime /proc/self/timens_offsets'
+        [ "$status" -eq 0 ]
+        echo "$output"
+        up=$(echo "${lines[0]}" | cut -d' ' -f1)
+        btime=$(echo "${lines[1]}" | cut -d' ' -f2)
+        start=${lines[2]}
+        now=${lines[3]}
+        # Up since the container started, not since the host booted.
+        [ "$(echo "$up >= 1 && $up < 10" | bc)" = 1 ]
+        # The process started after the container, and before now.
+        [ "$(echo "$start / $hz <= $up" | bc)" = 1 ]
+        # btime + its start time is when it started: at most a few seconds ago.
+        started=$(echo "$btime + $start / $hz" | bc)
+        [ "$started" -le "$now" ] && [ "$started" -ge $((now - 10)) ]
+        [[ "${lines[4]}" =~ ^boottime\ +-[0-9]+ ]]
+}
+
+@test "--time-offset boottime=86400: the container's clock says a day, also without the view; a bad one is refused" {
+        [ -e /proc/self/ns/time ] || skip "the kernel has no time namespaces"
+        run b run --rm --time-offset boottime=86400 --proc-view=false busybox sh -c 'cut -d" " -f1 /proc/uptime; uptime'
+        [ "$status" -eq 0 ]
+        [ "$(echo "${lines[0]} >= 86400 && ${lines[0]} < 86410" | bc)" = 1 ]
+        [[ "${lines[1]}" == *"up 1 day"* ]]
+        run b run --rm --time-offset boottime=3600 busybox cut -d" " -f1 /proc/uptime
+        [ "$(echo "$output >= 3600 && $output < 3610" | bc)" = 1 ]
+        run b run --rm --time-offset uptime=5 busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *'invalid argument "uptime=5" for "--time-offset" flag'* ]]
+}
+
 @test "a process that sizes itself from MemAvailable stays under --memory (and is OOM-killed without the view)" {
         hog='avail=$(awk "/^MemAvailable:/ {print \$2}" /proc/meminfo); x=$(head -c $((avail * 1024 / 3)) /dev/zero | tr "\\0" a); echo survived $avail'
         run b run --rm --memory 64m --memory-swap 64m busybox sh -c "$hog"

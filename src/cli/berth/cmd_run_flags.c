@@ -30,7 +30,7 @@ enum {
         OPT_GIDMAP, OPT_INIT, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT, OPT_RESTART, OPT_LOG_DRIVER, OPT_LOG_OPT,
         OPT_SIG_PROXY, OPT_ADD_HOST, OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_SHM_SIZE, OPT_PLATFORM, OPT_PULL,
         OPT_HELP, OPT_PUBLISH, OPT_EXPOSE, OPT_IP, OPT_MAC_ADDRESS, OPT_NETWORK_ALIAS, OPT_LABEL_FILE, OPT_AUTHFILE, OPT_CERT_DIR, OPT_CREDS, OPT_TLS_VERIFY,
-        OPT_PROC_VIEW,
+        OPT_PROC_VIEW, OPT_TIME_OFFSET,
 };
 
 static const struct option OPTIONS[] = {
@@ -101,6 +101,7 @@ static const struct option OPTIONS[] = {
         {"creds", required_argument, NULL, OPT_CREDS},
         {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
         {"proc-view", optional_argument, NULL, OPT_PROC_VIEW},
+        {"time-offset", required_argument, NULL, OPT_TIME_OFFSET},
         {"quiet", no_argument, NULL, 'q'},
         {"publish", required_argument, NULL, 'p'},
         {"publish-all", no_argument, NULL, 'P'},
@@ -138,6 +139,7 @@ static void usage(bool is_run)
                "  --authfile --cert-dir --creds --tls-verify[=bool]   podman's registry flags, for that pull\n"
                "  --proc-view[=bool]            /proc and /sys/devices/system/cpu/online show the container's limits\n"
                "                                (default true; docs/proc.md)\n"
+               "  --time-offset boottime|monotonic=SECONDS   the container's clock starts at SECONDS (time namespace)\n"
                "The default network is bridge (berth0, docs/networking.md).\n");
 }
 
@@ -664,6 +666,24 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                 break;
         }
         case OPT_AUTHFILE:
+        case OPT_TIME_OFFSET: {
+                /* berth's own (docs/proc.md): where the container's CLOCK_BOOTTIME or CLOCK_MONOTONIC starts, in
+                 * a time namespace; the view starts boottime at 0 without it. */
+                const char *eq = strchr(arg, '=');
+                cleanup_free char *clock = eq ? xstrndup(arg, (size_t) (eq - arg)) : NULL;
+                json_t *offsets = json_object_get(hc, "BerthTimeOffsets");
+                int64_t secs;
+                if (clock == NULL || (strcmp(clock, "boottime") != 0 && strcmp(clock, "monotonic") != 0) ||
+                    parse_i64(eq + 1, &secs) < 0 || secs < 0)
+                        return cli_flag_error(cli, "invalid argument \"%s\" for \"--time-offset\" flag: expected boottime=SECONDS or monotonic=SECONDS (SECONDS >= 0)",
+                                              arg);
+                if (!json_is_object(offsets)) {
+                        offsets = json_object();
+                        json_object_set_new(hc, "BerthTimeOffsets", offsets);
+                }
+                json_object_set_new(offsets, clock, json_integer(secs));
+                break;
+        }
         case OPT_PROC_VIEW:
                 /* berth's own: the container's view of /proc (docs/proc.md). Only "off" is recorded, so that a
                  * HostConfig from elsewhere (docker's API) gets the default. */

@@ -87,6 +87,31 @@ static double boottime_now(void)
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+/* The reader's CLOCK_BOOTTIME offset (its time namespace's, /proc/PID/timens_offsets): 0 without one. */
+static bool boottime_offset(pid_t pid, double *out)
+{
+        char path[64], buf[256];
+        long long secs = 0;
+        unsigned long nsecs = 0;
+        const char *line;
+        ssize_t n;
+        int fd;
+
+        *out = 0;
+        snprintf(path, sizeof(path), "/proc/%d/timens_offsets", (int) pid);
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+                return false;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return false;
+        buf[n] = '\0';
+        if ((line = strstr(buf, "boottime")) == NULL || sscanf(line, "boottime %lld %lu", &secs, &nsecs) != 2)
+                return false;
+        *out = (double) secs + (double) nsecs / 1e9;
+        return secs != 0 || nsecs != 0;
+}
+
 /* ---- meminfo ---- */
 
 static uint64_t meminfo_kb(const char *text, const char *key)
@@ -223,7 +248,8 @@ static void render_cpu_online(const struct buf *host, const struct procview_figu
 /* "cpuN user nice system idle iowait irq softirq steal guest guest_nice": the chosen CPUs' lines,
  * renumbered, and "cpu" their sum. Each line is a CPU's own counters, so none goes backwards
  * (lxcfs#554). procs_running and procs_blocked are the container's. */
-static void render_stat(const struct buf *host, const struct procview_figures *f, unsigned running, struct buf *out)
+static void render_stat(const struct buf *host, const struct procview_figures *f, unsigned running, double boot_offset,
+                        struct buf *out)
 {
         unsigned long long sum[10] = {0};
         struct buf cpus = {0};
@@ -260,6 +286,10 @@ static void render_stat(const struct buf *host, const struct procview_figures *f
                                 buf_printf(out, "procs_running %u\n", running ? running : 1);
                         else if (strncmp(p, "procs_blocked ", 14) == 0)
                                 buf_add(out, "procs_blocked 0\n", 16);
+                        else if (strncmp(p, "btime ", 6) == 0 && boot_offset != 0)
+                                /* In a time namespace the boot was when its CLOCK_BOOTTIME was 0: ps adds the
+                                 * processes' start times (namespace-relative) to this. */
+                                buf_printf(out, "btime %lld\n", strtoll(p + 6, NULL, 10) - (long long) boot_offset);
                         else
                                 buf_add(out, p, n);
                 }
@@ -337,9 +367,13 @@ static void render_loadavg(const struct procview_cgroup *cg, struct procview_con
 
 /* ---- uptime ---- */
 
-static void render_uptime(const struct procview_figures *f, const struct procview_context *ctx, struct buf *out)
+/* In a time namespace, the namespace's CLOCK_BOOTTIME (what the kernel's /proc/uptime says there, and
+ * what process start times count from); else the time since berth-procview started with the container. */
+static void render_uptime(const struct procview_figures *f, const struct procview_context *ctx, pid_t pid,
+                          struct buf *out)
 {
-        double up = boottime_now() - ctx->started, idle;
+        double offset, idle;
+        double up = boottime_offset(pid, &offset) ? boottime_now() + offset : boottime_now() - ctx->started;
 
         if (up < 0)
                 up = 0;
@@ -513,7 +547,7 @@ int procview_sysinfo(const struct procview_mounts *m, struct procview_context *c
         update_load(&cg, ctx, &running, &total, &last);
         for (int i = 0; i < 3; i++)
                 si->loads[i] = (unsigned long) (ctx->load.avg[i] * 65536.0);
-        up = boottime_now() - ctx->started;
+        up = boottime_offset(pid, &up) ? boottime_now() + up : boottime_now() - ctx->started;
         si->uptime = up > 0 ? (long) up : 0;
         si->procs = (unsigned short) total;
         free(f);
@@ -527,6 +561,7 @@ int procview_render(enum procview_file which, const struct procview_mounts *m, s
         struct procview_figures *f = malloc(sizeof(*f));
         struct buf host = {0}, b = {0};
         unsigned running = 0, total = 0;
+        double offset = 0;
         int last, r;
 
         if (f == NULL)
@@ -546,13 +581,14 @@ int procview_render(enum procview_file which, const struct procview_mounts *m, s
                 break;
         case PROCVIEW_STAT:
                 count_tasks(&cg, &running, &total, &last);
-                render_stat(&host, f, running, &b);
+                boottime_offset(pid, &offset);
+                render_stat(&host, f, running, offset, &b);
                 break;
         case PROCVIEW_LOADAVG:
                 render_loadavg(&cg, ctx, &b);
                 break;
         case PROCVIEW_UPTIME:
-                render_uptime(f, ctx, &b);
+                render_uptime(f, ctx, pid, &b);
                 break;
         case PROCVIEW_DISKSTATS:
                 render_diskstats(&host, &cg, &b);
