@@ -68,6 +68,7 @@ if [ -n "$want_tests" ]; then
         need_cmd umoci umoci
         need_cmd containerd containerd
         need_cmd hyperfine hyperfine
+        need_cmd lxcfs lxcfs            # bench/proc.sh's anchor (started there on a directory of its own)
         need_cmd bc bc
         need_file /usr/bin/time time
         need_cmd docker-registry docker-registry
