@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "image/blob.h"
+#include "engine/events.h"
 #include "lib/cleanup.h"
 #include "image/commit.h"
 #include "image/changes.h"
@@ -283,6 +284,10 @@ int engine_container_commit(struct engine *e, const char *id, const struct engin
                 if ((r = image_commit(e->store, &ic, image_id, err)) < 0)
                         goto fail;
         }
+        /* docker: a container event, with the new image's ID and reference. */
+        engine_event_container(e, c, "commit",
+                               json_pack("{s:s,s:s,s:s}", "comment", req->message ? req->message : "", "imageID", *image_id,
+                                         "imageRef", req->reference ? req->reference : ""));
         return 0;
 fail:
         store_discard_unreferenced(e->store);

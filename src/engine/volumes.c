@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/events.h"
 #include "lib/cleanup.h"
 #include "engine/create.h"
 #include "engine/db.h"
@@ -36,11 +37,21 @@ char *engine_volume_path(struct engine *e, const char *name)
         return xasprintf("%s/volumes/%s/_data", e->store->root, name);
 }
 
+/* docker's volume events: Actor.ID the name, the driver as attribute. */
+static void volume_event(struct engine *e, const char *name, const char *action)
+{
+        json_t *attrs = json_pack("{s:s}", "driver", "local");
+
+        (void) engine_event_append(e->store->root, "volume", action, name, NULL, attrs, NULL);
+        json_decref(attrs);
+}
+
 int engine_volume_create(struct engine *e, const char *name, json_t *labels, bool anonymous, berth_error *err)
 {
         cleanup_free char *dir = xasprintf("volumes/%s", name), *data = xasprintf("volumes/%s/_data", name);
         cleanup_free char *created = engine_now_rfc3339();
         struct engine_volume v = {.name = (char *) name, .created = created, .labels = labels, .anonymous = anonymous};
+        int r;
 
         if (!engine_volume_name_is_valid(name))
                 return berth_failf(err, EINVAL,
@@ -51,7 +62,10 @@ int engine_volume_create(struct engine *e, const char *name, json_t *labels, boo
         if ((mkdirat(e->store->rootfd, dir, 0701) < 0 && errno != EEXIST) ||
             (mkdirat(e->store->rootfd, data, 0755) < 0 && errno != EEXIST))
                 return berth_fail(err, errno, "create volume %s", name);
-        return engine_db_volume_put(e, &v, err);
+        if ((r = engine_db_volume_put(e, &v, err)) < 0)
+                return r;
+        volume_event(e, name, "create");
+        return 0;
 }
 
 int engine_volume_remove(struct engine *e, const char *name, bool force, berth_error *err)
@@ -62,7 +76,10 @@ int engine_volume_remove(struct engine *e, const char *name, bool force, berth_e
         (void) force;
         if ((r = engine_db_volume_delete(e, name, err)) < 0)
                 return r;
-        return fs_remove_tree_at(e->store->rootfd, dir, err);
+        if ((r = fs_remove_tree_at(e->store->rootfd, dir, err)) < 0)
+                return r;
+        volume_event(e, name, "destroy");
+        return 0;
 }
 
 /* ---- the mount list ---- */

@@ -106,7 +106,8 @@ destroy renamed"
         b rmi mine:1
         b tag busybox gone:1
         b rmi localhost/busybox busybox gone:1 >/dev/null
-        run journal --filter type=image --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}'
+        run journal --filter type=image --filter event=tag --filter event=untag --filter event=delete \
+                --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}'
         # engine_setup's tag first.
         [ "${lines[0]}" = "tag $id busybox:latest" ]
         [ "${lines[1]}" = "tag $id mine:1" ]
@@ -232,4 +233,20 @@ destroy renamed"
         run journal --filter container=oom --format '{{.Action}} {{.Actor.Attributes.exitCode}}'
         [[ "$output" == *"oom 
 die 137"* ]]
+}
+
+@test "volume create and destroy, commit, load and import events" {
+        b volume create vol1 >/dev/null
+        b volume rm vol1 >/dev/null
+        run journal --filter type=volume --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}'
+        [ "$output" = "$(printf 'create vol1 local\ndestroy vol1 local')" ]
+        b run --name src busybox sh -c 'echo x > /x'
+        "${BERTH_BIN}-full" --root "$ROOT" commit -m note src committed:1 >/dev/null
+        run journal --filter event=commit --format '{{.Actor.Attributes.name}} {{.Actor.Attributes.comment}} {{.Actor.Attributes.imageRef}}'
+        [ "$output" = "src note committed:1" ]
+        b export src | "${BERTH_BIN}-full" --root "$ROOT" import - imported:1 >/dev/null
+        id=$(b inspect -f '{{.Id}}' imported:1)
+        [ "$(journal --filter event=import --format '{{.Actor.ID}}')" = "$id" ]
+        # engine_setup's load of the busybox archive.
+        [ "$(journal --filter event=load --format '{{.Actor.Attributes.name}}')" = localhost/busybox:latest ]
 }

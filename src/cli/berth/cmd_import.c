@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/events.h"
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
 #include "image/import.h"
@@ -71,6 +72,7 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv)
         opts.names = names;
         if (cli_open_store(cli, STORE_LOCK_SHARED, &s, &err) < 0 || image_import(s, fd, &opts, &id, &err) < 0)
                 return cli_fail(cli, &err);
+        engine_event_image(s->root, "import", id, id);
         printf("%s\n", id);
         return 0;
 }

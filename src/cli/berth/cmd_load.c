@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/events.h"
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
 #include "image/load.h"
@@ -58,6 +59,11 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv)
                 return cli_fail(cli, &err);
         if ((r = image_load(store, fd, input, &res, &err)) < 0)
                 return cli_fail(cli, &err);
+        for (size_t i = 0; i < res.n; i++) {
+                /* docker: a load event per image (its ID, the first name or the ID). */
+                const char *first = res.images[i].names[0];
+                engine_event_image(store->root, "load", res.images[i].id, first ? first : res.images[i].id);
+        }
         for (size_t i = 0; i < res.n && !quiet; i++) {
                 if (res.images[i].names[0] == NULL) {
                         printf("Loaded image ID: %s\n", res.images[i].id);
