@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,6 +92,11 @@ int main(int argc, char **argv)
         o.started = (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
         if (delay != NULL)
                 o.delay_ms = (unsigned) atoi(delay);
+        o.shared = mmap(NULL, sizeof(*o.shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (o.shared == MAP_FAILED) {
+                fprintf(stderr, "berth-procview: mmap %zu bytes: %s\n", sizeof(*o.shared), strerror(errno));
+                return 1;
+        }
         prctl(PR_SET_NAME, "procview-sup", 0, 0, 0);
         if (procview_supervise(&o, &err) < 0) {
                 fprintf(stderr, "berth-procview: %s\n", berth_error_message(&err));

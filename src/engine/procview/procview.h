@@ -1,11 +1,25 @@
-/* berth-procview's two processes (docs/proc.md): the supervisor holds the FUSE connection and every request
- * until it is answered; the worker (its child) computes the answers. A worker that dies is replaced and is
- * sent again what it had not answered: a reader in the container never sees the connection fail. */
+/* berth-procview's two processes (docs/proc.md): the supervisor holds the FUSE connection and the seccomp
+ * listeners; the worker (its child) reads and answers the FUSE requests and the sysinfo calls. A worker that
+ * dies is replaced and the new one answers what it had not: a reader never sees the connection fail. */
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "engine/procview/view.h"
+
+/* Memory the supervisor shares with its workers (MAP_SHARED, made before the first fork): the connection's
+ * FUSE_INIT and the request the worker is answering. The worker reads each request from /dev/fuse straight
+ * into the slot and clears its header when the reply is written; a restarted worker finds there what its
+ * predecessor had not answered. */
+#define PROCVIEW_MSG_MAX ((256 * 4096) + 4096)
+struct procview_shared {
+        uint32_t init_len;
+        char init[4096];
+        uint32_t tries;      /* workers that died with the slot's request */
+        uint64_t tries_unique;
+        char slot[PROCVIEW_MSG_MAX];
+};
 
 struct procview_options {
         int fuse_fd;         /* /dev/fuse, mounted by the engine */
@@ -13,6 +27,7 @@ struct procview_options {
         const char *dir;     /* the mount point (for messages and ps) */
         double started;      /* CLOCK_BOOTTIME seconds: the container's start */
         unsigned delay_ms;   /* tests: the worker waits this long before each open */
+        struct procview_shared *shared;
 };
 
 /* sysinfo(2) notifications go to the worker as requests of this opcode (no FUSE opcode is that high):

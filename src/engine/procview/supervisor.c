@@ -1,16 +1,19 @@
-/* berth-procview's supervisor: reads the kernel's FUSE requests, passes each to the worker over a
- * SOCK_SEQPACKET socket and writes the worker's reply back. It keeps every request until its reply is
- * written, and the connection's FUSE_INIT: when the worker dies (killed, crashed), a new one is forked, sent
- * that INIT (its reply is dropped: the kernel has had one) and then every request still unanswered. The
- * kernel never sees the server go, so readers get no ENOTCONN (lxcfs#73, moby#33729). It parses nothing but
- * the headers: the code that could crash runs in the worker.
+/* berth-procview's supervisor: holds the FUSE connection (the engine's /dev/fuse fd) and forks the worker
+ * that serves it. The worker reads each request into memory shared with the supervisor
+ * (struct procview_shared) and clears it when answered, so that when it dies (killed, crashed) the
+ * supervisor forks another, which replays the connection's FUSE_INIT to its own session (reply dropped: the
+ * kernel has one) and answers the request left in the slot. The connection never loses its server, so
+ * readers get no ENOTCONN (lxcfs#73, moby#33729), and a request costs what it costs any FUSE server: the
+ * supervisor is not on its path. A worker that exits by itself saw the connection end (unmounted): the
+ * supervisor ends too.
  *
- * sysinfo(2) takes the same road: the runtime hands each seccomp listener of the container (its init's,
- * each exec's) to the socket the engine made; the supervisor receives the notifications and passes each to
- * the worker as a request (PROCVIEW_OP_SYSINFO), kept until answered like the others. With the worker's
- * struct sysinfo it writes the caller's buffer (/proc/PID/mem, the notification checked valid after the
- * open, so a recycled pid is never written) and answers; anything that fails lets the kernel's sysinfo run
- * (SECCOMP_USER_NOTIF_FLAG_CONTINUE): the caller gets the host's figures, never an error. */
+ * sysinfo(2): the runtime hands each seccomp listener of the container (its init's, each exec's) to the
+ * socket the engine made; the supervisor receives the notifications and passes each to the worker over a
+ * SOCK_SEQPACKET socket as a request (PROCVIEW_OP_SYSINFO), kept until answered and sent again to a
+ * restarted worker. With the worker's struct sysinfo it writes the caller's buffer (/proc/PID/mem, the
+ * notification checked valid after the open, so a recycled pid is never written) and answers; anything
+ * that fails lets the kernel's sysinfo run (SECCOMP_USER_NOTIF_FLAG_CONTINUE): the caller gets the host's
+ * figures, never an error. */
 #include "engine/procview/procview.h"
 
 #include <errno.h>
@@ -35,8 +38,8 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
-/* The largest request or reply: the kernel's largest read (FUSE_MAX_MAX_PAGES) and a header. */
-#define MSG_MAX ((256 * 4096) + 4096)
+/* The largest message from the worker: a sysinfo answer. */
+#define MSG_MAX 4096
 /* A request that has been in flight through this many workers is answered EIO: it kills them. */
 #define MAX_TRIES 3
 
@@ -58,9 +61,6 @@ struct supervisor {
         const struct procview_options *o;
         int sock;
         pid_t worker;
-        char *init;          /* the connection's FUSE_INIT, as the kernel sent it */
-        size_t init_len;
-        uint64_t init_unique;
         struct pending *pending;
         size_t n_pending, cap_pending;
         unsigned restarts;
@@ -90,7 +90,6 @@ static int spawn_worker(struct supervisor *s, berth_error *err)
         }
         if (pid == 0) {
                 close(sv[0]);
-                close(s->o->fuse_fd);
                 prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
                 if (getppid() == 1)
                         _exit(0);
@@ -108,14 +107,6 @@ static void send_to_worker(struct supervisor *s, const void *data, size_t len)
         /* A failure means the worker is gone: the request stays pending and goes to the next one. */
         if (s->sock >= 0 && send(s->sock, data, len, MSG_NOSIGNAL) < 0 && errno != EPIPE && errno != ECONNRESET)
                 fprintf(stderr, "berth-procview: send to the worker: %s\n", strerror(errno));
-}
-
-static void reply_error(struct supervisor *s, uint64_t unique, int error)
-{
-        struct fuse_out_header h = {.len = sizeof(h), .error = -error, .unique = unique};
-
-        if (write(s->o->fuse_fd, &h, sizeof(h)) < 0 && errno != ENOENT)
-                fprintf(stderr, "berth-procview: write the reply to %s: %s\n", s->o->dir, strerror(errno));
 }
 
 /* Answers a sysinfo notification: with the worker's struct sysinfo written into the caller's buffer, or
@@ -151,17 +142,21 @@ static void drop_pending(struct supervisor *s, size_t i)
         s->n_pending--;
 }
 
-/* The worker is gone: reap it, fork another, send it the INIT and what is unanswered. */
+/* The worker is gone: reap it; unless it ended because the connection did (returns 1), fork another and
+ * send it the sysinfo calls unanswered (the FUSE request it left is in the shared slot). */
 static int restart_worker(struct supervisor *s, berth_error *err)
 {
-        int r;
+        int r, status = 0;
 
         if (s->sock >= 0)
                 close(s->sock);
         s->sock = -1;
         if (s->worker > 0)
-                waitpid(s->worker, NULL, 0);
+                while (waitpid(s->worker, &status, 0) < 0 && errno == EINTR)
+                        ;
         s->worker = 0;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 1;
         s->restarts++;
         /* A worker that dies at once again and again is not helped by a faster restart. */
         if (s->restarts > 3) {
@@ -170,10 +165,7 @@ static int restart_worker(struct supervisor *s, berth_error *err)
         }
         for (size_t i = 0; i < s->n_pending;) {
                 if (++s->pending[i].tries > MAX_TRIES) {
-                        if (s->pending[i].seccomp)
-                                seccomp_answer(&s->pending[i], NULL, 0);
-                        else
-                                reply_error(s, s->pending[i].unique, EIO);
+                        seccomp_answer(&s->pending[i], NULL, 0);
                         drop_pending(s, i);
                 } else {
                         i++;
@@ -181,9 +173,6 @@ static int restart_worker(struct supervisor *s, berth_error *err)
         }
         if ((r = spawn_worker(s, err)) < 0)
                 return r;
-        /* A new worker answers nothing before its INIT; one still pending goes with the others. */
-        if (s->init != NULL && (s->n_pending == 0 || s->pending[0].unique != s->init_unique))
-                send_to_worker(s, s->init, s->init_len);
         for (size_t i = 0; i < s->n_pending; i++)
                 send_to_worker(s, s->pending[i].data, s->pending[i].len);
         return 0;
@@ -201,16 +190,6 @@ static void track(struct supervisor *s, const struct fuse_in_header *h, const ch
         memset(p, 0, sizeof(*p));
         p->unique = h->unique;
         p->len = len;
-        if (h->opcode == FUSE_INIT) {
-                free(s->init);
-                s->init = xmalloc(len);
-                memcpy(s->init, data, len);
-                s->init_len = len;
-                s->init_unique = h->unique;
-                p->data = xmalloc(len);
-                memcpy(p->data, data, len);
-                return;
-        }
         p->data = xmalloc(len);
         memcpy(p->data, data, len);
 }
@@ -272,65 +251,19 @@ static int from_listener(struct supervisor *s, int fd)
         return 0;
 }
 
-/* One request from the kernel. Returns 1 when the connection is gone. */
-static int from_kernel(struct supervisor *s, char *buf, berth_error *err)
-{
-        ssize_t n = read(s->o->fuse_fd, buf, MSG_MAX);
-        const struct fuse_in_header *h = (const void *) buf;
-
-        if (n < 0) {
-                if (errno == ENODEV)
-                        return 1;
-                if (errno == EINTR || errno == EAGAIN || errno == ENOENT)
-                        return 0;
-                return berth_fail(err, errno, "read the FUSE device of %s", s->o->dir);
-        }
-        if ((size_t) n < sizeof(*h))
-                return 0;
-        switch (h->opcode) {
-        case FUSE_INTERRUPT:
-                /* Answers take microseconds: nothing to interrupt. */
-                return 0;
-        case FUSE_FORGET:
-        case FUSE_BATCH_FORGET:
-                /* No reply. */
-                send_to_worker(s, buf, (size_t) n);
-                return 0;
-        case FUSE_DESTROY:
-                reply_error(s, h->unique, 0);
-                return 1;
-        default:
-                track(s, h, buf, (size_t) n);
-                send_to_worker(s, buf, (size_t) n);
-                return 0;
-        }
-}
-
-/* One reply from the worker: written to the kernel if its request is still pending. */
+/* The worker's answer to a sysinfo call. */
 static void from_worker(struct supervisor *s, char *buf, size_t n)
 {
         const struct fuse_out_header *h = (const void *) buf;
 
         if (n < sizeof(*h))
                 return;
-        /* A notification (unique 0: the worker's size hint) goes to the kernel as it is, in order. */
-        if (h->unique == 0) {
-                if (write(s->o->fuse_fd, buf, n) < 0 && errno != ENOENT)
-                        fprintf(stderr, "berth-procview: write a notification to %s: %s\n", s->o->dir, strerror(errno));
-                return;
-        }
         for (size_t i = 0; i < s->n_pending; i++)
-                if (s->pending[i].unique == h->unique && s->pending[i].seccomp) {
+                if (s->pending[i].unique == h->unique) {
                         if (h->error == 0)
                                 seccomp_answer(&s->pending[i], buf + sizeof(*h), n - sizeof(*h));
                         else
                                 seccomp_answer(&s->pending[i], NULL, 0);
-                        drop_pending(s, i);
-                        s->restarts = 0;
-                        return;
-                } else if (s->pending[i].unique == h->unique) {
-                        if (write(s->o->fuse_fd, buf, n) < 0 && errno != ENOENT)
-                                fprintf(stderr, "berth-procview: write the reply to %s: %s\n", s->o->dir, strerror(errno));
                         drop_pending(s, i);
                         s->restarts = 0;
                         return;
@@ -347,8 +280,9 @@ int procview_supervise(const struct procview_options *o, berth_error *err)
         if ((r = spawn_worker(&s, err)) < 0)
                 return r;
         for (;;) {
+                /* The FUSE fd is the worker's to read: not polled here. */
                 struct pollfd p[3 + MAX_LISTENERS] = {
-                        {.fd = o->fuse_fd, .events = POLLIN}, {.fd = s.sock, .events = POLLIN}, {.fd = o->seccomp_fd, .events = POLLIN}};
+                        {.fd = -1}, {.fd = s.sock, .events = POLLIN}, {.fd = o->seccomp_fd, .events = POLLIN}};
                 size_t nfds = 3;
                 for (size_t i = 0; i < s.n_listeners; i++)
                         p[nfds++] = (struct pollfd){.fd = s.listeners[i], .events = POLLIN};
@@ -368,8 +302,10 @@ int procview_supervise(const struct procview_options *o, berth_error *err)
                                 p[1].revents |= POLLHUP;
                 }
                 if (p[1].revents & (POLLHUP | POLLERR)) {
-                        if ((r = restart_worker(&s, err)) < 0)
+                        if ((r = restart_worker(&s, err)) != 0) {
+                                r = r < 0 ? r : 0;
                                 break;
+                        }
                         continue;
                 }
                 if (p[2].revents & POLLIN)
@@ -387,17 +323,6 @@ int procview_supervise(const struct procview_options *o, berth_error *err)
                                 s.listeners[i] = s.listeners[--s.n_listeners];
                         }
                 }
-                if (p[0].revents & (POLLERR | POLLHUP)) {
-                        r = 0;
-                        break;
-                }
-                if (p[0].revents & POLLIN) {
-                        r = from_kernel(&s, buf, err);
-                        if (r != 0) {
-                                r = r < 0 ? r : 0;
-                                break;
-                        }
-                }
         }
         if (s.worker > 0) {
                 kill(s.worker, SIGKILL);
@@ -408,6 +333,5 @@ int procview_supervise(const struct procview_options *o, berth_error *err)
         for (size_t i = 0; i < s.n_pending; i++)
                 free(s.pending[i].data);
         free(s.pending);
-        free(s.init);
         return r;
 }

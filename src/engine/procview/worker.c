@@ -1,4 +1,4 @@
-/* berth-procview's worker: a libfuse low-level session on its end of the supervisor's socket (custom I/O),
+/* berth-procview's worker: a libfuse low-level session on /dev/fuse (custom I/O: through the shared slot),
  * serving one flat directory of files (view.h). A file's contents are made when it is opened, for the
  * cgroup of the process that opens it, and read from that copy: a reader sees one consistent file. */
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 14)
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
@@ -43,6 +44,8 @@ static struct worker {
         uint64_t generation;
         struct fuse_session *se;
         size_t last_len[PROCVIEW_NFILES]; /* each file's length when it was last made */
+        int sock, fuse_fd;
+        bool replaying;
 } w;
 
 static int file_of(fuse_ino_t ino)
@@ -251,26 +254,107 @@ static void answer_sysinfo(int fd, const struct fuse_in_header *in)
         send(fd, &out, out.h.len, MSG_NOSIGNAL);
 }
 
-static ssize_t sock_read(int fd, void *buf, size_t len, void *userdata)
+/* libfuse's I/O (custom): requests read from /dev/fuse straight into the shared slot (procview.h), sysinfo
+ * calls from the supervisor's socket answered in between. */
+static ssize_t fuse_read(int fd, void *buf, size_t len, void *userdata)
 {
+        struct procview_shared *sh = w.o->shared;
+        struct fuse_in_header *slot = (struct fuse_in_header *) sh->slot;
+
         for (;;) {
-                ssize_t n = recv(fd, buf, len, 0);
-                const struct fuse_in_header *in = buf;
-                if (n < (ssize_t) sizeof(*in) || in->opcode != PROCVIEW_OP_SYSINFO)
-                        return n;
-                answer_sysinfo(fd, in);
+                struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = w.sock, .events = POLLIN}};
+                ssize_t n;
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -1;
+                }
+                if (p[1].revents & POLLIN) {
+                        char msg[256];
+                        n = recv(w.sock, msg, sizeof(msg), 0);
+                        if (n <= 0)
+                                return 0; /* the supervisor is gone */
+                        if ((size_t) n >= sizeof(struct fuse_in_header) &&
+                            ((struct fuse_in_header *) msg)->opcode == PROCVIEW_OP_SYSINFO)
+                                answer_sysinfo(w.sock, (struct fuse_in_header *) msg);
+                        continue;
+                }
+                if (p[1].revents & (POLLHUP | POLLERR))
+                        return 0;
+                if (!(p[0].revents & (POLLIN | POLLERR | POLLHUP)))
+                        continue;
+                /* The previous request is over (answered, or a FORGET that has none). */
+                slot->len = 0;
+                n = read(fd, sh->slot, sizeof(sh->slot) < len ? sizeof(sh->slot) : len);
+                if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == ENOENT))
+                        continue;
+                if (n <= 0)
+                        return n; /* ENODEV: unmounted; libfuse ends the loop */
+                if (slot->opcode == FUSE_INIT && (size_t) n <= sizeof(sh->init)) {
+                        memcpy(sh->init, sh->slot, (size_t) n);
+                        sh->init_len = (uint32_t) n;
+                }
+                memcpy(buf, sh->slot, (size_t) n);
+                return n;
         }
 }
 
-static ssize_t sock_writev(int fd, struct iovec *iov, int count, void *userdata)
+static ssize_t fuse_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
-        struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t) count};
-        return sendmsg(fd, &m, MSG_NOSIGNAL);
+        const struct fuse_out_header *h = iov[0].iov_base;
+        struct fuse_in_header *slot = (struct fuse_in_header *) w.o->shared->slot;
+        ssize_t n, total = 0;
+
+        for (int i = 0; i < count; i++)
+                total += (ssize_t) iov[i].iov_len;
+        /* The INIT replayed to a restarted worker's session: the kernel has had its reply. */
+        if (w.replaying)
+                return total;
+        n = writev(fd, iov, count);
+        if (h->unique != 0 && h->unique == slot->unique)
+                slot->len = 0;
+        return n;
+}
+
+/* A worker started after another died: its session gets the connection's INIT, then the request the other
+ * left unanswered is answered (answered EIO if it has now killed three workers). */
+static void resume(struct fuse_session *se)
+{
+        struct procview_shared *sh = w.o->shared;
+        struct fuse_in_header *slot = (struct fuse_in_header *) sh->slot;
+        cleanup_free char *copy = NULL;
+        struct fuse_buf b = {0};
+
+        if (sh->init_len == 0)
+                return;
+        w.replaying = true;
+        b.mem = sh->init;
+        b.size = sh->init_len;
+        fuse_session_process_buf(se, &b);
+        w.replaying = false;
+        if (slot->len == 0 || slot->len > sizeof(sh->slot) || slot->opcode == FUSE_INIT)
+                return;
+        if (sh->tries_unique != slot->unique) {
+                sh->tries_unique = slot->unique;
+                sh->tries = 0;
+        }
+        if (++sh->tries > 3) {
+                struct fuse_out_header h = {.len = sizeof(h), .error = -EIO, .unique = slot->unique};
+                if (write(w.fuse_fd, &h, sizeof(h)) < 0 && errno != ENOENT)
+                        fprintf(stderr, "berth-procview: answer EIO: %s\n", strerror(errno));
+                slot->len = 0;
+                return;
+        }
+        copy = xmalloc(slot->len);
+        memcpy(copy, sh->slot, slot->len);
+        b.mem = copy;
+        b.size = slot->len;
+        fuse_session_process_buf(se, &b);
 }
 
 int procview_worker_main(const struct procview_options *o, int sock)
 {
-        static const struct fuse_custom_io io = {.read = sock_read, .writev = sock_writev};
+        static const struct fuse_custom_io io = {.read = fuse_read, .writev = fuse_writev};
         char *argv[] = {"berth-procview", NULL};
         struct fuse_args args = FUSE_ARGS_INIT(1, argv);
         struct fuse_session *se;
@@ -288,10 +372,13 @@ int procview_worker_main(const struct procview_options *o, int sock)
         if (se == NULL)
                 return -ENOMEM;
         w.se = se;
-        if (fuse_session_custom_io(se, &io, sock) < 0) {
+        w.sock = sock;
+        w.fuse_fd = o->fuse_fd;
+        if (fuse_session_custom_io(se, &io, o->fuse_fd) < 0) {
                 fuse_session_destroy(se);
                 return -EINVAL;
         }
+        resume(se);
         r = fuse_session_loop(se);
         fuse_session_destroy(se);
         return r < 0 ? r : 0;
