@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/events.h"
 #include "lib/cleanup.h"
 #include "runtime/foreground.h"
 #include "engine/reconcile.h"
@@ -101,6 +102,28 @@ static int build_process(struct engine *e, const struct engine_container *c, con
         return 0;
 }
 
+/* docker's exec events: "exec_create: CMD ARGS", "exec_start: CMD ARGS", "exec_die" with exitCode (berth has no
+ * exec ids: no execID attribute). Health probes make none (docker's health checks are not user execs here). */
+static void exec_event(struct engine *e, const struct engine_container *c, const char *action, char **argv, int code)
+{
+        cleanup_free char *text = xstrdup(action);
+        json_t *extra = NULL;
+
+        if (argv != NULL) {
+                for (char **a = argv; *a; a++) {
+                        char *n = xasprintf("%s%s %s", text, a == argv ? ":" : "", *a);
+                        free(text);
+                        text = n;
+                }
+        }
+        if (code >= 0) {
+                char s[16];
+                snprintf(s, sizeof(s), "%d", code);
+                extra = json_pack("{s:s}", "exitCode", s);
+        }
+        engine_event_container(e, c, text, extra);
+}
+
 int engine_container_exec(struct engine *e, const char *id, const struct engine_exec_request *req, int *exit_code,
                           berth_error *err)
 {
@@ -134,12 +157,16 @@ int engine_container_exec(struct engine *e, const char *id, const struct engine_
         }
         if (!req->detach && (r = foreground_block_signals(err)) < 0)
                 goto out;
+        exec_event(e, c, "exec_create", req->argv, -1);
         if ((r = container_exec(&e->rt, &opts, &res, err)) < 0)
                 goto out;
+        exec_event(e, c, "exec_start", req->argv, -1);
         if (!req->detach) {
                 r = foreground_wait(res.pid, res.terminal_master, exit_code, err);
                 if (res.terminal_master >= 0)
                         close(res.terminal_master);
+                if (r == 0)
+                        exec_event(e, c, "exec_die", NULL, *exit_code);
         }
 out:
         if (null_fd >= 0)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "engine/attach.h"
+#include "engine/events.h"
 #include "engine/launch.h"
 #include "engine/lifecycle.h"
 #include "engine/list.h"
@@ -185,6 +186,7 @@ int engine_container_attach(struct engine *e, const char *ref, const struct engi
                   (a.detach_keys && json_is_true(json_object_get(c->config, "StdinOnce")) ? ATTACH_STDIN_ONCE : 0);
         if ((r = engine_attach_connect(e, c->id, &a.fd, err)) < 0)
                 return r;
+        engine_event_container(e, c, "attach", NULL);
         if (!a.tty && a.sig_proxy)
                 engine_attach_block_signals();
         r = engine_attach_run(&a, &res->exit_code, &res->detached, err);

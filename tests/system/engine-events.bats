@@ -250,3 +250,16 @@ die 137"* ]]
         # engine_setup's load of the busybox archive.
         [ "$(journal --filter event=load --format '{{.Actor.Attributes.name}}')" = localhost/busybox:latest ]
 }
+
+@test "exec and attach events: exec_create and exec_start with the command, exec_die with exitCode, attach" {
+        b run -d --name ex -i busybox sleep 100
+        run b exec ex sh -c 'exit 3'
+        [ "$status" -eq 3 ]
+        b exec -d ex true
+        run journal --filter container=ex --filter event=exec_create --filter event=exec_start --filter event=exec_die \
+                --format '{{.Action}} {{.Actor.Attributes.exitCode}}'
+        [ "$output" = "$(printf 'exec_create: sh -c exit 3 \nexec_start: sh -c exit 3 \nexec_die 3\nexec_create: true \nexec_start: true ')" ]
+        [ "$(journal --filter container=ex --filter event=exec_start | wc -l)" -eq 2 ] # docker's prefix match
+        (printf '\020\021'; sleep 1) | "$BERTH_BIN" --root "$ROOT" attach ex 2>/dev/null || true
+        [ "$(journal --filter container=ex --filter event=attach --format '{{.Action}}')" = attach ]
+}
