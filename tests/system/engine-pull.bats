@@ -69,6 +69,9 @@ refused_run() {
         # The image in the store is the registry's (the layout's config digest is its ID).
         [ "$(db_query "SELECT id FROM images")" = "$(layout_config busybox latest)" ]
         assert_store_clean
+        # docker's pull event: the reference as Actor.ID, the repository as its name (engine/events.h).
+        [ "$(b events --since 0 --until "$(date +%s.%N)" --filter event=pull --format '{{.Actor.ID}} {{.Actor.Attributes.name}}')" = \
+          "$REG/busybox:latest $REG/busybox" ]
         # Present now: no pull, nothing on stderr.
         b run --rm "$REG/busybox" echo again > "$T/out" 2> "$T/err"
         [ "$(cat "$T/out")" = again ]
