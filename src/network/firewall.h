@@ -56,3 +56,7 @@ int firewall_run(struct firewall *fw, const char *cmds, berth_error *err);
 /* Whether berth's table exists, asked through nfnetlink directly (libmnl): no libnftables loaded, so the
  * common case (the table is there) costs one netlink round trip. */
 int firewall_table_exists(const char *table, bool *exists, berth_error *err);
+
+/* One published port's map element, created (EEXIST when the key is there) or deleted (ENOENT when not),
+ * through nfnetlink directly (libmnl): no libnftables. The table and its maps must exist. */
+int firewall_ports_netlink(const char *table, bool add, const struct firewall_port *p, berth_error *err);

@@ -177,7 +177,7 @@ static int ensure_firewall(const char *bridge, struct in_addr gw, int prefix, bo
 
         if ((r = firewall_table_exists(TABLE, &exists, err)) < 0)
                 return r;
-        if (exists && !bridge_made && nports == 0)
+        if (exists && !bridge_made)
                 return 0;
         /* The table is there (the probe said so): only its elements change, no listing of its chains. */
         if ((r = firewall_open(TABLE, fw, err)) < 0 || (!exists && (r = firewall_ensure(*fw, &created, err)) < 0))
@@ -209,7 +209,7 @@ static int check_port_free(const struct port *p, berth_error *err)
         return 0;
 }
 
-static int add_ports(struct firewall *fw, const struct port *ports, int n, berth_error *err)
+static int add_ports(const struct port *ports, int n, berth_error *err)
 {
         char ip[INET_ADDRSTRLEN];
         int r;
@@ -220,10 +220,10 @@ static int add_ports(struct firewall *fw, const struct port *ports, int n, berth
         for (int i = 0; i < n; i++) {
                 berth_error e = {0};
                 /* One element per port: the one that is taken is the one named. */
-                if (firewall_ports(fw, true, &ports[i].fw, 1, &e) < 0) {
+                if (firewall_ports_netlink(TABLE, true, &ports[i].fw, &e) < 0) {
                         for (int k = 0; k < i; k++) {
                                 berth_error ignored = {0};
-                                firewall_ports(fw, false, &ports[k].fw, 1, &ignored);
+                                firewall_ports_netlink(TABLE, false, &ports[k].fw, &ignored);
                                 berth_error_clear(&ignored);
                         }
                         r = berth_failf(err, EADDRINUSE, "Bind for %s:%u failed: port is already allocated (%s)",
@@ -236,17 +236,13 @@ static int add_ports(struct firewall *fw, const struct port *ports, int n, berth
         return 0;
 }
 
+/* Elements over nfnetlink (firewall_ports.c): a published port costs no libnftables. */
 static void del_ports(const struct port *ports, int n)
 {
-        cleanup_firewall struct firewall *fw = NULL;
         berth_error ignored = {0};
 
-        if (n == 0 || firewall_open(TABLE, &fw, &ignored) < 0) {
-                berth_error_clear(&ignored);
-                return;
-        }
         for (int i = 0; i < n; i++) {
-                firewall_ports(fw, false, &ports[i].fw, 1, &ignored);
+                firewall_ports_netlink(TABLE, false, &ports[i].fw, &ignored);
                 berth_error_clear(&ignored);
         }
 }
@@ -318,7 +314,7 @@ static int cmd_up(int argc, char **argv, berth_error *err)
             (r = ensure_bridge(nl, bridge, gw, prefix, &made, err)) < 0 ||
             (r = ensure_firewall(bridge, gw, prefix, internal, made, ports, nports, &fw, err)) < 0)
                 return r < 0 ? r : lock;
-        if (nports > 0 && (r = add_ports(fw, ports, nports, err)) < 0)
+        if (nports > 0 && (r = add_ports(ports, nports, err)) < 0)
                 return r;
         close(steal_fd(&lock));
         if ((r = netlink_veth_add(nl, veth, ifname_opt, nsfd, mac, err)) < 0 ||
@@ -376,7 +372,7 @@ static int cmd_ensure(int argc, char **argv, berth_error *err)
         /* Ports already there stay (an element already in the map is no error here). */
         for (int i = 0; i < nports; i++) {
                 berth_error ignored = {0};
-                firewall_ports(fw, true, &ports[i].fw, 1, &ignored);
+                firewall_ports_netlink(TABLE, true, &ports[i].fw, &ignored);
                 berth_error_clear(&ignored);
         }
         return 0;
