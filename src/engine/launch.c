@@ -56,6 +56,7 @@ struct launch {
         int out[2], err[2], in[2];
         int listen_fd, log_fd, status[2], null_fd;
         int attach_fd;
+        int lock_fd;         /* the container's lock: berth-launch holds it until the container has started */
         char *bundle;
         char **net_args; /* berth-net's arguments after "up PID" (bridge networks), or NULL */
         bool procview;       /* berth-procview serves BUNDLE/procview */
@@ -204,6 +205,14 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
         keep_fd(l->listen_fd);
         keep_fd(l->attach_fd);
         keep_fd(l->log_fd);
+        /* berth-launch keeps the container locked until the container has started, also when berth dies
+         * meanwhile: nobody (a reconcile, an rm) takes its lease or its ports while it sets them up. */
+        if (l->lock_fd >= 0) {
+                char lock_env[32];
+                keep_fd(l->lock_fd);
+                snprintf(lock_env, sizeof(lock_env), "%d", l->lock_fd);
+                setenv("BERTH_LAUNCH_LOCK_FD", lock_env, 1);
+        }
 #define ARG(fmt, ...)                                                                                                 \
         do {                                                                                                          \
                 snprintf(a[k], sizeof(a[k]), fmt, __VA_ARGS__);                                                       \
@@ -328,7 +337,7 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         struct snapshot_paths paths = {0};
         struct launch l = {
                 .e = e, .dirfd = -1, .out = {-1, -1}, .err = {-1, -1}, .in = {-1, -1}, .listen_fd = -1, .log_fd = -1,
-                .status = {-1, -1}, .null_fd = -1, .attach_fd = opts ? opts->attach_fd : -1,
+                .status = {-1, -1}, .null_fd = -1, .attach_fd = opts ? opts->attach_fd : -1, .lock_fd = -1,
         };
         pid_t child, init = 0;
         bool rebuilt = false;
@@ -339,6 +348,7 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
          * and its copy closes at its execve). */
         if ((lockfd = lock_container(e, id, err)) < 0)
                 return lockfd;
+        l.lock_fd = lockfd;
         if ((r = engine_container_load(e, id, &c, err)) < 0)
                 return r;
         if (c->status == ENGINE_RUNNING || c->status == ENGINE_PAUSED) {

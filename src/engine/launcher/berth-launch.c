@@ -87,6 +87,32 @@ static int run_net(char **args, int nargs, pid_t pid, bool *rebuilt, berth_error
         return 0;
 }
 
+/* Undoes `up` when the start fails after it (the container killed meanwhile by an rm that already released
+ * its lease): `berth-net down VETH PORT...`, so that no published port's element outlives the container. */
+static void run_net_down(char **args, int nargs)
+{
+        char *argv[nargs + 2];
+        pid_t child;
+        int n = 0;
+
+        if (nargs < 6)
+                return;
+        argv[n++] = "berth-net";
+        argv[n++] = "down";
+        argv[n++] = args[3]; /* BERTH_NET BRIDGE GW/PREFIX VETH IP MAC PORT... */
+        for (int i = 6; i < nargs; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        child = fork();
+        if (child == 0) {
+                execv(args[0], argv);
+                _exit(127);
+        }
+        if (child > 0)
+                while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+                        ;
+}
+
 int main(int argc, char **argv)
 {
         struct berth_log log = {.fd = -1, .format = LOG_FORMAT_TEXT, .level = LOG_LEVEL_ERROR, .program = "berth-launch"};
@@ -97,6 +123,7 @@ int main(int argc, char **argv)
         char pid_arg[32], pty_arg[32];
         int status_fd, null_fd, first, net = 0, nnet = 0;
         bool rebuilt = false;
+        int lock_fd = -1;
 
         if (argc >= 9 && strcmp(argv[6], "net") == 0) {
                 net = 7;
@@ -113,17 +140,33 @@ int main(int argc, char **argv)
         opts.want_terminal_master = strcmp(argv[4], "1") == 0;
         status_fd = atoi(argv[5]);
         fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+        /* The container's lock (launch.c), held until the container has started or failed to. */
+        if (getenv("BERTH_LAUNCH_LOCK_FD") != NULL) {
+                lock_fd = atoi(getenv("BERTH_LAUNCH_LOCK_FD"));
+                fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
+                unsetenv("BERTH_LAUNCH_LOCK_FD");
+        }
         first = net ? net + nnet + 1 : 7;
         if (container_create(&ctx, &opts, &created, &err) < 0) {
                 report(status_fd, err.code, berth_error_message(&err));
                 return 1;
         }
-        if ((net && run_net(argv + net, nnet, created.pid, &rebuilt, &err) < 0) || container_start(&ctx, opts.id, &err) < 0) {
+        if (net && run_net(argv + net, nnet, created.pid, &rebuilt, &err) < 0) {
                 berth_error ignored = {0};
                 container_delete(&ctx, opts.id, true, &ignored);
                 report(status_fd, err.code, berth_error_message(&err));
                 return 1;
         }
+        if (container_start(&ctx, opts.id, &err) < 0) {
+                berth_error ignored = {0};
+                if (net)
+                        run_net_down(argv + net, nnet);
+                container_delete(&ctx, opts.id, true, &ignored);
+                report(status_fd, err.code, berth_error_message(&err));
+                return 1;
+        }
+        if (lock_fd >= 0)
+                close(lock_fd);
         snprintf(pid_arg, sizeof(pid_arg), "pid=%d", (int) created.pid);
         snprintf(pty_arg, sizeof(pty_arg), "pty=%d", created.terminal_master);
         for (int i = first; i < argc; i++) {
