@@ -303,11 +303,12 @@ int engine_container_cleanup(struct engine *e, const char *id, berth_error *err)
         }
         {
                 cleanup_engine_container struct engine_container *now = NULL;
-                /* A stop or rm during the back-off wins. */
+                /* A stop or rm during the back-off wins. The row stays "restarting" until the start makes it
+                 * "running" (or "exited" when the start fails): an "exited" in between would show a finished
+                 * container whose restart count and exit code are about to change. The start accepts it, and
+                 * its reconcile keeps it, since this process is the container's monitor (its exit command). */
                 if (engine_db_get(e, id, &now, NULL) < 0 || now->status != ENGINE_RESTARTING || now->manual_stop)
                         return 0;
-                now->status = ENGINE_EXITED;
-                engine_db_update_state(e, now, NULL);
         }
         return engine_container_start(e, id, NULL, &already, err);
 }

@@ -130,7 +130,7 @@ procview_worker() {
 @test "a time namespace: uptime, /proc/stat's btime and process start times (what ps reads) agree" {
         [ -e /proc/self/ns/time ] || skip "the kernel has no time namespaces"
         hz=$(getconf CLK_TCK)
-        run b run --rm busybox sh -c 'sleep 1; cat /proc/uptime; grep btime /proc/stat; awk "{print \$22}" /proc/self/stat; date +%s; grep boottime /proc/self/timens_offsets'
+        run b run --rm busybox sh -c 'sleep 1; cat /proc/uptime; grep btime /proc/stat; awk "{print \$22}" /proc/1/stat; date +%s; grep boottime /proc/self/timens_offsets'
         [ "$status" -eq 0 ]
         echo "$output"
         up=$(echo "${lines[0]}" | cut -d' ' -f1)
@@ -139,7 +139,8 @@ procview_worker() {
         now=${lines[3]}
         # Up since the container started, not since the host booted.
         [ "$(echo "$up >= 1 && $up < 10" | bc)" = 1 ]
-        # The process started after the container, and before now.
+        # The container's first process (the shell, PID 1) started when the container did, before uptime was
+        # read: its start time counts from the namespace's boot, so it is at most the uptime read later.
         [ "$(echo "$start / $hz <= $up" | bc)" = 1 ]
         # btime + its start time is when it started: at most a few seconds ago.
         started=$(echo "$btime + $start / $hz" | bc)
