@@ -25,11 +25,20 @@ berth_bin=$PWD/build/src/cli/berth/berth
 
 work=$(mktemp -d /tmp/berth-demo.XXXXXX)
 berth() { "$berth_bin" --root "$work/root" "$@"; }
+# The containers join docker's default bridge: berth0 and berth's nftables table are made in the machine's
+# network namespace with the first run, and outlive a store as docker0 outlives dockerd. The demo's store is
+# thrown away, so it deletes them again when it made them (and leaves them when they were there before).
+made_bridge=1
+ip link show berth0 >/dev/null 2>&1 && made_bridge=
+made_table=1
+nft list table ip berth >/dev/null 2>&1 && made_table=
 cleanup() {
         set +e
         berth ps -aq 2>/dev/null | xargs -r "$berth_bin" --root "$work/root" rm -f >/dev/null 2>&1
         findmnt -rn -o TARGET | grep "^$work/" | sort -r | while read -r m; do umount -l "$m"; done
         rm -rf "$work"
+        [ -z "$made_bridge" ] || ip link del berth0 2>/dev/null
+        [ -z "$made_table" ] || nft delete table ip berth 2>/dev/null
 }
 trap cleanup EXIT
 
