@@ -27,6 +27,9 @@ struct engine_stats_sample {
         uint64_t mem_usage;   /* without the page cache that can be dropped (inactive_file), as docker */
         uint64_t mem_limit;   /* the cgroup's limit, or the host's memory when there is none */
         uint64_t pids, blk_read, blk_write;
+        /* Bytes received and sent by the interfaces of the container's network namespace but lo, as docker's
+         * NET I/O; 0 when it has none of its own (--network host shares berth's, as docker shows 0B too). */
+        uint64_t net_rx, net_tx;
 };
 int engine_container_stats_sample(struct engine *e, const char *id, struct engine_stats_sample *s, berth_error *err);
 /* docker's CPU %: the container's CPU time over the host's between two samples, times the online CPUs. */

@@ -115,6 +115,39 @@ ip_of() {
         [ "$(bridge_ports)" -eq 2 ]
 }
 
+# "60.3kB" -> 60300 (docker's decimal units, as stats prints them).
+decimal_bytes() {
+        echo "$1" | awk '{ n = $0 + 0; u = $0; sub(/^[0-9.]+/, "", u);
+                m = (u == "kB") ? 1e3 : (u == "MB") ? 1e6 : (u == "GB") ? 1e9 : 1; printf "%d\n", n * m }'
+}
+
+# The kernel's byte counters of a process's network namespace, interfaces but lo: "RX TX".
+kernel_net_bytes() {
+        nsenter --net="/proc/$1/ns/net" cat /proc/net/dev |
+                awk -F'[: ]+' 'NR > 2 { sub(/^ +/, ""); split($0, f, /[: ]+/); if (f[1] != "lo") { rx += f[2]; tx += f[10] } }
+                               END { printf "%d %d\n", rx, tx }'
+}
+
+@test "stats' NET I/O is the container's own traffic as its namespace's counters show it; 0B with --network none" {
+        id=$(b run -d busybox sleep 60)
+        b exec "$id" ping -c 3 -s 20000 -W 2 172.17.0.1 >/dev/null
+        pid=$(b inspect -f '{{.State.Pid}}' "$id")
+        read -r krx ktx < <(kernel_net_bytes "$pid")
+        echo "kernel: $krx $ktx"
+        # Three 20 kB echoes out and three replies back, each more than 60 kB on eth0.
+        [ "$krx" -ge 60000 ] && [ "$ktx" -ge 60000 ]
+        net=$(b stats --no-stream --format '{{.NetIO}}' "$id")
+        echo "stats: $net"
+        rx=$(decimal_bytes "${net%% / *}")
+        tx=$(decimal_bytes "${net##* / }")
+        # Three significant digits, and a packet or two (neighbour discovery) may come between the readings.
+        [ $((rx * 100)) -ge $((krx * 98)) ] && [ $((rx * 100)) -le $((krx * 102)) ]
+        [ $((tx * 100)) -ge $((ktx * 98)) ] && [ $((tx * 100)) -le $((ktx * 102)) ]
+        none=$(b run -d --network none busybox sh -c 'ping -c 2 127.0.0.1 >/dev/null; sleep 60')
+        sleep 1.5
+        [ "$(b stats --no-stream --format '{{.NetIO}}' "$none")" = "0B / 0B" ]
+}
+
 @test "20 parallel run -d: 20 different addresses, 20 ports on berth0; rm releases them all" {
         local i
         for i in $(seq 20); do

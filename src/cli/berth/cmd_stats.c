@@ -30,7 +30,8 @@ static void binary_size(double bytes, char *buf, size_t size)
 
 static json_t *row(const struct engine_container *c, const struct engine_stats_sample *b, double cpu_pct, bool no_trunc)
 {
-        char cpu[32], mem[80], memp[32], blk[80], used[32], limit[32], rd[32], wr[32], pids[32];
+        char cpu[32], mem[80], memp[32], blk[80], net[80], used[32], limit[32], rd[32], wr[32], rx[32], tx[32],
+                pids[32];
         cleanup_free char *short_id = no_trunc ? xstrdup(c->id) : xstrndup(c->id, 12);
 
         snprintf(cpu, sizeof(cpu), "%.2f%%", cpu_pct);
@@ -41,10 +42,13 @@ static json_t *row(const struct engine_container *c, const struct engine_stats_s
         format_human_size((double) b->blk_read, rd, sizeof(rd));
         format_human_size((double) b->blk_write, wr, sizeof(wr));
         snprintf(blk, sizeof(blk), "%s / %s", rd, wr);
+        format_human_size((double) b->net_rx, rx, sizeof(rx));
+        format_human_size((double) b->net_tx, tx, sizeof(tx));
+        snprintf(net, sizeof(net), "%s / %s", rx, tx);
         snprintf(pids, sizeof(pids), "%llu", (unsigned long long) b->pids);
         return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "BlockIO", blk, "CPUPerc", cpu, "Container",
                          short_id, "ID", short_id, "MemPerc", memp, "MemUsage", mem, "Name", c->name, "NetIO",
-                         "0B / 0B", "PIDs", pids, "State", engine_status_name(c->status));
+                         net, "PIDs", pids, "State", engine_status_name(c->status));
 }
 
 static void print_table(json_t *rows, struct output_format *fmt, bool clear)
