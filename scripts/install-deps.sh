@@ -38,6 +38,7 @@ need_file "$inc/zstd.h" libzstd-dev
 need_file "$inc/nettle/sha2.h" nettle-dev       # SHA-256: blobs, layers, the seccomp filter cache
 need_file "$inc/isa-l/igzip_lib.h" libisal-dev # gzip layers: igzip inflates ~5x faster than zlib (src/image/stream.c)
 need_file "$inc/fuse3/fuse_lowlevel.h" libfuse3-dev # berth-procview: the container's /proc (docs/proc.md)
+need_file "$inc/microhttpd.h" libmicrohttpd-dev  # berth-api: the Docker Engine API's HTTP (docs/api.md)
 
 if [ -n "$want_tests" ]; then
         # Unit and system tests.
@@ -76,6 +77,11 @@ if [ -n "$want_tests" ]; then
         need_cmd slirp4netns slirp4netns
         need_cmd zstd zstd
         need_cmd debootstrap debootstrap
+        # The API's tests (tests/system/api.bats): curl for raw requests, systemd-socket-activate for
+        # LISTEN_FDS. The docker CLI they drive is the machine's (api.bats skips without one: Debian 12's
+        # docker.io would also install and start dockerd).
+        need_cmd curl curl
+        need_cmd systemd-socket-activate systemd
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -57,6 +57,7 @@ int cmd_image_unmount(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_df(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_check(struct berth_cli *cli, int argc, char **argv);
 int cmd_info(struct berth_cli *cli, int argc, char **argv);
+int cmd_system_service(struct berth_cli *cli, int argc, char **argv);
 
 /* Display form of a stored name: "docker.io/library/busybox:latest" -> repository "busybox", tag "latest". */
 void cli_split_name(const char *stored, char **repository, char **tag);

@@ -1,6 +1,8 @@
 /* berth system df, system check, info. */
 #include <getopt.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
@@ -136,4 +138,50 @@ int cmd_info(struct berth_cli *cli, int argc, char **argv)
         printf("Docker Root Dir: %s\n", s->root);
         printf("Server Version: %s\n", BERTH_VERSION);
         return 0;
+}
+
+/* system service: the Docker Engine API server is its own binary, berth-api (it links libmicrohttpd): beside
+ * berth, in libexec, or in the build tree. It gets berth's global options and the command's arguments, and
+ * BERTH_EXE (the monitor's exit command runs berth). */
+int cmd_system_service(struct berth_cli *cli, int argc, char **argv)
+{
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        const char *candidates[3] = {NULL, BERTH_LIBEXECDIR "/berth/berth-api", BERTH_API_BUILD_PATH};
+        cleanup_free char *beside = NULL;
+        char **args = xzalloc(sizeof(char *) * ((size_t) argc + 6));
+        size_t k = 0;
+
+        if (n < 0) {
+                free(args);
+                fprintf(stderr, "Error: readlink /proc/self/exe: %s\n", strerror(errno));
+                return CLI_EXIT_ERROR;
+        }
+        self[n] = '\0';
+        if (getenv("BERTH_EXE") == NULL)
+                setenv("BERTH_EXE", self, 1);
+        if (strrchr(self, '/') != NULL)
+                *strrchr(self, '/') = '\0';
+        beside = xasprintf("%s/berth-api", self);
+        candidates[0] = beside;
+        args[k++] = "berth-api";
+        if (cli->root != NULL) {
+                args[k++] = "--root";
+                args[k++] = (char *) cli->root;
+        }
+        if (cli->driver != NULL) {
+                args[k++] = "--storage-driver";
+                args[k++] = (char *) cli->driver;
+        }
+        for (int i = 1; i < argc; i++)
+                args[k++] = argv[i];
+        args[k] = NULL;
+        fflush(stdout);
+        for (size_t i = 0; i < ARRAY_SIZE(candidates); i++)
+                if (access(candidates[i], X_OK) == 0)
+                        execv(candidates[i], args);
+        fprintf(stderr, "Error: berth-api (the API server) not found beside %s, in %s/berth or the build tree\n", self,
+                BERTH_LIBEXECDIR);
+        free(args);
+        return CLI_EXIT_ERROR;
 }

@@ -86,6 +86,7 @@ static const struct berth_command COMMANDS[] = {
         {"update", cmd_update, "Update configuration of one or more containers"},
         {"container update", cmd_update, "Update configuration of one or more containers"},
         {"system boot", cmd_system_boot, "Start the containers whose restart policy outlives a reboot"},
+        {"system service", cmd_system_service, "Serve the Docker Engine API (berth-api)"},
         {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
         {"container wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
         {"pause", cmd_pause, "Pause all processes within one or more containers"},

@@ -1,0 +1,339 @@
+/* The HTTP side of the API server: libmicrohttpd's request callback (the body gathered, bounded), the version
+ * prefix (/v1.NN/), the route table, and docker's replies and errors. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
+#include "api/api.h"
+#include "api/http.h"
+
+struct route {
+        const char *method;
+        const char *pattern; /* parts separated by '/', "*" matches one part */
+        api_handler handler;
+};
+
+static const struct route ROUTES[] = {
+        {"GET", "_ping", api_ping},
+        {"HEAD", "_ping", api_ping},
+        {"GET", "version", api_version},
+        {"GET", "info", api_info},
+};
+
+void api_add_common_headers(struct MHD_Response *resp)
+{
+        MHD_add_response_header(resp, "Api-Version", API_VERSION_MAX);
+        MHD_add_response_header(resp, "Server", "Docker/" BERTH_VERSION " (linux) berth");
+        MHD_add_response_header(resp, "Ostype", "linux");
+        MHD_add_response_header(resp, "Docker-Experimental", "false");
+}
+
+static enum MHD_Result queue(struct api_request *req, unsigned status, struct MHD_Response *resp)
+{
+        enum MHD_Result r;
+
+        if (resp == NULL)
+                return MHD_NO;
+        api_add_common_headers(resp);
+        r = MHD_queue_response(req->conn, status, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
+enum MHD_Result api_reply_text(struct api_request *req, unsigned status, const char *content_type, const char *text,
+                               size_t len)
+{
+        struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *) text, MHD_RESPMEM_MUST_COPY);
+
+        if (resp != NULL && content_type != NULL)
+                MHD_add_response_header(resp, "Content-Type", content_type);
+        return queue(req, status, resp);
+}
+
+enum MHD_Result api_reply_json(struct api_request *req, unsigned status, json_t *body)
+{
+        cleanup_json json_t *owned = body;
+        cleanup_free char *text = json_dumps(owned, JSON_COMPACT | JSON_ENCODE_ANY);
+        size_t len = text ? strlen(text) : 0;
+
+        if (text == NULL)
+                return api_reply_message(req, 500, "cannot encode the reply");
+        /* docker's encoder ends every document with a newline. */
+        text = xrealloc(text, len + 2);
+        text[len] = '\n';
+        text[len + 1] = '\0';
+        return api_reply_text(req, status, "application/json", text, len + 1);
+}
+
+enum MHD_Result api_reply_empty(struct api_request *req, unsigned status)
+{
+        return queue(req, status, MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT));
+}
+
+enum MHD_Result api_reply_message(struct api_request *req, unsigned status, const char *fmt, ...)
+{
+        cleanup_free char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        return api_reply_json(req, status, json_pack("{s:s}", "message", msg ? msg : "out of memory"));
+}
+
+unsigned api_status_for(int code)
+{
+        switch (code) {
+        case ENOENT: return 404;
+        case EEXIST:
+        case EBUSY:
+        case ENOTEMPTY: return 409;
+        case EINVAL:
+        case E2BIG:
+        case ERANGE: return 400;
+        case ENOTSUP: return 501;
+        default: return 500;
+        }
+}
+
+enum MHD_Result api_reply_error(struct api_request *req, const berth_error *err)
+{
+        return api_reply_message(req, api_status_for(err->code), "%s", berth_error_message(err));
+}
+
+int api_engine(struct api_request *req, struct engine **out, berth_error *err)
+{
+        int r;
+
+        if (req->engine == NULL && (r = engine_open(req->srv->root, req->srv->driver, &req->engine, err)) < 0)
+                return r;
+        *out = req->engine;
+        return 0;
+}
+
+const char *api_query(struct api_request *req, const char *key)
+{
+        return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+bool api_query_bool(struct api_request *req, const char *key, bool dflt)
+{
+        const char *v = api_query(req, key);
+
+        if (v == NULL)
+                return dflt;
+        return !(*v == '\0' || strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0);
+}
+
+int api_query_int(struct api_request *req, const char *key, long dflt, long *out, berth_error *err)
+{
+        const char *v = api_query(req, key);
+        int64_t n;
+
+        *out = dflt;
+        if (v == NULL || *v == '\0')
+                return 0;
+        if (parse_i64(v, &n) < 0)
+                return berth_failf(err, EINVAL, "invalid value for %s: %s", key, v);
+        *out = (long) n;
+        return 0;
+}
+
+int api_body_json(struct api_request *req, json_t **out, berth_error *err)
+{
+        const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type");
+
+        *out = NULL;
+        if (req->body_len == 0)
+                return 0;
+        /* dockerd's CheckForJSON: a body is JSON and says so. */
+        if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] != '\0' && ct[16] != ';'))
+                return berth_failf(err, EINVAL, "unsupported Content-Type header (%s): must be 'application/json'",
+                                   ct ? ct : "");
+        *out = json_load_text("the request body", req->body, req->body_len, err);
+        if (*out == NULL) {
+                err->code = EINVAL;
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int api_query_filters(struct api_request *req, char ***out, berth_error *err)
+{
+        const char *text = api_query(req, "filters");
+        cleanup_json json_t *f = NULL;
+        cleanup_strv char **v = NULL;
+        const char *key;
+        json_t *vals;
+
+        *out = NULL;
+        if (text == NULL || *text == '\0')
+                return 0;
+        f = json_loads(text, JSON_DECODE_ANY, NULL);
+        if (!json_is_object(f))
+                return berth_failf(err, EINVAL, "invalid filter: %s", text);
+        v = xzalloc(sizeof(char *));
+        json_object_foreach(f, key, vals) {
+                size_t i;
+                json_t *x;
+                const char *val;
+                if (json_is_array(vals)) {
+                        json_array_foreach(vals, i, x) {
+                                if (!json_is_string(x))
+                                        return berth_failf(err, EINVAL, "invalid filter: %s", text);
+                                cleanup_free char *kv = xasprintf("%s=%s", key, json_string_value(x));
+                                v = strv_append(v, kv);
+                        }
+                } else if (json_is_object(vals)) {
+                        json_object_foreach(vals, val, x) {
+                                cleanup_free char *kv = xasprintf("%s=%s", key, val);
+                                if (json_is_true(x))
+                                        v = strv_append(v, kv);
+                        }
+                } else {
+                        return berth_failf(err, EINVAL, "invalid filter: %s", text);
+                }
+        }
+        *out = steal_pointer(&v);
+        return 0;
+}
+
+/* "/v1.50/containers/json" -> minor 50 and "containers/json"; no prefix: the newest version. */
+static int parse_version(struct api_request *req, const char **rest, berth_error *err)
+{
+        const char *p = req->url;
+        unsigned major, minor;
+        int n = 0;
+
+        req->minor = API_VERSION_MAX_MINOR;
+        while (*p == '/')
+                p++;
+        if (p[0] == 'v' && sscanf(p, "v%u.%u%n", &major, &minor, &n) == 2 && (p[n] == '/' || p[n] == '\0')) {
+                if (major != 1 || minor > API_VERSION_MAX_MINOR)
+                        return berth_failf(err, EINVAL,
+                                           "client version %u.%u is too new. Maximum supported API version is " API_VERSION_MAX,
+                                           major, minor);
+                if (minor < API_VERSION_MIN_MINOR)
+                        return berth_failf(err, EINVAL,
+                                           "client version %u.%u is too old. Minimum supported API version is " API_VERSION_MIN
+                                           ", please upgrade your client to a newer version",
+                                           major, minor);
+                req->minor = minor;
+                p += n;
+        }
+        *rest = p;
+        return 0;
+}
+
+static void split_path(struct api_request *req, const char *path)
+{
+        cleanup_free char *copy = xstrdup(path);
+        char *save = NULL;
+
+        req->parts = xzalloc(sizeof(char *));
+        for (char *t = strtok_r(copy, "/", &save); t != NULL; t = strtok_r(NULL, "/", &save)) {
+                req->parts = xrealloc(req->parts, (req->n_parts + 2) * sizeof(char *));
+                req->parts[req->n_parts++] = xstrdup(t);
+                req->parts[req->n_parts] = NULL;
+        }
+}
+
+static bool route_matches(const struct route *rt, const struct api_request *req)
+{
+        cleanup_free char *pat = xstrdup(rt->pattern);
+        char *save = NULL;
+        size_t i = 0;
+
+        for (char *t = strtok_r(pat, "/", &save); t != NULL; t = strtok_r(NULL, "/", &save), i++)
+                if (i >= req->n_parts || (strcmp(t, "*") != 0 && strcmp(t, req->parts[i]) != 0))
+                        return false;
+        return i == req->n_parts;
+}
+
+static enum MHD_Result dispatch(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        const char *rest = "";
+        bool path_known = false;
+
+        if (parse_version(req, &rest, &err) < 0)
+                return api_reply_error(req, &err);
+        split_path(req, rest);
+        for (size_t i = 0; i < ARRAY_SIZE(ROUTES); i++) {
+                if (!route_matches(&ROUTES[i], req))
+                        continue;
+                path_known = true;
+                if (strcmp(ROUTES[i].method, req->method) == 0)
+                        return ROUTES[i].handler(req);
+        }
+        if (path_known)
+                return api_reply_message(req, 405, "method %s not allowed on %s", req->method, rest);
+        return api_reply_message(req, 404, "page not found");
+}
+
+enum MHD_Result api_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
+                           const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+        struct api_request *req = *con_cls;
+
+        (void) version;
+        if (req == NULL) {
+                const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+                uint64_t n = 0;
+                req = xzalloc(sizeof(*req));
+                req->srv = cls;
+                req->conn = conn;
+                req->method = method;
+                req->url = xstrdup(url);
+                *con_cls = req;
+                /* A body announced too large is refused before any of it is read. */
+                if (len != NULL && parse_u64(len, &n) == 0 && n > API_BODY_MAX) {
+                        req->refused = true;
+                        return api_reply_message(req, 413, "request body too large (%llu bytes, at most %u)",
+                                                 (unsigned long long) n, API_BODY_MAX);
+                }
+                return MHD_YES;
+        }
+        if (*upload_data_size > 0) {
+                size_t n = *upload_data_size;
+                *upload_data_size = 0;
+                if (req->refused)
+                        return MHD_YES;
+                if (req->body_len + n > API_BODY_MAX) {
+                        /* A chunked body that goes on and on: refused at the bound. */
+                        req->refused = true;
+                        return api_reply_message(req, 413, "request body too large (over %u bytes)", API_BODY_MAX);
+                }
+                req->body = xrealloc(req->body, req->body_len + n + 1);
+                memcpy(req->body + req->body_len, upload_data, n);
+                req->body_len += n;
+                req->body[req->body_len] = '\0';
+                return MHD_YES;
+        }
+        if (req->refused)
+                return MHD_YES;
+        return dispatch(req);
+}
+
+void api_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+        struct api_request *req = *con_cls;
+
+        (void) cls;
+        (void) conn;
+        (void) toe;
+        if (req == NULL)
+                return;
+        engine_close(req->engine);
+        strv_free(req->parts);
+        free(req->body);
+        free(req->url);
+        free(req);
+        *con_cls = NULL;
+}

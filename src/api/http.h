@@ -1,0 +1,10 @@
+/* libmicrohttpd's callbacks (http.c), set up by main.c. */
+#pragma once
+
+#include <microhttpd.h>
+
+enum MHD_Result api_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
+                           const char *upload_data, size_t *upload_data_size, void **con_cls);
+void api_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe);
+/* The HTTP status a berth_error's code means. */
+unsigned api_status_for(int code);
