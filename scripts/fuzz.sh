@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
         esac
         shift
 done
-all=(spec seccomp resources manifest unpack copy_tar registry reference run_flags format changes)
+all=(spec seccomp resources manifest unpack copy_tar registry reference run_flags format changes dockerfile)
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 
 dir=$top/build-fuzz
@@ -54,7 +54,7 @@ for h in "${harnesses[@]}"; do
         dict=()
         case $h in
         spec|seccomp|resources|manifest|registry|format) dict=(-dict="$top/tests/fuzz/json.dict") ;;
-        changes) dict=(-dict="$top/tests/fuzz/dockerfile.dict") ;;
+        changes|dockerfile) dict=(-dict="$top/tests/fuzz/dockerfile.dict") ;;
         esac
         maxlen=16384
         limits=(-timeout=1 -rss_limit_mb=512 -malloc_limit_mb=512 -max_len=$maxlen)

@@ -71,6 +71,11 @@ changes = [s for s in c_strings(os.path.join(top, "tests/unit/test_image_changes
            and s.split(" ")[0] in (s.split(" ")[0].upper(), s.split(" ")[0].lower()) and "%" not in s]
 for i in range(0, len(changes), 4):
     add("changes", "\n".join(changes[i:i + 4]))
+# The builder's language: each Dockerfile of the unit test, then a .dockerignore and a path (NUL-separated).
+ignores = [s for s in c_strings(os.path.join(top, "tests/unit/test_build_dockerfile.c")) if s.startswith("# comment\n")]
+for s in c_strings(os.path.join(top, "tests/unit/test_build_dockerfile.c")):
+    if re.match(r"^(# [a-z]+=|FROM |# hello)", s):
+        add("dockerfile", s + "\0" + (ignores[0] if ignores else "*.md\n!README.md\n") + "\0" + "docs/README.md")
 for s in c_strings(os.path.join(top, "tests/unit/test_registry_parse.c")):
     if s.lower().startswith(("bearer", "basic")):
         add("registry", s + "\0" + '{"token":"t","expires_in":300,"refresh_token":"r"}' + "\0" +
