@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,13 +154,22 @@ void engine_event_image(const char *root, const char *action, const char *id, co
         json_decref(attrs);
 }
 
-void engine_event_image_pull(const char *root, const char *ref)
+void engine_event_image_reference(const char *root, const char *action, const char *ref)
 {
         cleanup_free char *repo = NULL;
         cleanup_free char *shown = familiar(ref, &repo);
         json_t *attrs = json_pack("{s:s}", "name", repo);
 
-        (void) engine_event_append(root, "image", "pull", shown, NULL, attrs, NULL);
+        (void) engine_event_append(root, "image", action, shown, NULL, attrs, NULL);
+        json_decref(attrs);
+}
+
+void engine_event_prune(const char *root, const char *type, uint64_t reclaimed)
+{
+        cleanup_free char *bytes = xasprintf("%" PRIu64, reclaimed);
+        json_t *attrs = json_pack("{s:s}", "reclaimed", bytes);
+
+        (void) engine_event_append(root, type, "prune", "", NULL, attrs, NULL);
         json_decref(attrs);
 }
 

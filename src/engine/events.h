@@ -40,10 +40,14 @@ void engine_event_container(struct engine *e, const struct engine_container *c, 
  * untag's ID the image id, with the tag or the id as name). Errors are ignored as above. */
 void engine_event_image(const char *root, const char *action, const char *id, const char *name);
 
-/* A pull of ref ("busybox:latest"): docker's ID is the reference, its name the repository. */
-void engine_event_image_pull(const char *root, const char *ref);
+/* A pull or push (action) of ref ("busybox:latest"): docker's ID is the familiar reference, its name the
+ * repository. */
+void engine_event_image_reference(const char *root, const char *action, const char *ref);
 /* An image removal: an untag per removed tag, a delete when the image itself (id) went. */
 void engine_event_image_removal(const char *root, const char *id, char *const *untagged, char *const *deleted);
+/* docker's `prune` event of a type ("container", "image", "volume", "network"): no actor, the attribute
+ * reclaimed (bytes, in decimal). */
+void engine_event_prune(const char *root, const char *type, uint64_t reclaimed);
 
 /* docker's event filters: container, image, event, label, type, volume, network (values of one key are
  * alternatives, keys must all match). */

@@ -1,7 +1,7 @@
 /* The pull half of pull on run (engine/pull.h): the registry client behind engine_image_decide. Only in
  * libberth-engine-registry, which links libcurl. */
 #include "engine/pull.h"
-#include "engine/events.h"
+#include "engine/images.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -51,11 +51,7 @@ static int pull(struct engine *e, const char *name, const char *platform, const 
 
         o.platform = platform;
         o.all_tags = false;
-        if (o.store_root == NULL)
-                o.store_root = e->store->root;
-        r = registry_pull(e->store, name, &o, &res, &n, err);
-        if (r == 0 && n == 1)
-                engine_event_image_pull(e->store->root, res[0].name);
+        r = engine_image_pull(e, name, &o, &res, &n, err);
         if (r == 0 && n == 1)
                 *image_id = steal_pointer(&res[0].image_id);
         else if (r == 0)

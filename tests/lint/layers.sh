@@ -4,7 +4,9 @@
 #   lib < runtime, image < registry < engine < build < cli, api;  lib < network < engine
 # (runtime and image are siblings: neither includes the other.) The front ends call the engine's operations
 # and never its database: no file under src/cli or src/api (the front ends) includes "engine/db.h" (the engine's records are read
-# through engine/list.h, engine/reconcile.h and the operations' headers). Prints each violation and exits 1.
+# through engine/list.h, engine/reconcile.h and the operations' headers), and no front end writes an event
+# (engine_event_*): the engine's operations write docker's events, so every front end gets them. Prints each
+# violation and exits 1.
 #   tests/lint/layers.sh [SRC_DIR]
 set -uo pipefail
 src=${1:-"$(dirname "${BASH_SOURCE[0]}")/../../src"}
@@ -43,6 +45,11 @@ while IFS= read -r file; do
                 fi
         done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$file" | sed -E 's/^([0-9]+):.*"([^"]+)".*/\1:\2/')
 done < <(find . -name '*.[ch]' | sed 's|^\./||' | sort)
+
+while IFS=: read -r file line _; do
+        echo "$file:$line: a front end writes an event: the engine's operation must write it"
+        violations=$((violations + 1))
+done < <(grep -rn --include='*.[ch]' 'engine_event_[a-z_]*[[:space:]]*(' cli api 2>/dev/null)
 
 if [ "$violations" -gt 0 ]; then
         echo "layers: $violations violation(s)"

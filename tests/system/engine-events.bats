@@ -251,6 +251,25 @@ die 137"* ]]
         [ "$(journal --filter event=load --format '{{.Actor.Attributes.name}}')" = localhost/busybox:latest ]
 }
 
+@test "image save and prune events: untag and delete per image, then prune with what it reclaimed" {
+        id=$(b inspect -f '{{.Id}}' busybox)
+        "${BERTH_BIN}-full" --root "$ROOT" save -o "$T/bb.tar" busybox localhost/busybox
+        # One save per image (two names of one image: one event), the image ID as ID and name (docker's).
+        [ "$(journal --filter event=save --format '{{.Actor.ID}} {{.Actor.Attributes.name}}')" = "$id $id" ]
+        mkdir -p "$T/rootfs" && echo x > "$T/rootfs/x"
+        tar -C "$T/rootfs" -cf - . | "${BERTH_BIN}-full" --root "$ROOT" import - prunable:1 >/dev/null
+        pid=$(b inspect -f '{{.Id}}' prunable:1)
+        b run --name keeps busybox true
+        b image prune -a -f >/dev/null
+        # busybox has a container: kept; the imported image goes: untag, delete, then prune.
+        run journal --filter type=image --filter event=untag --filter event=delete --filter event=prune \
+                --format '{{.Action}} {{.Actor.ID}}'
+        [ "$output" = "$(printf 'untag %s\ndelete %s\nprune ' "$pid" "$pid")" ]
+        reclaimed=$(journal --filter event=prune --format '{{.Actor.Attributes.reclaimed}}')
+        [ "$reclaimed" -gt 0 ]
+        b inspect busybox >/dev/null
+}
+
 @test "exec and attach events: exec_create and exec_start with the command, exec_die with exitCode, attach" {
         b run -d --name ex -i busybox sleep 100
         run b exec ex sh -c 'exit 3'

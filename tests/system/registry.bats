@@ -265,6 +265,9 @@ teardown() { registry_test_teardown; }
         [[ "$output" == *"one: digest: "* ]]
         [[ "$output" == *"two: digest: "* ]]
         [ "$(skopeo list-tags --tls-verify=false "docker://$DST/all/bb" | jq -r '.Tags | sort | join(",")')" = "one,two" ]
+        # docker's push event per tag, written by the engine: the reference as ID, the repository as name.
+        run b events --since 0 --until "$(date +%s.%N)" --filter event=push --format '{{.Actor.ID}} {{.Actor.Attributes.name}}'
+        [ "$(sort <<< "$output")" = "$(printf '%s:one %s\n%s:two %s' "$DST/all/bb" "$DST/all/bb" "$DST/all/bb" "$DST/all/bb")" ]
         run b push -q --tls-verify=false "$DST/all/bb:three"
         [ "$status" -eq 125 ]
         assert_one_line_naming "An image does not exist locally with the tag: $DST/all/bb:three"

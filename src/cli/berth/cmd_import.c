@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/events.h"
+#include "engine/images.h"
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
-#include "image/import.h"
+#include "cli/berth/cmd_container.h"
 #include "image/reference.h"
 #include "lib/util.h"
 
@@ -23,7 +23,7 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv)
                 {NULL, 0, NULL, 0},
         };
         cleanup_error berth_error err = {0};
-        cleanup_store struct image_store *s = NULL;
+        cleanup_engine struct engine *e = NULL;
         cleanup_strv char **changes = xzalloc(sizeof(char *));
         cleanup_strv char **names = xzalloc(sizeof(char *));
         cleanup_free char *id = NULL;
@@ -70,9 +70,8 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv)
         }
         opts.changes = changes;
         opts.names = names;
-        if (cli_open_store(cli, STORE_LOCK_SHARED, &s, &err) < 0 || image_import(s, fd, &opts, &id, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_image_import(e, fd, &opts, &id, &err) < 0)
                 return cli_fail(cli, &err);
-        engine_event_image(s->root, "import", id, id);
         printf("%s\n", id);
         return 0;
 }

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/events.h"
+#include "engine/images.h"
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
-#include "image/load.h"
+#include "cli/berth/cmd_container.h"
 #include "lib/util.h"
 
 int cmd_load(struct berth_cli *cli, int argc, char **argv)
@@ -21,7 +21,7 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv)
                 {NULL, 0, NULL, 0},
         };
         cleanup_error berth_error err = {0};
-        cleanup_store struct image_store *store = NULL;
+        cleanup_engine struct engine *e = NULL;
         cleanup_close int fd = -1;
         struct load_result res = {0};
         const char *input = NULL;
@@ -55,15 +55,8 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv)
                 fd = dup(STDIN_FILENO);
                 input = "stdin";
         }
-        if ((r = cli_open_store(cli, STORE_LOCK_SHARED, &store, &err)) < 0)
+        if ((r = cli_engine_open(cli, &e, &err)) < 0 || (r = engine_image_load(e, fd, input, &res, &err)) < 0)
                 return cli_fail(cli, &err);
-        if ((r = image_load(store, fd, input, &res, &err)) < 0)
-                return cli_fail(cli, &err);
-        for (size_t i = 0; i < res.n; i++) {
-                /* docker: a load event per image (its ID, the first name or the ID). */
-                const char *first = res.images[i].names[0];
-                engine_event_image(store->root, "load", res.images[i].id, first ? first : res.images[i].id);
-        }
         for (size_t i = 0; i < res.n && !quiet; i++) {
                 if (res.images[i].names[0] == NULL) {
                         printf("Loaded image ID: %s\n", res.images[i].id);

@@ -7,7 +7,8 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
 #include "cli/berth/registry_cli.h"
-#include "engine/events.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/images.h"
 #include "lib/util.h"
 
 static void usage(void)
@@ -44,11 +45,10 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv)
                 {NULL, 0, NULL, 0},
         };
         cleanup_error berth_error err = {0};
-        struct image_store *store = NULL;
+        struct engine *e = NULL;
         struct registry_options o;
         struct registry_pull_result *res = NULL;
         struct progress_display *display = NULL;
-        cleanup_free char *root = NULL;
         bool quiet = false;
         size_t n = 0;
         int c, r;
@@ -70,21 +70,17 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv)
         }
         if (argc - optind != 1)
                 return cli_usage_error(cli, "\"%s pull\" requires exactly 1 argument.", cli->program);
-        if (cli_open_store(cli, STORE_LOCK_SHARED, &store, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0)
                 return cli_fail(cli, &err);
-        o.store_root = store->root;
         o.cancel = registry_cli_catch_signals();
         display = registry_cli_progress(&o, quiet);
-        r = registry_pull(store, argv[optind], &o, &res, &n, &err);
+        r = engine_image_pull(e, argv[optind], &o, &res, &n, &err);
         progress_display_free(display);
-        root = xstrdup(store->root);
-        store_close(store);
+        engine_close(e);
         if (r == -ECANCELED && registry_cli_caught_signal())
                 registry_cli_exit_signal(); /* the store is already as it was */
         if (r < 0)
                 return cli_fail(cli, &err);
-        for (size_t i = 0; i < n; i++)
-                engine_event_image_pull(root, res[i].name);
         print_results(&o, res, n);
         for (size_t i = 0; i < n; i++)
                 registry_pull_result_clear(&res[i]);

@@ -6,7 +6,9 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
+#include "cli/berth/cmd_container.h"
 #include "cli/berth/registry_cli.h"
+#include "engine/images.h"
 #include "lib/util.h"
 
 static void usage(void)
@@ -26,7 +28,7 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv)
                 {NULL, 0, NULL, 0},
         };
         cleanup_error berth_error err = {0};
-        struct image_store *store = NULL;
+        struct engine *e = NULL;
         struct registry_options o;
         struct registry_push_result *res = NULL;
         struct progress_display *display = NULL;
@@ -50,14 +52,13 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv)
         }
         if (argc - optind != 1)
                 return cli_usage_error(cli, "\"%s push\" requires exactly 1 argument.", cli->program);
-        if (cli_open_store(cli, STORE_LOCK_SHARED, &store, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0)
                 return cli_fail(cli, &err);
-        o.store_root = store->root;
         o.cancel = registry_cli_catch_signals();
         display = registry_cli_progress(&o, quiet);
-        r = registry_push(store, argv[optind], &o, &res, &n, &err);
+        r = engine_image_push(e, argv[optind], &o, &res, &n, &err);
         progress_display_free(display);
-        store_close(store);
+        engine_close(e);
         for (size_t i = 0; i < n; i++)
                 registry_push_result_clear(&res[i]);
         free(res);

@@ -6,10 +6,9 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
+#include "cli/berth/cmd_container.h"
 #include "cli/berth/format.h"
-#include "engine/events.h"
-#include "image/gc.h"
-#include "image/imagedb.h"
+#include "engine/images.h"
 
 static void print_report(const struct removal_report *rep, const char *deleted_prefix)
 {
@@ -28,7 +27,7 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv)
                 {NULL, 0, NULL, 0},
         };
         cleanup_error berth_error err = {0};
-        cleanup_store struct image_store *s = NULL;
+        cleanup_engine struct engine *e = NULL;
         bool force = false;
         int c, status = 0;
 
@@ -44,23 +43,18 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv)
         }
         if (optind >= argc)
                 return cli_usage_error(cli, "\"%s rmi\" requires at least 1 argument.", cli->program);
-        if (cli_open_store(cli, STORE_LOCK_EXCLUSIVE, &s, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0)
                 return cli_fail(cli, &err);
         for (int i = optind; i < argc; i++) {
                 struct removal_report rep = {0};
-                cleanup_free char *id = NULL;
-                berth_error e = {0};
-                if (imagedb_resolve(s, argv[i], &id, NULL, &e) < 0)
-                        berth_error_clear(&e);
-                if (image_remove(s, argv[i], force, &rep, &e) < 0) {
-                        fprintf(stderr, "Error: %s\n", berth_error_message(&e));
+                berth_error one = {0};
+                if (engine_image_remove(e, argv[i], force, &rep, &one) < 0) {
+                        fprintf(stderr, "Error: %s\n", berth_error_message(&one));
                         status = CLI_EXIT_ERROR;
                 }
-                if (id != NULL)
-                        engine_event_image_removal(s->root, id, rep.untagged, rep.deleted);
                 print_report(&rep, "Deleted");
                 removal_report_clear(&rep);
-                berth_error_clear(&e);
+                berth_error_clear(&one);
         }
         return status;
 }
@@ -74,7 +68,7 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv)
                 {NULL, 0, NULL, 0},
         };
         cleanup_error berth_error err = {0};
-        cleanup_store struct image_store *s = NULL;
+        cleanup_engine struct engine *e = NULL;
         struct removal_report rep = {0};
         bool all = false, force = false;
         char size[32];
@@ -101,7 +95,7 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv)
                 if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))
                         return 0;
         }
-        if (cli_open_store(cli, STORE_LOCK_EXCLUSIVE, &s, &err) < 0 || image_prune(s, all, &rep, &err) < 0) {
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_image_prune(e, all, &rep, &err) < 0) {
                 removal_report_clear(&rep);
                 return cli_fail(cli, &err);
         }

@@ -9,12 +9,12 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
-#include "image/imagedb.h"
-#include "image/save.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/images.h"
 #include "lib/util.h"
 
-static int save_to(struct berth_cli *cli, struct image_store *s, struct save_item *items, size_t n,
-                   enum save_format format, const char *output, berth_error *err)
+static int save_to(struct engine *e, char *const *refs, size_t n, enum save_format format, const char *output,
+                   berth_error *err)
 {
         cleanup_free char *tmp = NULL;
         cleanup_close int fd = -1;
@@ -24,14 +24,14 @@ static int save_to(struct berth_cli *cli, struct image_store *s, struct save_ite
                 if (isatty(STDOUT_FILENO))
                         return berth_failf(err, EINVAL,
                                            "cowardly refusing to save to a terminal. Use the -o flag or redirect");
-                return image_save(s, items, n, format, STDOUT_FILENO, err);
+                return engine_image_save(e, refs, n, format, STDOUT_FILENO, err);
         }
         /* A temporary file renamed over the target: a failed save leaves no half archive. */
         tmp = xasprintf("%s.berth-tmp-%d", output, (int) getpid());
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0)
                 return berth_fail(err, errno, "create %s", tmp);
-        r = image_save(s, items, n, format, fd, err);
+        r = engine_image_save(e, refs, n, format, fd, err);
         if (r == 0 && fsync(fd) < 0)
                 r = berth_fail(err, errno, "fsync %s", output);
         if (r == 0 && rename(tmp, output) < 0)
@@ -50,12 +50,10 @@ int cmd_save(struct berth_cli *cli, int argc, char **argv)
                 {NULL, 0, NULL, 0},
         };
         cleanup_error berth_error err = {0};
-        cleanup_store struct image_store *s = NULL;
+        cleanup_engine struct engine *e = NULL;
         const char *output = NULL;
         enum save_format format = SAVE_DOCKER_ARCHIVE;
-        struct save_item *items;
-        size_t n = 0;
-        int c, r = 0;
+        int c;
 
         while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
                 switch (c) {
@@ -77,19 +75,8 @@ int cmd_save(struct berth_cli *cli, int argc, char **argv)
         }
         if (optind >= argc)
                 return cli_usage_error(cli, "\"%s save\" requires at least 1 argument.", cli->program);
-        if (cli_open_store(cli, STORE_LOCK_SHARED, &s, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0 ||
+            save_to(e, argv + optind, (size_t) (argc - optind), format, output, &err) < 0)
                 return cli_fail(cli, &err);
-        items = xzalloc((size_t) (argc - optind) * sizeof(*items));
-        for (int i = optind; i < argc && r == 0; i++) {
-                r = imagedb_resolve(s, argv[i], &items[n].id, &items[n].name, &err);
-                n++;
-        }
-        if (r == 0)
-                r = save_to(cli, s, items, n, format, output, &err);
-        for (size_t i = 0; i < n; i++) {
-                free(items[i].id);
-                free(items[i].name);
-        }
-        free(items);
-        return r < 0 ? cli_fail(cli, &err) : 0;
+        return 0;
 }
