@@ -59,8 +59,7 @@ struct launch {
         int lock_fd;         /* the container's lock: berth-launch holds it until the container has started */
         char *bundle;
         char **net_args; /* berth-net's arguments after "up PID" (bridge networks), or NULL */
-        bool procview;       /* berth-procview serves BUNDLE/procview */
-        pid_t procview_spawner; /* the child starting it, until reaped */
+        bool procview;       /* the store's berth-procview serves ROOT/procview: its files are bound */
 };
 
 static void close_fd_ptr(int *fd)
@@ -126,7 +125,6 @@ static int prepare_fds(struct launch *l, berth_error *err)
 
 static int write_config(struct launch *l, const char *rootfs, berth_error *err)
 {
-        l->procview = l->procview_spawner > 0;
         struct spec_build_input in = {.c = l->c, .rootfs = rootfs, .container_dir = l->bundle, .procview = l->procview};
         cleanup_json json_t *spec = NULL;
         cleanup_free char *text = NULL;
@@ -375,8 +373,7 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
                                 &paths, err)) < 0 ||
             (r = engine_idshift_rootfs(e, c, l.dirfd, paths.merged, err)) < 0 ||
             (r = engine_populate_volumes(e, c, paths.merged, err)) < 0 ||
-            (engine_procview_wanted(c->host_config) &&
-             (r = engine_procview_start(e, l.dirfd, l.bundle, &l.procview_spawner, err)) < 0) ||
+            (engine_procview_wanted(c->host_config) && (r = engine_procview_ensure(e, &l.procview, err)) < 0) ||
             (r = write_config(&l, paths.merged, err)) < 0 ||
             (r = prepare_fds(&l, err)) < 0 || (r = engine_network_attach(e, c, l.dirfd, &l.net_args, err)) < 0)
                 goto out;
@@ -430,16 +427,6 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
 out:
         if (r < 0 && l.net_args != NULL)
                 engine_network_release(e, id);
-        /* A container that did not start keeps no view (the runtime's failure undid its own mounts). */
-        if (l.procview_spawner > 0) {
-                berth_error ignored = {0};
-                /* A server that did not start has closed the connection: the runtime's binds of its files
-                 * failed, and with them the start. */
-                engine_procview_started(e, l.procview_spawner, &ignored);
-                berth_error_clear(&ignored);
-        }
-        if (r < 0 && l.procview)
-                engine_procview_stop(e, l.dirfd, l.bundle);
         snapshot_paths_clear(&paths);
         launch_clear(&l);
         return r;

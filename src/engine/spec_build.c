@@ -18,6 +18,7 @@
 #include "engine/user.h"
 #include "engine/procview/view.h"
 #include "engine/procview_mount.h"
+#include "image/store.h"
 #include "lib/util.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -373,7 +374,7 @@ static json_t *build_mounts(struct engine *e, const struct spec_build_input *in)
         }
         /* The view of /proc (docs/proc.md), where the user mounts nothing of their own. */
         for (i = 0; in->procview && i < PROCVIEW_NFILES; i++) {
-                cleanup_free char *src = xasprintf("%s/" ENGINE_PROCVIEW_DIR "/%s", in->container_dir, procview_file_names[i]);
+                cleanup_free char *src = xasprintf("%s/" ENGINE_PROCVIEW_DIR "/%s", e->store->root, procview_file_names[i]);
                 if (!user_mounts_cover(user, procview_file_targets[i]))
                         json_array_append_new(mounts, mount_entry(procview_file_targets[i], "bind", src,
                                                                   json_pack("[ss]", "bind", "ro")));
@@ -569,7 +570,7 @@ static int build_time_namespace(const struct spec_build_input *in, json_t *linux
 /* sysinfo(2) through the view (docs/proc.md): the profile's rules lose sysinfo, a rule notifies it, and
  * the listener goes to berth-procview, which answers with the container's figures. No profile (unconfined,
  * privileged): the kernel's sysinfo. */
-static void notify_sysinfo(const struct spec_build_input *in, json_t *linux_obj)
+static void notify_sysinfo(struct engine *e, const struct spec_build_input *in, json_t *linux_obj)
 {
         json_t *seccomp = json_object_get(linux_obj, "seccomp"), *rule, *names, *v;
         size_t i, k;
@@ -585,7 +586,7 @@ static void notify_sysinfo(const struct spec_build_input *in, json_t *linux_obj)
         json_array_append_new(json_object_get(seccomp, "syscalls"),
                               json_pack("{s:[s],s:s}", "names", "sysinfo", "action", "SCMP_ACT_NOTIFY"));
         {
-                cleanup_free char *path = engine_procview_listener(in->c->id);
+                cleanup_free char *path = engine_procview_listener(e);
                 json_object_set_new(seccomp, "listenerPath", json_string(path));
         }
 }
@@ -621,7 +622,7 @@ int engine_spec_build(struct engine *e, const struct spec_build_input *in, json_
         if ((r = build_seccomp(hc, caps, linux_obj, err)) < 0 || (r = engine_spec_resources(hc, linux_obj, err)) < 0 ||
             (r = engine_spec_devices(hc, linux_obj, err)) < 0)
                 return r;
-        notify_sysinfo(in, linux_obj);
+        notify_sysinfo(e, in, linux_obj);
         if ((r = build_time_namespace(in, linux_obj, err)) < 0)
                 return r;
         /* The runtime's annotations name the engine's container, as docker's do for containerd. */

@@ -12,7 +12,7 @@ struct spec_build_input {
         const struct engine_container *c;
         const char *rootfs;        /* the mounted snapshot (root.path) */
         const char *container_dir; /* hosts, hostname, resolv.conf */
-        bool procview;             /* bind container_dir/procview's files over /proc (procview_mount.h) */
+        bool procview;             /* bind ROOT/procview's files over /proc (procview_mount.h) */
 };
 
 int engine_spec_build(struct engine *e, const struct spec_build_input *in, json_t **out, berth_error *err);

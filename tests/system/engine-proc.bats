@@ -20,12 +20,38 @@ host_cpus() {
         grep -c '^processor' /proc/cpuinfo
 }
 
-# The pid of the worker of the berth-procview serving container $1 (the supervisor's child).
-procview_worker() {
-        local sup
-        sup=$(cat "$ROOT/containers/$1/procview.pid" | cut -d' ' -f1)
-        pgrep -P "$sup"
+# The store's berth-procview: a supervisor and its worker (named so by prctl), which serve every container
+# of the store.
+procview_pids() {
+        pgrep -f -- "berth-procview .* $ROOT/procview\$"
 }
+
+procview_named() {
+        local pid
+        for pid in $(procview_pids); do
+                [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] && echo "$pid"
+        done
+        return 0
+}
+
+procview_supervisor() {
+        procview_named procview-sup
+}
+
+procview_worker() {
+        procview_named procview-work
+}
+
+# True once no berth-procview of this store runs.
+no_procview() {
+        ! pgrep -f -- "berth-procview .* $ROOT/procview\$" > /dev/null
+}
+
+# True once process $1 is gone.
+gone() {
+        ! kill -0 "$1" 2> /dev/null
+}
+
 
 @test "--memory 64m: /proc/meminfo's MemTotal and top's header show the limit, not the host's memory" {
         run b run --rm --memory 64m busybox sh -c 'grep -E "^(MemTotal|MemFree|MemAvailable):" /proc/meminfo; top -bn1 | head -1'
@@ -116,7 +142,7 @@ procview_worker() {
 
 @test "the worker killed during a sysinfo call: the call completes with the container's figures" {
         id=$(BERTH_PROCVIEW_TEST_DELAY_MS=600 b run -d --memory 64m busybox sleep 120)
-        worker=$(procview_worker "$id")
+        worker=$(procview_worker)
         b exec "$id" sh -c 'free; echo rc=$?' > "$T/out" 2>&1 &
         reader=$!
         sleep 0.3
@@ -186,7 +212,7 @@ procview_worker() {
 @test "the server's worker killed mid-read: the read completes, later reads work, nothing says ENOTCONN" {
         # Every open waits 600 ms in the worker: the kill lands while the read is in flight.
         id=$(BERTH_PROCVIEW_TEST_DELAY_MS=600 b run -d --memory 64m busybox sleep 120)
-        worker=$(procview_worker "$id")
+        worker=$(procview_worker)
         [ -n "$worker" ]
         b exec "$id" sh -c 'grep MemTotal /proc/meminfo; echo rc=$?' > "$T/out" 2>&1 &
         reader=$!
@@ -198,17 +224,17 @@ procview_worker() {
         grep -q '^rc=0$' "$T/out"
         ! grep -q 'not connected' "$T/out"
         # A new worker serves.
-        new=$(procview_worker "$id")
+        new=$(procview_worker)
         [ -n "$new" ] && [ "$new" != "$worker" ]
         run b exec "$id" grep MemTotal /proc/meminfo
         [[ "$output" =~ ^MemTotal:\ +65536\ kB$ ]]
 }
 
-@test "a reading loop survives its server's worker being killed again and again" {
-        id=$(b run -d --memory 64m busybox sh -c 'n=0; while :; do grep -q "^MemTotal: *65536 kB" /proc/meminfo || echo BAD; cat /proc/cpuinfo > /dev/null || echo BAD; done')
-        for i in 1 2 3 4 5; do
+@test "a reading loop survives its server's worker and supervisor being killed again and again" {
+        id=$(b run -d --memory 64m busybox sh -c 'n=0; while :; do grep -q "^MemTotal: *65536 kB" /proc/meminfo || echo BAD; cat /proc/cpuinfo > /dev/null || echo BAD; free | grep -q "^Mem: *65536 " || echo BADFREE; done')
+        for i in 1 2 3 4 5 6; do
                 sleep 0.3
-                kill -9 "$(procview_worker "$id")"
+                if [ $((i % 2)) = 1 ]; then kill -9 "$(procview_worker)"; else kill -9 "$(procview_supervisor)"; fi
         done
         sleep 0.3
         run b logs "$id"
@@ -216,16 +242,72 @@ procview_worker() {
         [ "$(container_state "$id")" = running ]
 }
 
-@test "no mount or process of the view is left after rm -f, --rm and a failed start" {
-        id=$(b run -d --memory 64m busybox sleep 60)
-        grep -q " $ROOT/containers/$id/procview " /proc/self/mountinfo
-        pgrep -f -- "$ROOT/containers/$id/procview" > /dev/null
-        b rm -f "$id" > /dev/null
+@test "the supervisor killed mid-read, then the worker: reads and sysinfo go on, nothing says ENOTCONN" {
+        id=$(BERTH_PROCVIEW_TEST_DELAY_MS=600 b run -d --memory 64m busybox sleep 120)
+        sup=$(procview_supervisor)
+        worker=$(procview_worker)
+        [ -n "$sup" ] && [ -n "$worker" ]
+        b exec "$id" sh -c 'grep MemTotal /proc/meminfo; free | sed -n 2p; echo rc=$?' > "$T/out" 2>&1 &
+        reader=$!
+        sleep 0.3
+        kill -9 "$sup"
+        wait "$reader"
+        cat "$T/out"
+        grep -qE '^MemTotal: +65536 kB$' "$T/out"
+        [ "$(sed -n 2p "$T/out" | awk '{print $2}')" = 65536 ]
+        grep -q '^rc=0$' "$T/out"
+        ! grep -q 'not connected' "$T/out"
+        # The worker made a new supervisor (its child), which makes a new worker when that one is killed.
+        new=$(procview_supervisor)
+        [ -n "$new" ] && [ "$new" != "$sup" ]
+        [ "$(ps -o ppid= -p "$new" | tr -d ' ')" = "$worker" ]
+        kill -9 "$worker"
+        run b exec "$id" sh -c 'grep MemTotal /proc/meminfo; free | sed -n 2p'
+        echo "$output"
+        [[ "${lines[0]}" =~ ^MemTotal:\ +65536\ kB$ ]]
+        [ "$(echo "${lines[1]}" | awk '{print $2}')" = 65536 ]
+        [ -n "$(procview_worker)" ] && [ "$(procview_worker)" != "$worker" ]
+}
+
+@test "one server per store: two containers read their own limits from it; it is kept, nothing per container is" {
+        a=$(b run -d --memory 64m busybox sleep 60)
+        sup=$(procview_supervisor)
+        c=$(b run -d --memory 32m busybox sleep 60)
+        # One supervisor and its worker serve both.
+        [ "$(procview_pids | wc -l)" = 2 ]
+        [ "$(procview_supervisor)" = "$sup" ]
+        run b exec "$a" sh -c 'grep MemTotal /proc/meminfo; free | sed -n 2p'
+        [[ "${lines[0]}" =~ ^MemTotal:\ +65536\ kB$ ]]
+        [ "$(echo "${lines[1]}" | awk '{print $2}')" = 65536 ]
+        run b exec "$c" sh -c 'grep MemTotal /proc/meminfo; free | sed -n 2p'
+        [[ "${lines[0]}" =~ ^MemTotal:\ +32768\ kB$ ]]
+        [ "$(echo "${lines[1]}" | awk '{print $2}')" = 32768 ]
+        # Each container's files are binds of the store's mount: nothing mounted per container.
+        grep -q " $ROOT/procview " /proc/self/mountinfo
+        ! grep -q " $ROOT/containers/[^ ]*/procview" /proc/self/mountinfo
+        b rm -f "$a" "$c" > /dev/null
         b run --rm busybox true
         run -127 b run busybox /no/such/command
         ids=$(b ps -aq --no-trunc)
         b rm -f $ids > /dev/null
-        ! grep -q "procview" /proc/self/mountinfo
-        ! pgrep -f -- "$ROOT/" > /dev/null
-        assert_nothing_left "$id $ids"
+        assert_nothing_left "$a $c $ids"
+        # Kept for the next container, as lxcfs is: the same server.
+        [ "$(procview_supervisor)" = "$sup" ]
+        kill -0 "$sup"
+        # Its mount gone, it ends by itself.
+        umount -l "$ROOT/procview"
+        wait_until no_procview
+}
+
+@test "a server killed outright (both processes) is started again by the next container" {
+        a=$(b run -d --memory 64m busybox sleep 60)
+        sup=$(procview_supervisor)
+        kill -9 "$(procview_worker)" "$sup"
+        wait_until gone "$sup"
+        run b run --rm --memory 48m busybox grep MemTotal /proc/meminfo
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^MemTotal:\ +49152\ kB$ ]]
+        [ "$(procview_supervisor)" != "$sup" ]
+        [ "$(grep -c " $ROOT/procview " /proc/self/mountinfo)" = 1 ]
+        b rm -f "$a" > /dev/null
 }

@@ -46,7 +46,7 @@ static void test_quota_rounds_up(void **state)
 static void test_render_self(void **state)
 {
         struct procview_mounts m;
-        struct procview_context ctx = {.started = 0};
+        static struct procview_context ctx;
         berth_error err = {0};
         struct sysinfo si;
         char *out = NULL;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
@@ -337,22 +338,43 @@ static void count_tasks(const struct procview_cgroup *cg, unsigned *running, uns
         }
 }
 
-/* Decays the load averages to now with the cgroup's runnable tasks. */
-static void update_load(const struct procview_cgroup *cg, struct procview_context *ctx, unsigned *running,
-                        unsigned *total, int *last)
+/* The load state of the cgroup dir (FNV-1a of its path); the least recently updated entry makes room. */
+static struct procview_load *load_of(struct procview_context *ctx, const char *dir)
+{
+        uint64_t key = 1469598103934665603ULL;
+        struct procview_load *oldest = &ctx->loads[0];
+
+        for (const char *p = dir; *p; p++)
+                key = (key ^ (unsigned char) *p) * 1099511628211ULL;
+        key |= 1;
+        for (size_t i = 0; i < PROCVIEW_LOADS; i++) {
+                if (ctx->loads[i].key == key)
+                        return &ctx->loads[i];
+                if (ctx->loads[i].last < oldest->last)
+                        oldest = &ctx->loads[i];
+        }
+        *oldest = (struct procview_load){.key = key};
+        return oldest;
+}
+
+/* Decays the cgroup's load averages to now with its runnable tasks. */
+static struct procview_load *update_load(const struct procview_cgroup *cg, struct procview_context *ctx,
+                                         unsigned *running, unsigned *total, int *last)
 {
         static const double periods[3] = {60, 300, 900};
+        struct procview_load *l = load_of(ctx, cg->dir[CG_CPU][0] ? cg->dir[CG_CPU] : cg->dir[CG_MEMORY]);
         double now = boottime_now();
 
         count_tasks(cg, running, total, last);
-        if (ctx->load.last > 0) {
-                double dt = now - ctx->load.last;
+        if (l->last > 0) {
+                double dt = now - l->last;
                 for (int i = 0; i < 3; i++) {
                         double k = exp(-dt / periods[i]);
-                        ctx->load.avg[i] = ctx->load.avg[i] * k + (double) *running * (1 - k);
+                        l->avg[i] = l->avg[i] * k + (double) *running * (1 - k);
                 }
         }
-        ctx->load.last = now;
+        l->last = now;
+        return l;
 }
 
 static void render_loadavg(const struct procview_cgroup *cg, struct procview_context *ctx, struct buf *out)
@@ -360,20 +382,73 @@ static void render_loadavg(const struct procview_cgroup *cg, struct procview_con
         unsigned running, total;
         int last;
 
-        update_load(cg, ctx, &running, &total, &last);
-        buf_printf(out, "%.2f %.2f %.2f %u/%u %d\n", ctx->load.avg[0], ctx->load.avg[1], ctx->load.avg[2], running,
-                   total, last);
+        const struct procview_load *l = update_load(cg, ctx, &running, &total, &last);
+
+        buf_printf(out, "%.2f %.2f %.2f %u/%u %d\n", l->avg[0], l->avg[1], l->avg[2], running, total, last);
 }
 
 /* ---- uptime ---- */
 
-/* In a time namespace, the namespace's CLOCK_BOOTTIME (what the kernel's /proc/uptime says there, and
- * what process start times count from); else the time since berth-procview started with the container. */
-static void render_uptime(const struct procview_figures *f, const struct procview_context *ctx, pid_t pid,
-                          struct buf *out)
+/* A field of /proc/PID/stat after the command (field 3 is the state): 0 if it cannot be read. */
+static unsigned long long stat_field(pid_t pid, int field)
 {
-        double offset, idle;
-        double up = boottime_offset(pid, &offset) ? boottime_now() + offset : boottime_now() - ctx->started;
+        char path[64], buf[1024];
+        const char *p;
+        unsigned long long v = 0;
+        ssize_t n;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+                return 0;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        if ((p = strrchr(buf, ')')) == NULL)
+                return 0;
+        for (int i = 2; i < field && p != NULL; i++)
+                p = strchr(p + 1, ' ');
+        if (p != NULL)
+                v = strtoull(p + 1, NULL, 10);
+        return v;
+}
+
+static unsigned long long pidns_of(pid_t pid)
+{
+        char path[64];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) pid);
+        return stat(path, &st) == 0 ? (unsigned long long) st.st_ino : 0;
+}
+
+/* How long the reader's container has run. In a time namespace, the namespace's CLOCK_BOOTTIME (what the
+ * kernel's /proc/uptime says there, and what process start times count from). Else the age of the first
+ * process of the reader's pid namespace (its init: found by walking up its parents while they are in the same
+ * namespace): one server serves every container, and a restarted worker finds the same figure. */
+static double container_uptime(pid_t pid)
+{
+        unsigned long long ns = pidns_of(pid), start;
+        double offset;
+        pid_t cur = pid;
+
+        if (boottime_offset(pid, &offset))
+                return boottime_now() + offset;
+        for (int hops = 0; ns != 0 && hops < 4096; hops++) {
+                pid_t parent = (pid_t) stat_field(cur, 4);
+                if (parent <= 1 || pidns_of(parent) != ns)
+                        break;
+                cur = parent;
+        }
+        start = stat_field(cur, 22);
+        return start == 0 ? 0 : boottime_now() - (double) start / (double) sysconf(_SC_CLK_TCK);
+}
+
+static void render_uptime(const struct procview_figures *f, pid_t pid, struct buf *out)
+{
+        double idle, up = container_uptime(pid);
 
         if (up < 0)
                 up = 0;
@@ -511,6 +586,7 @@ int procview_sysinfo(const struct procview_mounts *m, struct procview_context *c
 {
         struct procview_cgroup cg;
         struct procview_figures *f = malloc(sizeof(*f));
+        const struct procview_load *l;
         unsigned running, total;
         double up;
         int last, r;
@@ -544,10 +620,10 @@ int procview_sysinfo(const struct procview_mounts *m, struct procview_context *c
                 si->totalswap = swap;
                 si->freeswap = f->swap_usage < swap ? swap - f->swap_usage : 0;
         }
-        update_load(&cg, ctx, &running, &total, &last);
+        l = update_load(&cg, ctx, &running, &total, &last);
         for (int i = 0; i < 3; i++)
-                si->loads[i] = (unsigned long) (ctx->load.avg[i] * 65536.0);
-        up = boottime_offset(pid, &up) ? boottime_now() + up : boottime_now() - ctx->started;
+                si->loads[i] = (unsigned long) (l->avg[i] * 65536.0);
+        up = container_uptime(pid);
         si->uptime = up > 0 ? (long) up : 0;
         si->procs = (unsigned short) total;
         free(f);
@@ -588,7 +664,7 @@ int procview_render(enum procview_file which, const struct procview_mounts *m, s
                 render_loadavg(&cg, ctx, &b);
                 break;
         case PROCVIEW_UPTIME:
-                render_uptime(f, ctx, pid, &b);
+                render_uptime(f, pid, &b);
                 break;
         case PROCVIEW_DISKSTATS:
                 render_diskstats(&host, &cg, &b);

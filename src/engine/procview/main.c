@@ -1,9 +1,10 @@
-/* berth-procview: the container's view of /proc and /sys (docs/proc.md). Started by the engine for each
- * container it starts with the view on, after the engine mounted FUSE on ROOT/containers/ID/procview:
+/* berth-procview: the containers' view of /proc and /sys (docs/proc.md). Started by the engine once per store,
+ * by the first container started with the view on, after the engine mounted FUSE on ROOT/procview:
  *
- *   berth-procview --fd N [--seccomp-fd M] DIR
+ *   berth-procview --fd N [--seccomp-fd M] [--lock-fd L] DIR
  *                                      serve the FUSE connection on fd N, mounted on DIR, until unmounted;
- *                                      accept seccomp listeners on M and answer their sysinfo(2) calls
+ *                                      accept seccomp listeners on M and answer their sysinfo(2) calls;
+ *                                      keep fd L open (its lock says that the server runs)
  *   berth-procview --render FILE PID   print FILE (meminfo, cpuinfo, ...) as PID's container would see it
  *
  * Environment (tests): BERTH_PROCVIEW_TEST_DELAY_MS=N delays every open by N ms. */
@@ -49,18 +50,33 @@ static int render(const char *name, const char *pid_text)
         return 2;
 }
 
-/* Closes every fd from 3 up but a and b (b may be -1). */
-static void keep_only(int a, int b)
+/* Closes every fd from 3 up but those of keep[] (-1: none). */
+static void keep_only(const int *keep, int n)
 {
-        int lo = b >= 0 && b < a ? b : a, hi = b >= 0 && b > a ? b : a;
         unsigned next = 3;
 
-        if (lo >= 3 && (unsigned) lo > next)
-                close_range(next, (unsigned) lo - 1, 0);
-        next = (unsigned) lo + 1;
-        if (hi != lo && (unsigned) hi > next)
-                close_range(next, (unsigned) hi - 1, 0);
-        close_range((unsigned) hi + 1, ~0U, 0);
+        for (;;) {
+                int lo = -1;
+                for (int i = 0; i < n; i++)
+                        if (keep[i] >= (int) next && (lo < 0 || keep[i] < lo))
+                                lo = keep[i];
+                if (lo < 0)
+                        break;
+                if ((unsigned) lo > next)
+                        close_range(next, (unsigned) lo - 1, 0);
+                next = (unsigned) lo + 1;
+        }
+        close_range(next, ~0U, 0);
+}
+
+static bool fd_option(int *argc, char **argv, const char *name, int *out)
+{
+        if (*argc >= 3 && strcmp(argv[1], name) == 0 && parse_int(argv[2], out) == 0) {
+                memmove(&argv[1], &argv[3], sizeof(char *) * (size_t) (*argc - 2));
+                *argc -= 2;
+                return true;
+        }
+        return false;
 }
 
 int main(int argc, char **argv)
@@ -68,28 +84,29 @@ int main(int argc, char **argv)
         struct procview_options o = {.fuse_fd = -1};
         const char *delay = getenv("BERTH_PROCVIEW_TEST_DELAY_MS");
         berth_error err = {0};
-        struct timespec ts;
+        static struct procview_listeners listeners;
+        int lock_fd = -1;
 
         if (argc == 4 && strcmp(argv[1], "--render") == 0)
                 return render(argv[2], argv[3]);
         o.seccomp_fd = -1;
-        if (argc == 6 && strcmp(argv[3], "--seccomp-fd") == 0 && parse_int(argv[4], &o.seccomp_fd) == 0) {
-                argv[3] = argv[5];
-                argc = 4;
-        }
-        if (argc != 4 || strcmp(argv[1], "--fd") != 0 || parse_int(argv[2], &o.fuse_fd) < 0) {
-                fprintf(stderr, "usage: berth-procview --fd N [--seccomp-fd M] DIR | --render FILE PID\n");
+        while (fd_option(&argc, argv, "--fd", &o.fuse_fd) || fd_option(&argc, argv, "--seccomp-fd", &o.seccomp_fd) ||
+               fd_option(&argc, argv, "--lock-fd", &lock_fd))
+                ;
+        if (argc != 2 || o.fuse_fd < 0) {
+                fprintf(stderr, "usage: berth-procview --fd N [--seccomp-fd M] [--lock-fd L] DIR | --render FILE PID\n");
                 return 2;
         }
-        o.dir = argv[3];
+        o.dir = argv[1];
         /* Nothing of the engine's but the FUSE fd and stdio. */
         if (o.fuse_fd < 3) {
                 fprintf(stderr, "berth-procview: the FUSE fd must not be stdio\n");
                 return 2;
         }
-        keep_only(o.fuse_fd, o.seccomp_fd);
-        clock_gettime(CLOCK_BOOTTIME, &ts);
-        o.started = (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+        {
+                int keep[] = {o.fuse_fd, o.seccomp_fd, lock_fd};
+                keep_only(keep, 3);
+        }
         if (delay != NULL)
                 o.delay_ms = (unsigned) atoi(delay);
         o.shared = mmap(NULL, sizeof(*o.shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -98,10 +115,11 @@ int main(int argc, char **argv)
                 return 1;
         }
         prctl(PR_SET_NAME, "procview-sup", 0, 0, 0);
-        if (procview_supervise(&o, &err) < 0) {
-                fprintf(stderr, "berth-procview: %s\n", berth_error_message(&err));
-                berth_error_clear(&err);
-                return 1;
-        }
-        return 0;
+        for (int i = 0; i < PROCVIEW_MAX_LISTENERS; i++)
+                listeners.fd[i] = -1;
+        if (procview_supervise(&o, &listeners, -1, &err) == 0)
+                return 0;
+        fprintf(stderr, "berth-procview: %s\n", berth_error_message(&err));
+        berth_error_clear(&err);
+        return 1;
 }

@@ -66,16 +66,19 @@ int procview_figures_read(const struct procview_cgroup *cg, struct procview_figu
 /* ceil(quota / period), at least 1: docs/proc.md says why (lxcfs#600). */
 int procview_cpus_for_quota(int64_t quota, int64_t period);
 
-/* Load average state: exponentially decayed counts of the cgroup's runnable tasks, updated at each read. */
+/* Load average state of one cgroup: exponentially decayed counts of its runnable tasks, updated at each read.
+ * key: a hash of the cgroup's directory (0: a free entry). */
 struct procview_load {
+        uint64_t key;
         double avg[3];
         double last; /* CLOCK_BOOTTIME seconds of the last update, 0 before the first */
 };
+#define PROCVIEW_LOADS 1024
 
-/* Context for rendering: when the container started (CLOCK_BOOTTIME seconds), its load state. */
+/* Context for rendering, kept by the server across reads: the load state of each cgroup read (one server
+ * serves every container of a store; the least recently read cgroup gives way when the table is full). */
 struct procview_context {
-        double started;
-        struct procview_load load;
+        struct procview_load loads[PROCVIEW_LOADS];
 };
 
 /* Renders file `which` for the process pid into *out (malloc'ed, *len bytes). */

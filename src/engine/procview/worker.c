@@ -6,6 +6,7 @@
 #include <linux/fuse.h>
 
 #include "engine/procview/procview.h"
+#include "engine/procview/notify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,7 +47,9 @@ static struct worker {
         uint64_t generation;
         struct fuse_session *se;
         size_t last_len[PROCVIEW_NFILES]; /* each file's length when it was last made */
-        int sock, fuse_fd;
+        struct procview_listeners *l;
+        uint32_t listeners_end; /* above the highest listener in use */
+        int sock, fuse_fd;      /* sock: to the supervisor */
         bool replaying;
 } w;
 
@@ -54,6 +59,13 @@ static int file_of(fuse_ino_t ino)
 }
 
 static off_t size_hint_of(fuse_ino_t ino);
+
+static void listeners_end_update(void)
+{
+        w.listeners_end = PROCVIEW_MAX_LISTENERS;
+        while (w.listeners_end > 0 && w.l->fd[w.listeners_end - 1] < 0)
+                w.listeners_end--;
+}
 
 static void file_attr(fuse_ino_t ino, struct stat *st)
 {
@@ -235,52 +247,78 @@ static const struct fuse_lowlevel_ops ops = {
         .readdir = op_readdir,
 };
 
-/* A sysinfo(2) call of the container (supervisor.c): answered here, before libfuse sees it. */
-static void answer_sysinfo(int fd, const struct fuse_in_header *in)
+/* The supervisor is gone (killed): this worker forks a new one, which holds what this one holds (the
+ * connection, the listening socket, every listener: the table as it is now). The old one, if it was this
+ * process's child (an earlier replacement), is reaped. */
+static void new_supervisor(void)
 {
-        struct {
-                struct fuse_out_header h;
-                struct sysinfo si;
-        } out = {.h = {.len = sizeof(out.h), .unique = in->unique}};
         berth_error err = {0};
+        int sv[2];
+        pid_t pid;
 
-        test_delay();
-        if (procview_sysinfo(&w.mounts, &w.ctx, (pid_t) in->pid, &out.si, &err) < 0) {
-                out.h.error = -EIO;
-                berth_error_clear(&err);
-        } else {
-                out.h.len = sizeof(out);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+        close(w.sock);
+        w.sock = -1;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+                fprintf(stderr, "berth-procview: socketpair: %s\n", strerror(errno));
+                return;
         }
-        send(fd, &out, out.h.len, MSG_NOSIGNAL);
+        pid = fork();
+        if (pid < 0) {
+                fprintf(stderr, "berth-procview: fork a supervisor: %s\n", strerror(errno));
+                close(sv[0]);
+                close(sv[1]);
+                return;
+        }
+        if (pid == 0) {
+                close(sv[1]);
+                prctl(PR_SET_NAME, "procview-sup", 0, 0, 0);
+                if (procview_supervise(w.o, w.l, sv[0], &err) < 0) {
+                        fprintf(stderr, "berth-procview: %s\n", berth_error_message(&err));
+                        _exit(1);
+                }
+                _exit(0);
+        }
+        close(sv[0]);
+        w.sock = sv[1];
 }
 
-/* libfuse's I/O (custom): requests read from /dev/fuse straight into the shared slot (procview.h), sysinfo
- * calls from the supervisor's socket answered in between. */
+/* libfuse's I/O (custom): requests read from /dev/fuse straight into the shared slot (procview.h); in
+ * between, listeners accepted and sysinfo calls answered (notify.c), and a supervisor that died replaced. */
 static ssize_t fuse_read(int fd, void *buf, size_t len, void *userdata)
 {
+        static struct pollfd p[3 + PROCVIEW_MAX_LISTENERS];
+        static uint32_t index[PROCVIEW_MAX_LISTENERS];
         struct procview_shared *sh = w.o->shared;
         struct fuse_in_header *slot = (struct fuse_in_header *) sh->slot;
 
         for (;;) {
-                struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = w.sock, .events = POLLIN}};
+                size_t np = 3;
                 ssize_t n;
-                if (poll(p, 2, -1) < 0) {
+                p[0] = (struct pollfd){.fd = fd, .events = POLLIN};
+                p[1] = (struct pollfd){.fd = w.sock, .events = POLLIN};
+                p[2] = (struct pollfd){.fd = w.o->seccomp_fd, .events = POLLIN};
+                for (uint32_t i = 0; i < w.listeners_end; i++)
+                        if (w.l->fd[i] >= 0) {
+                                index[np - 3] = i;
+                                p[np++] = (struct pollfd){.fd = w.l->fd[i], .events = POLLIN};
+                        }
+                if (poll(p, np, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -1;
                 }
-                if (p[1].revents & POLLIN) {
-                        char msg[256];
-                        n = recv(w.sock, msg, sizeof(msg), 0);
-                        if (n <= 0)
-                                return 0; /* the supervisor is gone */
-                        if ((size_t) n >= sizeof(struct fuse_in_header) &&
-                            ((struct fuse_in_header *) msg)->opcode == PROCVIEW_OP_SYSINFO)
-                                answer_sysinfo(w.sock, (struct fuse_in_header *) msg);
-                        continue;
+                /* The supervisor sends nothing: readable or hung up, it is gone. */
+                if (p[1].revents || w.sock < 0)
+                        new_supervisor();
+                if (p[2].revents & POLLIN) {
+                        procview_notify_accept(w.o, w.l, w.sock);
+                        listeners_end_update();
                 }
-                if (p[1].revents & (POLLHUP | POLLERR))
-                        return 0;
+                for (size_t k = 3; k < np; k++)
+                        if (p[k].revents)
+                                procview_notify_handle(w.o, w.l, index[k - 3], p[k].revents, w.sock, &w.mounts, &w.ctx);
                 if (!(p[0].revents & (POLLIN | POLLERR | POLLHUP)))
                         continue;
                 /* The previous request is over (answered, or a FORGET that has none). */
@@ -352,7 +390,7 @@ static void resume(struct fuse_session *se)
         fuse_session_process_buf(se, &b);
 }
 
-int procview_worker_main(const struct procview_options *o, int sock)
+int procview_worker_main(const struct procview_options *o, struct procview_listeners *l, int sock)
 {
         static const struct fuse_custom_io io = {.read = fuse_read, .writev = fuse_writev};
         char *argv[] = {"berth-procview", NULL};
@@ -362,8 +400,13 @@ int procview_worker_main(const struct procview_options *o, int sock)
         int r;
 
         w.o = o;
+        w.l = l;
+        /* A worker forked by a supervisor that a worker forked has that worker's open files in its copy of
+         * this memory: not this worker's. */
+        w.open = NULL;
+        w.n_open = 0;
         w.generation = (uint64_t) getpid();
-        w.ctx.started = o->started;
+        listeners_end_update();
         if (procview_mounts_read(&w.mounts, &err) < 0) {
                 fprintf(stderr, "berth-procview: %s\n", berth_error_message(&err));
                 berth_error_clear(&err);
@@ -379,7 +422,13 @@ int procview_worker_main(const struct procview_options *o, int sock)
                 return -EINVAL;
         }
         resume(se);
+        procview_notify_resume(o, l, &w.mounts, &w.ctx);
         r = fuse_session_loop(se);
         fuse_session_destroy(se);
+        if (r >= 0) {
+                /* The connection ended (unmounted): the supervisor ends too. */
+                struct procview_msg bye = {.op = PROCVIEW_MSG_BYE};
+                send(w.sock, &bye, sizeof(bye), MSG_NOSIGNAL);
+        }
         return r < 0 ? r : 0;
 }
