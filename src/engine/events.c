@@ -164,6 +164,16 @@ void engine_event_image_reference(const char *root, const char *action, const ch
         json_decref(attrs);
 }
 
+void engine_event_network(const char *root, const char *action, const char *id, const char *name, const char *container)
+{
+        json_t *attrs = json_pack("{s:s, s:s}", "name", name, "type", "bridge");
+
+        if (container != NULL)
+                json_object_set_new(attrs, "container", json_string(container));
+        (void) engine_event_append(root, "network", action, id, NULL, attrs, NULL);
+        json_decref(attrs);
+}
+
 void engine_event_prune(const char *root, const char *type, uint64_t reclaimed)
 {
         cleanup_free char *bytes = xasprintf("%" PRIu64, reclaimed);

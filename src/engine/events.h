@@ -45,6 +45,9 @@ void engine_event_image(const char *root, const char *action, const char *id, co
 void engine_event_image_reference(const char *root, const char *action, const char *ref);
 /* An image removal: an untag per removed tag, a delete when the image itself (id) went. */
 void engine_event_image_removal(const char *root, const char *id, char *const *untagged, char *const *deleted);
+/* A network's event (docker's create, destroy, connect, disconnect): Actor.ID the network's ID, attributes
+ * name and type (the driver: "bridge"), and container (its ID) for connect and disconnect. */
+void engine_event_network(const char *root, const char *action, const char *id, const char *name, const char *container);
 /* docker's `prune` event of a type ("container", "image", "volume", "network"): no actor, the attribute
  * reclaimed (bytes, in decimal). */
 void engine_event_prune(const char *root, const char *type, uint64_t reclaimed);

@@ -3,6 +3,7 @@
  * lease and the veth taken away. A connection lasts as long as the container runs (berth does not yet
  * record it in the container's configuration for its next start: docs/networking.md). */
 #include "engine/network.h"
+#include "engine/events.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -89,6 +90,8 @@ int engine_network_connect(struct engine *e, const char *network, const char *re
         args = strv_append(strv_append(NULL, "up"), pid);
         args = strv_append(strv_append(strv_append(args, bridge), gwp), veth);
         args = strv_append(strv_append(args, ipt), mac);
+        /* The lease is the connection: a helper that fails releases it, which is the disconnect. */
+        engine_event_network(e->store->root, "connect", n.id, n.name, c->id);
         if ((r = engine_net_run_helper(e, args, err)) < 0) {
                 engine_net_release_one(e, c->id, n.name, true);
                 return r;

@@ -2,6 +2,7 @@
  * in SQLite, and berth-net's arguments (engine/network.h). The links and the firewall are berth-net's
  * (nethelper/berth-net.c): this file runs in the static berth and loads neither libmnl nor libnftables. */
 #include "engine/network.h"
+#include "engine/events.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -296,11 +297,13 @@ char **engine_network_port_specs(const char *ports_json, const char *ip)
 void engine_net_release_one(struct engine *e, const char *id, const char *network, bool delete_veth)
 {
         cleanup_stmt sqlite3_stmt *st = NULL, *del = NULL;
-        cleanup_free char *veth = NULL, *ports = NULL, *ip = NULL;
+        cleanup_free char *veth = NULL, *ports = NULL, *ip = NULL, *net_id = NULL;
         berth_error ignored = {0};
 
-        if (store_prepare(e->store, "SELECT veth, ports, ip FROM network_leases WHERE container_id = ? AND network = ?", &st,
-                          NULL) < 0)
+        if (store_prepare(e->store,
+                          "SELECT l.veth, l.ports, l.ip, n.id FROM network_leases l LEFT JOIN networks n ON n.name = l.network "
+                          "WHERE l.container_id = ? AND l.network = ?",
+                          &st, NULL) < 0)
                 return;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, network, -1, SQLITE_STATIC);
@@ -309,6 +312,7 @@ void engine_net_release_one(struct engine *e, const char *id, const char *networ
         veth = xstrdup((const char *) sqlite3_column_text(st, 0));
         ports = xstrdup((const char *) sqlite3_column_text(st, 1));
         ip = xstrdup((const char *) sqlite3_column_text(st, 2));
+        net_id = xstrdup(sqlite3_column_text(st, 3) ? (const char *) sqlite3_column_text(st, 3) : "");
         sqlite3_reset(st);
         {
                 cleanup_strv char **specs = engine_network_port_specs(ports, ip);
@@ -326,7 +330,9 @@ void engine_net_release_one(struct engine *e, const char *id, const char *networ
                 return;
         sqlite3_bind_text(del, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(del, 2, network, -1, SQLITE_STATIC);
-        sqlite3_step(del);
+        /* docker's disconnect, once: by whoever deleted the lease (a stop and a reconcile may race). */
+        if (sqlite3_step(del) == SQLITE_DONE && sqlite3_changes(e->store->db) > 0)
+                engine_event_network(e->store->root, "disconnect", net_id, network, id);
         engine_network_hosts_refresh(e, network);
 }
 
@@ -474,6 +480,8 @@ int engine_network_attach(struct engine *e, const struct engine_container *c, in
                 sqlite3_exec(e->store->db, "ROLLBACK", NULL, NULL, NULL);
                 return r;
         }
+        /* docker: a container joining a network at its start is that network's connect. */
+        engine_event_network(e->store->root, "connect", n.id, n.name, c->id);
         inet_ntop(AF_INET, &ip, ipt, sizeof(ipt));
         inet_ntop(AF_INET, &n.gateway, gwt, sizeof(gwt));
         if ((r = engine_write_hosts(dirfd, c->config, c->host_config, ipt, gwt, err)) < 0) {

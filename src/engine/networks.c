@@ -3,6 +3,7 @@
  * while a container holds an address on it), prune. The bridge itself is made by berth-net when the first
  * container starts on the network, and removed with the network. */
 #include "engine/network.h"
+#include "engine/events.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -175,6 +176,7 @@ int engine_network_create(struct engine *e, const struct engine_network_create_o
                 sqlite3_exec(e->store->db, "ROLLBACK", NULL, NULL, NULL);
                 return r;
         }
+        engine_event_network(e->store->root, "create", *id_out, o->name, NULL);
         return 0;
 }
 
@@ -318,6 +320,7 @@ int engine_network_remove(struct engine *e, const char *ref, berth_error *err)
         }
         if ((r = store_exec(e->store, "COMMIT", err)) < 0)
                 goto fail;
+        engine_event_network(e->store->root, "destroy", n.id, n.name, NULL);
         /* The bridge and the firewall's elements (nothing when no container ever started on it). */
         inet_ntop(AF_INET, &n.gateway, gw, sizeof(gw));
         bridge = engine_net_bridge_arg(&n);
@@ -352,6 +355,8 @@ int engine_network_prune(struct engine *e, char ***removed, berth_error *err)
                         *removed = strv_append(*removed, names[i]);
                 berth_error_clear(&ignored);
         }
+        /* docker: a network prune reclaims no space it counts. */
+        engine_event_prune(e->store->root, "network", 0);
         return 0;
 }
 

@@ -295,26 +295,34 @@ int engine_volume_rm(struct engine *e, const char *name, bool force, berth_error
         return engine_volume_remove(e, name, force, err);
 }
 
-int engine_volume_prune(struct engine *e, bool all, char ***names, berth_error *err)
+int engine_volume_prune(struct engine *e, bool all, char ***names, uint64_t *reclaimed, berth_error *err)
 {
         struct engine_volume *list = NULL;
         char **removed = xzalloc(sizeof(char *));
         size_t n = 0;
         int r;
 
+        *reclaimed = 0;
         if ((r = engine_db_volume_list(e, &list, &n, err)) < 0) {
                 free(removed);
                 return r;
         }
         for (size_t i = 0; i < n; i++) {
                 berth_error ignored = {0};
+                cleanup_free char *dir = xasprintf("volumes/%s", list[i].name);
+                uint64_t size = 0;
                 /* docker 23+: only anonymous volumes unless all. A volume in use stays. */
-                if ((all || list[i].anonymous) && engine_volume_rm(e, list[i].name, false, &ignored) == 0)
+                if ((all || list[i].anonymous) && fs_tree_size_at(e->store->rootfd, dir, &size, &ignored) < 0)
+                        berth_error_clear(&ignored);
+                if ((all || list[i].anonymous) && engine_volume_rm(e, list[i].name, false, &ignored) == 0) {
                         removed = strv_append(removed, list[i].name);
+                        *reclaimed += size;
+                }
                 berth_error_clear(&ignored);
                 engine_volume_clear(&list[i]);
         }
         free(list);
         *names = removed;
+        engine_event_prune(e->store->root, "volume", *reclaimed);
         return 0;
 }

@@ -32,5 +32,6 @@ int engine_volume_get(struct engine *e, const char *name, struct engine_volume *
 /* volume rm: refused while a container uses it (docker's "volume is in use" message). */
 int engine_volume_rm(struct engine *e, const char *name, bool force, berth_error *err);
 /* volume prune: unused anonymous volumes (every unused one with all, docker 23+). *names: the removed ones
- * (NULL-terminated). */
-int engine_volume_prune(struct engine *e, bool all, char ***names, berth_error *err);
+ * (NULL-terminated); *reclaimed: the bytes their files held. A destroy event per volume, then docker's prune
+ * event (reclaimed). */
+int engine_volume_prune(struct engine *e, bool all, char ***names, uint64_t *reclaimed, berth_error *err);

@@ -235,11 +235,18 @@ destroy renamed"
 die 137"* ]]
 }
 
-@test "volume create and destroy, commit, load and import events" {
+@test "volume create, destroy and prune, commit, load and import events" {
         b volume create vol1 >/dev/null
         b volume rm vol1 >/dev/null
         run journal --filter type=volume --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}'
         [ "$output" = "$(printf 'create vol1 local\ndestroy vol1 local')" ]
+        # prune: a destroy per volume, then docker's prune event with the bytes reclaimed (as prune prints them).
+        b volume create pv >/dev/null
+        printf 'twelve bytes' > "$ROOT/volumes/pv/_data/f"
+        run b volume prune -a -f
+        [ "${lines[-1]}" = "Total reclaimed space: 12B" ]
+        run journal --filter type=volume --filter event=destroy --filter event=prune --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.reclaimed}}'
+        [ "$output" = "$(printf 'destroy vol1 \ndestroy pv \nprune  12')" ]
         b run --name src busybox sh -c 'echo x > /x'
         "${BERTH_BIN}-full" --root "$ROOT" commit -m note src committed:1 >/dev/null
         run journal --filter event=commit --format '{{.Actor.Attributes.name}} {{.Actor.Attributes.comment}} {{.Actor.Attributes.imageRef}}'

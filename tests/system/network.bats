@@ -530,6 +530,38 @@ fetch() {  # WHERE URL: WHERE is in_host, in_out or a container id
         b network rm side >/dev/null
 }
 
+@test "network events as docker emits them: create, connect at start and by connect, disconnect, destroy, prune" {
+        b network create evnet >/dev/null
+        nid=$(b network inspect -f '{{.Id}}' evnet)
+        b run -d --network evnet --name evc busybox sleep 60 >/dev/null
+        cid=$(b inspect -f '{{.Id}}' evc)
+        b run -d --name evd busybox sleep 60 >/dev/null
+        did=$(b inspect -f '{{.Id}}' evd)
+        b network connect evnet evd
+        b network disconnect evnet evd
+        b stop -t 0 evc >/dev/null
+        b network rm evnet >/dev/null
+        b network create gone >/dev/null
+        b network prune -f >/dev/null
+        run b events --since 0 --until "$(date +%s.%N)" --filter type=network \
+                --format '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}} {{.Actor.Attributes.container}}'
+        echo "$output"
+        # evd's start on the default bridge is a connect of "bridge" too.
+        expected="create evnet bridge 
+connect evnet bridge $cid
+connect bridge bridge $did
+connect evnet bridge $did
+disconnect evnet bridge $did
+disconnect evnet bridge $cid
+destroy evnet bridge 
+create gone bridge 
+destroy gone bridge 
+prune   "
+        [ "$output" = "$expected" ]
+        [ "$(b events --since 0 --until "$(date +%s.%N)" --filter network="$nid" --filter event=destroy --format '{{.Actor.ID}}')" = "$nid" ]
+        [ "$(b events --since 0 --until "$(date +%s.%N)" --filter event=prune --format '{{.Actor.Attributes.reclaimed}}')" = 0 ]
+}
+
 @test "SIGKILL of berth at any point of run -d -p: the next commands leave no veth, no element, no lease" {
         local i delay
         for i in $(seq 12); do

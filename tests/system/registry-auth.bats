@@ -32,7 +32,7 @@ assert_no_secret() {
 @test "basic auth: anonymous pull refused with one line, store unchanged" {
         store_fingerprint > "$T/before"
         run b pull -q --tls-verify=false "$AUTH/busybox"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         assert_one_line_naming "no basic auth credentials"
         store_fingerprint | diff "$T/before" -
 }
@@ -67,7 +67,7 @@ assert_no_secret() {
         run b logout "$AUTH"
         [ "$output" = "Not logged in to $AUTH" ]
         run b pull -q --tls-verify=false "$AUTH/busybox"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
 }
 
 @test "credential files: podman's auth.json (--authfile, REGISTRY_AUTH_FILE) both ways, --creds" {
@@ -91,12 +91,12 @@ assert_no_secret() {
         run b pull -q --tls-verify=false --creds "berth:$AUTH_PASSWORD" "$AUTH/busybox"
         [ "$status" -eq 0 ]
         run b pull -q --tls-verify=false --creds "berth:nope" "$AUTH/multilayer"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         assert_one_line_naming "unauthorized"
         # a malformed file is an error that does not quote it
         printf '{"auths": {"%s": {"auth": "%s"' "$AUTH" "$AUTH_PASSWORD" > "$T/bad.json"
         run b pull -q --tls-verify=false --authfile "$T/bad.json" "$AUTH/busybox"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         assert_one_line_naming "invalid JSON"
         assert_no_secret
 }
@@ -107,7 +107,7 @@ assert_no_secret() {
         grep -q "token for '(anonymous)' scopes \['repository:busybox:pull'\]" "$TOK_DIR/token.log"
         b tag "$TOK/busybox" "$TOK/mine/bb"
         run b push -q --tls-verify=false "$TOK/mine/bb"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         assert_one_line_naming "unauthorized"
         run b login --tls-verify=false -u berth --password-stdin "$TOK" <<< "$TOK_PASSWORD"
         [ "$status" -eq 0 ]
@@ -149,7 +149,7 @@ assert_no_secret() {
         grep -q '^POST 200 who=berth grant=password scopes=repository:app:pull,push' "$TOKEN_LOG"
         b rmi -f "$TOKREG/app:1" > /dev/null
         run b pull -q --tls-verify=false --creds "berth:wrong" "$TOKREG/app:1"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         assert_one_line_naming "incorrect username or password"
         run b pull -q --tls-verify=false --creds "berth:$TOKEN_PASSWORD" "$TOKREG/app:1"
         [ "$status" -eq 0 ]
@@ -173,7 +173,7 @@ assert_no_secret() {
 
 @test "TLS: a private CA is refused by default, trusted with --cert-dir; --tls-verify=false; insecure in registries.conf" {
         run b pull -q "$TLS/busybox"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         assert_one_line_naming "failed to verify certificate"
         run b pull -q --cert-dir "$TLS_CERT_DIR" "$TLS/busybox"
         [ "$status" -eq 0 ]
@@ -190,13 +190,13 @@ assert_no_secret() {
         # --tls-verify=true overrides the configuration
         b rmi "$TLS/busybox" > /dev/null
         run b pull -q --tls-verify=true "$TLS/busybox"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         # a certificates directory with a client certificate but no key
         mkdir "$T/certs"
         cp "$TLS_CERT_DIR/ca.crt" "$T/certs/"
         cp "$TLS_CERT_DIR/ca.crt" "$T/certs/client.cert"
         run b pull -q --cert-dir "$T/certs" "$TLS/busybox"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         assert_one_line_naming "missing key client.key for client certificate client.cert"
 }
 
@@ -225,7 +225,7 @@ assert_no_secret() {
         cp "$MTLS_CERTS/ca.crt" "$T/ca-only/"
         run b push -q --cert-dir "$T/ca-only" "$MTLS/app:1"
         echo "$output"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         assert_one_line_naming "Get \"https://$MTLS/v2/\": tls: "
         [[ "$output" == *"bad certificate"* ]]
         run b push -q --cert-dir "$MTLS_CERTS" "$MTLS/app:1"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# Bad input from the user or the registry: one clear line on stderr, exit status 125 (docker's), the store
-# unchanged. Manifests the registry would not accept are served by the fault proxy in front of it.
+# Bad input from the user or the registry: one clear line on stderr, exit status 1 for a pull or push that
+# fails (docker's; 125 for bad flags and a missing argument), the store unchanged. Manifests the registry
+# would not accept are served by the fault proxy in front of it.
 load registry-helpers
 
 setup_file() {
@@ -27,7 +28,7 @@ refused() {
         shift
         run b pull -q "$@"
         echo "$output"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         assert_one_line_naming "$message"
         store_fingerprint | diff "$T/empty" -
         assert_store_clean
@@ -112,6 +113,6 @@ serve_manifest() {  # JQ-PROGRAM CONTENT-TYPE
         [ "$status" -eq 125 ]
         [[ "$output" == *'invalid argument "maybe" for "--tls-verify" flag'* ]]
         run b push -q "$REG/not-here"
-        [ "$status" -eq 125 ]
+        [ "$status" -eq 1 ]
         assert_one_line_naming "An image does not exist locally with the tag: $REG/not-here:latest"
 }

@@ -27,8 +27,14 @@ struct berth_command {
         const char *summary; /* one line for `berth --help` */
 };
 
+/* docker's exit status for a command that ran and failed where the docker CLI gives 1 (pull, push: the
+ * daemon's error), rather than 125 (its flags, or the engine's own failures around a container). */
+#define CLI_EXIT_FAILURE 1
+
 /* Prints "Error: MESSAGE" on stderr, returns 125. */
 int cli_fail(struct berth_cli *cli, const berth_error *err);
+/* The same line, returning status. */
+int cli_fail_status(struct berth_cli *cli, const berth_error *err, int status);
 /* Flag and argument errors: the message and docker's "See 'berth CMD --help'." hint, returns 125. */
 int cli_usage_error(struct berth_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

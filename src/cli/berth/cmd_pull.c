@@ -71,7 +71,7 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv)
         if (argc - optind != 1)
                 return cli_usage_error(cli, "\"%s pull\" requires exactly 1 argument.", cli->program);
         if (cli_engine_open(cli, &e, &err) < 0)
-                return cli_fail(cli, &err);
+                return cli_fail_status(cli, &err, CLI_EXIT_FAILURE);
         o.cancel = registry_cli_catch_signals();
         display = registry_cli_progress(&o, quiet);
         r = engine_image_pull(e, argv[optind], &o, &res, &n, &err);
@@ -80,7 +80,7 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv)
         if (r == -ECANCELED && registry_cli_caught_signal())
                 registry_cli_exit_signal(); /* the store is already as it was */
         if (r < 0)
-                return cli_fail(cli, &err);
+                return cli_fail_status(cli, &err, CLI_EXIT_FAILURE);
         print_results(&o, res, n);
         for (size_t i = 0; i < n; i++)
                 registry_pull_result_clear(&res[i]);

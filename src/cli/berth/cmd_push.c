@@ -53,7 +53,7 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv)
         if (argc - optind != 1)
                 return cli_usage_error(cli, "\"%s push\" requires exactly 1 argument.", cli->program);
         if (cli_engine_open(cli, &e, &err) < 0)
-                return cli_fail(cli, &err);
+                return cli_fail_status(cli, &err, CLI_EXIT_FAILURE);
         o.cancel = registry_cli_catch_signals();
         display = registry_cli_progress(&o, quiet);
         r = engine_image_push(e, argv[optind], &o, &res, &n, &err);
@@ -65,6 +65,6 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv)
         if (r == -ECANCELED && registry_cli_caught_signal())
                 registry_cli_exit_signal();
         if (r < 0)
-                return cli_fail(cli, &err);
+                return cli_fail_status(cli, &err, CLI_EXIT_FAILURE);
         return 0;
 }

@@ -178,16 +178,19 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv)
         cleanup_engine struct engine *e = NULL;
         cleanup_strv char **names = NULL;
         bool all = false;
+        uint64_t reclaimed = 0;
+        char size[32];
         int r;
 
         if ((r = simple_opts(cli, argc, argv, "+fa", VOLUME_OPTIONS, NULL, NULL, &all, NULL, NULL)) != 0)
                 return r < 0 ? 0 : r;
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_volume_prune(e, all, &names, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_volume_prune(e, all, &names, &reclaimed, &err) < 0)
                 return cli_fail(cli, &err);
         if (names[0] != NULL)
                 printf("Deleted Volumes:\n");
         for (char **n = names; *n; n++)
                 printf("%s\n", *n);
-        printf("%sTotal reclaimed space: 0B\n", names[0] != NULL ? "\n" : "");
+        format_human_size((double) reclaimed, size, sizeof(size));
+        printf("%sTotal reclaimed space: %s\n", names[0] != NULL ? "\n" : "", size);
         return 0;
 }

@@ -143,8 +143,14 @@ static const struct berth_command FORWARDED[] = {HEAVY_COMMANDS(FORWARDED_ENTRY)
 
 int cli_fail(struct berth_cli *cli, const berth_error *err)
 {
+        return cli_fail_status(cli, err, CLI_EXIT_ERROR);
+}
+
+int cli_fail_status(struct berth_cli *cli, const berth_error *err, int status)
+{
+        (void) cli;
         fprintf(stderr, "Error: %s\n", berth_error_message(err));
-        return CLI_EXIT_ERROR;
+        return status;
 }
 
 int cli_usage_error(struct berth_cli *cli, const char *fmt, ...)
