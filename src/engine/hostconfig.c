@@ -3,7 +3,9 @@
 #include "engine/hostconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine.h"
@@ -191,6 +193,62 @@ static int check_log_config(const json_t *hc, berth_error *err)
         return 0;
 }
 
+/* A cpuset list ("0-2,4") as a bit per node below max; false when it is not one (docker's syntax: ranges and
+ * numbers, comma separated). */
+static bool cpuset_list_parse(const char *s, bool *bits, unsigned max)
+{
+        const char *p = s;
+
+        if (*p == '\0')
+                return false;
+        while (*p != '\0') {
+                char *end;
+                unsigned long lo, hi;
+                if (*p < '0' || *p > '9')
+                        return false;
+                lo = hi = strtoul(p, &end, 10);
+                if (*end == '-') {
+                        if (end[1] < '0' || end[1] > '9')
+                                return false;
+                        hi = strtoul(end + 1, &end, 10);
+                }
+                if (hi < lo || hi >= max || (*end != ',' && *end != '\0'))
+                        return false;
+                for (unsigned long i = lo; i <= hi; i++)
+                        bits[i] = true;
+                p = *end == ',' ? end + 1 : end;
+                if (*end == ',' && *p == '\0')
+                        return false;
+        }
+        return true;
+}
+
+#define ENGINE_MAX_MEM_NODES 1024
+
+/* --cpuset-mems: docker's syntax check, then every node must be one the host has online. */
+static int check_cpuset_mems(const json_t *hc, berth_error *err)
+{
+        const char *mems = json_string_value(json_object_get(hc, "CpusetMems"));
+        bool want[ENGINE_MAX_MEM_NODES] = {false}, have[ENGINE_MAX_MEM_NODES] = {false};
+        cleanup_free char *online = NULL;
+
+        if (mems == NULL || *mems == '\0')
+                return 0;
+        if (!cpuset_list_parse(mems, want, ENGINE_MAX_MEM_NODES))
+                return berth_failf(err, EINVAL, "Invalid value %s for cpuset mems", mems);
+        /* A kernel without NUMA has no node directory: node 0 is all the memory. */
+        if (read_file_at(AT_FDCWD, "/sys/devices/system/node/online", &online, NULL, NULL) < 0)
+                online = xstrdup("0");
+        online[strcspn(online, "\n")] = '\0';
+        if (!cpuset_list_parse(online, have, ENGINE_MAX_MEM_NODES))
+                return berth_failf(err, EINVAL, "/sys/devices/system/node/online: not a node list: %s", online);
+        for (unsigned i = 0; i < ENGINE_MAX_MEM_NODES; i++)
+                if (want[i] && !have[i])
+                        return berth_failf(err, EINVAL, "Requested memory nodes are not available - requested %s, available: %s",
+                                           mems, online);
+        return 0;
+}
+
 static int check_resources(const json_t *hc, berth_error *err)
 {
         json_int_t memory = json_integer_value(json_object_get(hc, "Memory"));
@@ -210,7 +268,12 @@ static int check_resources(const json_t *hc, berth_error *err)
                 return berth_failf(err, EINVAL, "invalid value for NanoCpus: it cannot be negative");
         if (json_integer_value(json_object_get(hc, "ShmSize")) < 0)
                 return berth_failf(err, EINVAL, "SHM size can not be less than 0");
-        return 0;
+        {
+                json_int_t w = json_integer_value(json_object_get(hc, "BlkioWeight"));
+                if (w != 0 && (w < 10 || w > 1000))
+                        return berth_failf(err, EINVAL, "Range of blkio weight is from 10 to 1000");
+        }
+        return check_cpuset_mems(hc, err);
 }
 
 static int check_security_opts(const json_t *hc, berth_error *err)

@@ -57,9 +57,11 @@ static void cpu_limits(const json_t *hc, json_t *res)
         json_int_t nano = hc_int(hc, "NanoCpus"), shares = hc_int(hc, "CpuShares"), period = hc_int(hc, "CpuPeriod");
         json_int_t quota = hc_int(hc, "CpuQuota");
         const char *cpus = json_string_value(json_object_get(hc, "CpusetCpus"));
+        const char *mems = json_string_value(json_object_get(hc, "CpusetMems"));
         json_t *c;
 
-        if (nano <= 0 && shares <= 0 && period <= 0 && quota == 0 && (cpus == NULL || *cpus == '\0'))
+        if (nano <= 0 && shares <= 0 && period <= 0 && quota == 0 && (cpus == NULL || *cpus == '\0') &&
+            (mems == NULL || *mems == '\0'))
                 return;
         c = object_child(res, "cpu");
         if (shares > 0)
@@ -77,6 +79,8 @@ static void cpu_limits(const json_t *hc, json_t *res)
         }
         if (cpus != NULL && *cpus)
                 json_object_set_new(c, "cpus", json_string(cpus));
+        if (mems != NULL && *mems)
+                json_object_set_new(c, "mems", json_string(mems));
 }
 
 static int device_numbers(const char *path, char *type, unsigned *major_out, unsigned *minor_out, mode_t *mode,
@@ -133,6 +137,10 @@ int engine_spec_resources(const json_t *hc, json_t *linux_obj, berth_error *err)
         cpu_limits(hc, res);
         if (pids > 0)
                 json_object_set_new(object_child(res, "pids"), "limit", json_integer(pids));
+        /* --blkio-weight: the runtime writes blkio.weight or blkio.bfq.weight (v1), io.bfq.weight or io.weight
+         * (v2), and refuses it where the kernel has none of them. */
+        if (hc_int(hc, "BlkioWeight") > 0)
+                json_object_set_new(object_child(res, "blockIO"), "weight", json_integer(hc_int(hc, "BlkioWeight")));
         if ((r = blkio_list(hc, "BlkioDeviceReadBps", "throttleReadBpsDevice", res, err)) < 0 ||
             (r = blkio_list(hc, "BlkioDeviceWriteBps", "throttleWriteBpsDevice", res, err)) < 0 ||
             (r = blkio_list(hc, "BlkioDeviceReadIOps", "throttleReadIOPSDevice", res, err)) < 0 ||

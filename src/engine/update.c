@@ -17,7 +17,8 @@
 #include "runtime/container.h"
 
 static const char *const KEYS[] = {"Memory",   "MemorySwap", "MemoryReservation", "NanoCpus",  "CpuShares",    "CpuPeriod",
-                                   "CpuQuota", "CpusetCpus", "CpusetMems",        "PidsLimit", "RestartPolicy"};
+                                   "CpuQuota", "CpusetCpus", "CpusetMems",        "PidsLimit", "RestartPolicy",
+                                   "BlkioWeight"};
 
 static void resources_free(struct cgroup_resources **r)
 {

@@ -8,6 +8,6 @@
 #include "engine/engine.h"
 
 /* changes: HostConfig keys among Memory, MemorySwap, MemoryReservation, NanoCpus, CpuShares, CpuPeriod,
- * CpuQuota, CpusetCpus, CpusetMems, PidsLimit, RestartPolicy; any other is refused. Checked as create
+ * CpuQuota, CpusetCpus, CpusetMems, PidsLimit, RestartPolicy, BlkioWeight; any other is refused. Checked as create
  * checks them (hostconfig.h) before anything changes. */
 int engine_container_update(struct engine *e, const char *ref, const json_t *changes, berth_error *err);

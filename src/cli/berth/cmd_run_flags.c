@@ -24,7 +24,7 @@
 
 enum {
         OPT_RM = 1000, OPT_NAME, OPT_ENV_FILE, OPT_ENTRYPOINT, OPT_MOUNT, OPT_TMPFS, OPT_READ_ONLY, OPT_MEMORY_SWAP,
-        OPT_MEMORY_RESERVATION, OPT_OOM_KILL_DISABLE, OPT_CPUS, OPT_CPU_PERIOD, OPT_CPU_QUOTA, OPT_CPUSET_CPUS,
+        OPT_MEMORY_RESERVATION, OPT_OOM_KILL_DISABLE, OPT_CPUS, OPT_CPU_PERIOD, OPT_CPU_QUOTA, OPT_CPUSET_CPUS, OPT_CPUSET_MEMS, OPT_BLKIO_WEIGHT,
         OPT_PIDS_LIMIT, OPT_DEVICE, OPT_READ_BPS, OPT_WRITE_BPS, OPT_READ_IOPS, OPT_WRITE_IOPS, OPT_ULIMIT, OPT_CAP_ADD,
         OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY_OPT, OPT_PID, OPT_IPC, OPT_UTS, OPT_NETWORK, OPT_USERNS, OPT_UIDMAP,
         OPT_GIDMAP, OPT_INIT, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT, OPT_RESTART, OPT_LOG_DRIVER, OPT_LOG_OPT,
@@ -58,6 +58,8 @@ static const struct option OPTIONS[] = {
         {"cpu-period", required_argument, NULL, OPT_CPU_PERIOD},
         {"cpu-quota", required_argument, NULL, OPT_CPU_QUOTA},
         {"cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS},
+        {"cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS},
+        {"blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT},
         {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
         {"device", required_argument, NULL, OPT_DEVICE},
         {"device-read-bps", required_argument, NULL, OPT_READ_BPS},
@@ -126,7 +128,8 @@ static void usage(bool is_run)
                is_run ? "Create and run a new container from an image" : "Create a new container");
         printf("Options (docker's): -d -i -t --rm --name -e --env-file -w -u --entrypoint -h -v --mount --tmpfs\n"
                "  --read-only -m --memory-swap --memory-reservation --oom-kill-disable --cpus -c --cpu-period\n"
-               "  --cpu-quota --cpuset-cpus --pids-limit --device --device-{read,write}-{bps,iops} --ulimit\n"
+               "  --cpu-quota --cpuset-cpus --cpuset-mems --pids-limit --blkio-weight --device\n"
+               "  --device-{read,write}-{bps,iops} --ulimit\n"
                "  --cap-add --cap-drop --privileged --security-opt --pid --ipc --uts --network bridge|none|host\n"
                "  --userns host|remap --uidmap --gidmap --init --stop-signal --stop-timeout --restart -l\n"
                "  --log-driver json-file|none --log-opt max-size=,max-file= --sig-proxy --add-host --dns\n"
@@ -561,6 +564,12 @@ static int handle(struct berth_cli *cli, int c, const char *arg, struct run_flag
                 json_object_set_new(hc, "CpuQuota", json_integer(n));
                 break;
         case OPT_CPUSET_CPUS: json_object_set_new(hc, "CpusetCpus", json_string(arg)); break;
+        case OPT_CPUSET_MEMS: json_object_set_new(hc, "CpusetMems", json_string(arg)); break;
+        case OPT_BLKIO_WEIGHT: /* docker's range (10-1000, or 0) is the engine's check */
+                if (parse_flag_int(cli, arg, "--blkio-weight", &n) != 0)
+                        return CLI_EXIT_ERROR;
+                json_object_set_new(hc, "BlkioWeight", json_integer(n));
+                break;
         case OPT_PIDS_LIMIT:
                 if (parse_flag_int(cli, arg, "--pids-limit", &n) != 0)
                         return CLI_EXIT_ERROR;

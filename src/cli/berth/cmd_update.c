@@ -18,7 +18,7 @@ static const struct {
         {"memory", 'm', "Memory"},          {"memory-swap", 0, "MemorySwap"}, {"memory-reservation", 0, "MemoryReservation"},
         {"cpus", 0, "NanoCpus"},            {"cpu-shares", 'c', "CpuShares"}, {"cpu-period", 0, "CpuPeriod"},
         {"cpu-quota", 0, "CpuQuota"},       {"cpuset-cpus", 0, "CpusetCpus"}, {"pids-limit", 0, "PidsLimit"},
-        {"restart", 0, "RestartPolicy"},
+        {"cpuset-mems", 0, "CpusetMems"},   {"blkio-weight", 0, "BlkioWeight"}, {"restart", 0, "RestartPolicy"},
 };
 #define N_FLAGS (sizeof(FLAGS) / sizeof(FLAGS[0]))
 
@@ -43,7 +43,7 @@ int cmd_update(struct berth_cli *cli, int argc, char **argv)
                 if (ch == 'H') {
                         printf("Usage:  berth update [OPTIONS] CONTAINER [CONTAINER...]\n\nUpdate configuration of one or more "
                                "containers\n\n  -m --memory --memory-swap --memory-reservation --cpus -c --cpu-shares "
-                               "--cpu-period --cpu-quota\n  --cpuset-cpus --pids-limit --restart\n");
+                               "--cpu-period --cpu-quota\n  --cpuset-cpus --cpuset-mems --blkio-weight --pids-limit --restart\n");
                         return 0;
                 }
                 if (ch == 'm' || ch == 'c') {
