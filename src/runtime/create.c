@@ -204,6 +204,7 @@ static int spawn_init(struct creation *c, berth_error *err)
 {
         const struct spec_linux *lx = &c->spec->linux_section;
         cleanup_close int own_pidns = -1;
+        int own_timens = -1;
         struct init_config ic = {
                 .ctx = c->ctx,
                 .opts = c->opts,
@@ -229,15 +230,28 @@ static int spawn_init(struct creation *c, berth_error *err)
                 if (namespaces_enter_pid_for_children(target, &own_pidns, err) < 0)
                         return berth_error_prefix(err, "%s: ", lx->namespaces[NS_PID].path);
         }
+        if (!c->two_stages && namespaces_enter_time_for_children(lx, &own_timens, err) < 0) {
+                berth_error ignored = {0};
+                namespaces_leave_pid_for_children(&own_pidns, &ignored);
+                berth_error_clear(&ignored);
+                return -err->code;
+        }
         pid = clone_init(c, flags, err);
         if (pid == 0) {
                 close(c->sync_parent);
+                if (own_timens >= 0)
+                        close(own_timens);
                 ic.sync_fd = c->sync_child;
                 init_main(&ic);
         }
-        if (namespaces_leave_pid_for_children(&own_pidns, pid > 0 ? err : NULL) < 0 && pid > 0) {
-                c->child = pid;
-                return -err->code;
+        {
+                int left_time = namespaces_leave_time_for_children(&own_timens, pid > 0 ? err : NULL);
+                int left_pid = left_time < 0 ? namespaces_leave_pid_for_children(&own_pidns, NULL)
+                                             : namespaces_leave_pid_for_children(&own_pidns, pid > 0 ? err : NULL);
+                if ((left_time < 0 || left_pid < 0) && pid > 0) {
+                        c->child = pid;
+                        return -err->code;
+                }
         }
         if (pid < 0)
                 return pid;

@@ -33,7 +33,7 @@ bool namespaces_single_clone(const struct spec_linux *lx)
         bool new_user = lx->namespaces[NS_USER].present && lx->namespaces[NS_USER].path == NULL;
         bool joined_user = lx->namespaces[NS_USER].path != NULL;
 
-        if (lx->namespaces[NS_TIME].present && lx->namespaces[NS_TIME].path == NULL)
+        if (lx->namespaces[NS_TIME].present && lx->namespaces[NS_TIME].path == NULL && lx->namespaces[NS_USER].present)
                 return false;
         if (joined_user)
                 return false;
@@ -142,6 +142,38 @@ int namespaces_enter_pid_for_children(int fd, int *saved, berth_error *err)
                 return berth_fail(err, e, "join the container's pid namespace");
         }
         return 0;
+}
+
+int namespaces_enter_time_for_children(const struct spec_linux *lx, int *saved, berth_error *err)
+{
+        int r;
+
+        *saved = -1;
+        if (!lx->namespaces[NS_TIME].present || lx->namespaces[NS_TIME].path != NULL)
+                return 0;
+        *saved = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+        if (*saved < 0)
+                return berth_fail(err, errno, "open /proc/self/ns/time");
+        if (unshare(CLONE_NEWTIME) < 0)
+                r = berth_fail(err, errno, "unshare the time namespace");
+        else if ((r = namespaces_write_time_offsets(lx, err)) == 0)
+                return 0;
+        namespaces_leave_time_for_children(saved, NULL);
+        return r;
+}
+
+int namespaces_leave_time_for_children(int *saved, berth_error *err)
+{
+        int r = 0;
+
+        if (*saved < 0)
+                return 0;
+        /* setns to our own time namespace makes it our children's again. */
+        if (setns(*saved, CLONE_NEWTIME) < 0 && err != NULL)
+                r = berth_fail(err, errno, "return to the runtime's time namespace");
+        close(*saved);
+        *saved = -1;
+        return r;
 }
 
 int namespaces_leave_pid_for_children(int *saved, berth_error *err)

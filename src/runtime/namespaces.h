@@ -15,7 +15,9 @@ int namespaces_new_clone_flags(const struct spec_linux *lx);
 
 /* Whether the namespaces can all be made by one clone() of the init: true unless a new user namespace
  * must be combined with joined ones (they must be joined with the host's privileges, before the user
- * namespace exists) or a time namespace is asked for. Otherwise the init is made in two stages. */
+ * namespace exists), or a new time namespace with a user namespace (it must be owned by the container's user
+ * namespace, made first). Otherwise the init is made in two stages. A new time namespace without a user
+ * namespace is made for the init's clone by namespaces_enter_time_for_children. */
 bool namespaces_single_clone(const struct spec_linux *lx);
 
 /* setns() into every namespace with a path, except those in `skip` (a mask of 1 << type) and the user
@@ -34,6 +36,12 @@ pid_t namespaces_clone(int flags, int cgroup_fd, bool *placed, berth_error *err)
  * pidfd), remembering ours in *saved; then come back to it. */
 int namespaces_enter_pid_for_children(int fd, int *saved, berth_error *err);
 int namespaces_leave_pid_for_children(int *saved, berth_error *err);
+
+/* A new time namespace for our children only (unshare(CLONE_NEWTIME) leaves us in ours), its offsets written,
+ * ours remembered in *saved; after the clone, namespaces_leave_time_for_children comes back to it. Saves the
+ * two-stage init's extra fork (docs/proc.md). Nothing done (*saved -1) when the config has no new one. */
+int namespaces_enter_time_for_children(const struct spec_linux *lx, int *saved, berth_error *err);
+int namespaces_leave_time_for_children(int *saved, berth_error *err);
 
 /* Writes linux.timeOffsets into /proc/self/timens_offsets; must follow unshare(CLONE_NEWTIME) and precede
  * the fork of the first process that lives in the new time namespace. */
