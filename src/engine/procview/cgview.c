@@ -3,6 +3,7 @@
 #include "engine/procview/view.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,11 +327,17 @@ static void read_cpu(const struct procview_cgroup *cg, struct procview_figures *
         }
 }
 
-int procview_figures_read(const struct procview_cgroup *cg, struct procview_figures *f, berth_error *err)
+int procview_figures_read(const struct procview_cgroup *cg, unsigned which, struct procview_figures *f, berth_error *err)
 {
         (void) err;
-        memset(f, 0, sizeof(*f));
-        read_memory(cg, f);
-        read_cpu(cg, f);
+        /* Not cpus[]: filled up to ncpus by read_cpu. */
+        memset(f, 0, offsetof(struct procview_figures, cpus));
+        f->ncpus = f->host_cpus = f->ncpus_allowed = 0;
+        f->cpu_limited = false;
+        f->mem_limit = f->swap_limit = UINT64_MAX;
+        if (which & PROCVIEW_FIG_MEMORY)
+                read_memory(cg, f);
+        if (which & PROCVIEW_FIG_CPU)
+                read_cpu(cg, f);
         return 0;
 }

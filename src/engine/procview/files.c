@@ -67,7 +67,8 @@ static int read_host(const char *path, struct buf *b, berth_error *err)
                 return berth_fail(err, errno, "open %s", path);
         for (;;) {
                 ssize_t n;
-                buf_reserve(b, 65536);
+                /* Chunks that stay below malloc's mmap threshold: no mmap and munmap per file made. */
+                buf_reserve(b, 16384);
                 n = read(fd, b->p + b->len, b->cap - b->len - 1);
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -597,7 +598,8 @@ int procview_sysinfo(const struct procview_mounts *m, struct procview_context *c
                 free(f);
                 return berth_fail(err, errno, "sysinfo");
         }
-        if ((r = procview_cgroup_of(m, pid, &cg, err)) < 0 || (r = procview_figures_read(&cg, f, err)) < 0) {
+        if ((r = procview_cgroup_of(m, pid, &cg, err)) < 0 ||
+            (r = procview_figures_read(&cg, PROCVIEW_FIG_MEMORY, f, err)) < 0) {
                 free(f);
                 return r;
         }
@@ -630,6 +632,14 @@ int procview_sysinfo(const struct procview_mounts *m, struct procview_context *c
         return 0;
 }
 
+/* The figures each file shows. */
+static const unsigned figures_of[PROCVIEW_NFILES] = {
+        [PROCVIEW_MEMINFO] = PROCVIEW_FIG_MEMORY, [PROCVIEW_CPUINFO] = PROCVIEW_FIG_CPU,
+        [PROCVIEW_STAT] = PROCVIEW_FIG_CPU,       [PROCVIEW_LOADAVG] = 0,
+        [PROCVIEW_UPTIME] = PROCVIEW_FIG_CPU,     [PROCVIEW_DISKSTATS] = 0,
+        [PROCVIEW_SWAPS] = PROCVIEW_FIG_MEMORY,   [PROCVIEW_CPU_ONLINE] = PROCVIEW_FIG_CPU,
+};
+
 int procview_render(enum procview_file which, const struct procview_mounts *m, struct procview_context *ctx, pid_t pid,
                     char **out, size_t *len, berth_error *err)
 {
@@ -642,7 +652,12 @@ int procview_render(enum procview_file which, const struct procview_mounts *m, s
 
         if (f == NULL)
                 abort();
-        if ((r = procview_cgroup_of(m, pid, &cg, err)) < 0 || (r = procview_figures_read(&cg, f, err)) < 0)
+        if ((unsigned) which >= PROCVIEW_NFILES) {
+                r = berth_failf(err, EINVAL, "no such file %d", (int) which);
+                goto out;
+        }
+        if ((r = procview_cgroup_of(m, pid, &cg, err)) < 0 ||
+            (r = procview_figures_read(&cg, figures_of[which], f, err)) < 0)
                 goto out;
         if (which != PROCVIEW_LOADAVG && which != PROCVIEW_UPTIME &&
             (r = read_host(procview_host_files[which], &host, err)) < 0)

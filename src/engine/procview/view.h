@@ -62,7 +62,9 @@ struct procview_figures {
         int host_cpus;              /* CPUs online on the host */
         bool cpu_limited;           /* ncpus < host_cpus */
 };
-int procview_figures_read(const struct procview_cgroup *cg, struct procview_figures *f, berth_error *err);
+/* Which figures to read (a file reads only those it shows: each is a few cgroup files). */
+enum { PROCVIEW_FIG_MEMORY = 1, PROCVIEW_FIG_CPU = 2 };
+int procview_figures_read(const struct procview_cgroup *cg, unsigned which, struct procview_figures *f, berth_error *err);
 /* ceil(quota / period), at least 1: docs/proc.md says why (lxcfs#600). */
 int procview_cpus_for_quota(int64_t quota, int64_t period);
 

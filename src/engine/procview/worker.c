@@ -284,18 +284,52 @@ static void new_supervisor(void)
         w.sock = sv[1];
 }
 
-/* libfuse's I/O (custom): requests read from /dev/fuse straight into the shared slot (procview.h); in
- * between, listeners accepted and sysinfo calls answered (notify.c), and a supervisor that died replaced. */
+/* One request from /dev/fuse (non-blocking), read straight into the shared slot and copied to libfuse's
+ * buffer; the connection's INIT kept for a restarted worker. */
+static ssize_t read_request(int fd, void *buf, size_t len)
+{
+        struct procview_shared *sh = w.o->shared;
+        struct fuse_in_header *slot = (struct fuse_in_header *) sh->slot;
+        ssize_t n;
+
+        /* The previous request is over (answered, or a FORGET that has none). */
+        slot->len = 0;
+        n = read(fd, sh->slot, sizeof(sh->slot) < len ? sizeof(sh->slot) : len);
+        if (n <= 0)
+                return n;
+        if (slot->opcode == FUSE_INIT && (size_t) n <= sizeof(sh->init)) {
+                memcpy(sh->init, sh->slot, (size_t) n);
+                sh->init_len = (uint32_t) n;
+        }
+        memcpy(buf, sh->slot, (size_t) n);
+        return n;
+}
+
+/* Requests read one after another without a poll in between, at most this many: then the listeners, the
+ * listening socket and the supervisor are looked at. */
+#define STREAK 16
+
+/* libfuse's I/O (custom): requests from /dev/fuse (read_request); when there is none, or after STREAK of
+ * them, one poll also for listeners to accept, sysinfo calls to answer (notify.c) and a supervisor that died
+ * to replace. */
 static ssize_t fuse_read(int fd, void *buf, size_t len, void *userdata)
 {
         static struct pollfd p[3 + PROCVIEW_MAX_LISTENERS];
         static uint32_t index[PROCVIEW_MAX_LISTENERS];
-        struct procview_shared *sh = w.o->shared;
-        struct fuse_in_header *slot = (struct fuse_in_header *) sh->slot;
+        static unsigned streak;
 
         for (;;) {
                 size_t np = 3;
                 ssize_t n;
+                if (streak < STREAK) {
+                        streak++;
+                        n = read_request(fd, buf, len);
+                        if (n > 0)
+                                return n;
+                        if (n == 0 || (errno != EAGAIN && errno != EINTR && errno != ENOENT))
+                                return n; /* ENODEV: unmounted; libfuse ends the loop */
+                }
+                streak = 0;
                 p[0] = (struct pollfd){.fd = fd, .events = POLLIN};
                 p[1] = (struct pollfd){.fd = w.sock, .events = POLLIN};
                 p[2] = (struct pollfd){.fd = w.o->seccomp_fd, .events = POLLIN};
@@ -319,21 +353,6 @@ static ssize_t fuse_read(int fd, void *buf, size_t len, void *userdata)
                 for (size_t k = 3; k < np; k++)
                         if (p[k].revents)
                                 procview_notify_handle(w.o, w.l, index[k - 3], p[k].revents, w.sock, &w.mounts, &w.ctx);
-                if (!(p[0].revents & (POLLIN | POLLERR | POLLHUP)))
-                        continue;
-                /* The previous request is over (answered, or a FORGET that has none). */
-                slot->len = 0;
-                n = read(fd, sh->slot, sizeof(sh->slot) < len ? sizeof(sh->slot) : len);
-                if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == ENOENT))
-                        continue;
-                if (n <= 0)
-                        return n; /* ENODEV: unmounted; libfuse ends the loop */
-                if (slot->opcode == FUSE_INIT && (size_t) n <= sizeof(sh->init)) {
-                        memcpy(sh->init, sh->slot, (size_t) n);
-                        sh->init_len = (uint32_t) n;
-                }
-                memcpy(buf, sh->slot, (size_t) n);
-                return n;
         }
 }
 
@@ -421,6 +440,10 @@ int procview_worker_main(const struct procview_options *o, struct procview_liste
                 fuse_session_destroy(se);
                 return -EINVAL;
         }
+        /* Non-blocking reads (fuse_read); the supervisor, which shares this open file description, never
+         * reads it. */
+        if (fcntl(o->fuse_fd, F_SETFL, fcntl(o->fuse_fd, F_GETFL) | O_NONBLOCK) < 0)
+                fprintf(stderr, "berth-procview: O_NONBLOCK on /dev/fuse: %s\n", strerror(errno));
         resume(se);
         procview_notify_resume(o, l, &w.mounts, &w.ctx);
         r = fuse_session_loop(se);
