@@ -154,7 +154,7 @@ if [ -z "$quick" ]; then
         if [ -x build-asan/src/cli/berth-runtime ]; then
                 export ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
                 for suite in tests/system/runtime-lifecycle.bats tests/system/runtime-exec.bats \
-                        tests/system/engine.bats tests/system/engine-commands.bats; do
+                        tests/system/engine.bats tests/system/engine-commands.bats tests/system/build.bats; do
                         name=$(basename "$suite" .bats)
                         BERTH_BUILD=$top/build-asan bats --tap "$suite" > "$logs/asan-$name.tap" 2>&1
                         count_tap "$logs/asan-$name.tap" "system (ASan+UBSan): $name"

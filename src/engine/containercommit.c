@@ -28,6 +28,7 @@
 #include "image/layer.h"
 #include "engine/lifecycle.h"
 #include "image/manifest.h"
+#include "image/platform.h"
 #include "image/reference.h"
 #include "image/snapshot.h"
 #include "lib/util.h"
@@ -188,6 +189,20 @@ static void copy_member(json_t *to, json_t *from, const char *key)
                 json_object_set(to, key, v);
 }
 
+/* The builder's history entries, each stamped with the time unless it has one. */
+static void append_history(json_t *history, const json_t *entries, const char *now)
+{
+        const json_t *h;
+        size_t i;
+
+        json_array_foreach(entries, i, h) {
+                json_t *copy = json_deep_copy(h);
+                if (json_object_get(copy, "created") == NULL)
+                        json_object_set_new(copy, "created", json_string(now));
+                json_array_append_new(history, copy);
+        }
+}
+
 static int build_config(struct engine *e, const struct engine_container *c, const struct engine_commit_request *req,
                         const char *diff_id, char digest[DIGEST_STRING_LEN + 1], size_t *size, berth_error *err)
 {
@@ -206,11 +221,15 @@ static int build_config(struct engine *e, const struct engine_container *c, cons
                 config = json_object();
                 json_object_set_new(doc, "config", config);
         }
-        for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-                copy_member(config, c->config, keys[i]);
-        for (char **ch = req->changes; ch && *ch; ch++)
-                if ((r = image_change_apply(config, *ch, err)) < 0)
-                        return r;
+        if (req->image_config != NULL) {
+                json_object_set_new(doc, "config", json_deep_copy(req->image_config));
+        } else {
+                for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+                        copy_member(config, c->config, keys[i]);
+                for (char **ch = req->changes; ch && *ch; ch++)
+                        if ((r = image_change_apply(config, *ch, err)) < 0)
+                                return r;
+        }
         json_object_set_new(doc, "created", json_string(now));
         if (req->author != NULL)
                 json_object_set_new(doc, "author", json_string(req->author));
@@ -220,8 +239,11 @@ static int build_config(struct engine *e, const struct engine_container *c, cons
                 history = json_array();
                 json_object_set_new(doc, "history", history);
         }
-        json_array_append_new(history, json_pack("{s:s,s:s,s:s}", "created", now, "created_by", "berth commit",
-                                                 "comment", req->message ? req->message : ""));
+        if (req->history != NULL)
+                append_history(history, req->history, now);
+        else
+                json_array_append_new(history, json_pack("{s:s,s:s,s:s}", "created", now, "created_by", "berth commit",
+                                                         "comment", req->message ? req->message : ""));
         text = json_to_string(doc);
         *size = strlen(text);
         return store_blob_put(e->store, text, strlen(text), digest, err);
@@ -288,6 +310,82 @@ int engine_container_commit(struct engine *e, const char *id, const struct engin
         engine_event_container(e, c, "commit",
                                json_pack("{s:s,s:s,s:s}", "comment", req->message ? req->message : "", "imageID", *image_id,
                                          "imageRef", req->reference ? req->reference : ""));
+        return 0;
+fail:
+        store_discard_unreferenced(e->store);
+        return r;
+}
+
+/* A config blob for PARENT's layers (or none) with IMAGE_CONFIG and HISTORY appended, as the builder's
+ * metadata-only steps make. */
+static int derive_config(struct engine *e, const char *parent, const json_t *image_config, const json_t *history,
+                         const char *author, char digest[DIGEST_STRING_LEN + 1], size_t *size, berth_error *err)
+{
+        cleanup_config struct image_config ic = {0};
+        cleanup_free char *now = engine_now_rfc3339(), *text = NULL;
+        json_t *doc, *h;
+        int r;
+
+        if (parent != NULL) {
+                if ((r = image_config_read(e->store, parent, &ic, err)) < 0)
+                        return r;
+                doc = ic.json;
+        } else {
+                /* FROM scratch: the platform berth runs on, no layer. */
+                cleanup_platform struct platform host = {0};
+                platform_host(&host);
+                ic.json = doc = json_pack("{s:s,s:s,s:{s:s,s:[]},s:[]}", "architecture", host.arch, "os", host.os,
+                                          "rootfs", "type", "layers", "diff_ids", "history");
+                if (host.variant != NULL)
+                        json_object_set_new(doc, "variant", json_string(host.variant));
+        }
+        json_object_set_new(doc, "config", json_deep_copy(image_config));
+        json_object_set_new(doc, "created", json_string(now));
+        if (author != NULL)
+                json_object_set_new(doc, "author", json_string(author));
+        h = json_object_get(doc, "history");
+        if (!json_is_array(h)) {
+                h = json_array();
+                json_object_set_new(doc, "history", h);
+        }
+        append_history(h, history, now);
+        text = json_to_string(doc);
+        *size = strlen(text);
+        return store_blob_put(e->store, text, strlen(text), digest, err);
+}
+
+int engine_image_derive(struct engine *e, const char *parent, const json_t *image_config, const json_t *history,
+                        const char *author, char **image_id, berth_error *err)
+{
+        cleanup_image_record struct image_record rec = {0};
+        cleanup_free char *manifest = NULL;
+        cleanup_free struct descriptor *layers = NULL;
+        char config[DIGEST_STRING_LEN + 1], manifest_digest[DIGEST_STRING_LEN + 1];
+        size_t config_size = 0;
+        int r;
+
+        if (parent != NULL && (r = imagedb_get(e->store, parent, &rec, err)) < 0)
+                return r;
+        if ((r = derive_config(e, parent, image_config, history, author, config, &config_size, err)) < 0)
+                goto fail;
+        layers = xzalloc((rec.n_layers + 1) * sizeof(*layers));
+        for (size_t i = 0; i < rec.n_layers; i++)
+                layers[i] = (struct descriptor){.media_type = rec.layers[i].media_type, .digest = rec.layers[i].blob_digest,
+                                                .size = rec.layers[i].blob_size};
+        {
+                struct descriptor cd = {.media_type = MEDIA_OCI_CONFIG, .digest = config, .size = (int64_t) config_size};
+                manifest = image_manifest_build_oci(&cd, layers, rec.n_layers);
+        }
+        if ((r = store_blob_put(e->store, manifest, strlen(manifest), manifest_digest, err)) < 0)
+                goto fail;
+        {
+                struct image_commit ic = {
+                        .manifest_digest = manifest_digest, .manifest_media_type = MEDIA_OCI_MANIFEST,
+                        .config_digest = config, .layers = layers, .n_layers = rec.n_layers, .names = NULL,
+                };
+                if ((r = image_commit(e->store, &ic, image_id, err)) < 0)
+                        goto fail;
+        }
         return 0;
 fail:
         store_discard_unreferenced(e->store);

@@ -30,9 +30,20 @@ struct engine_commit_request {
         const char *message;
         char **changes;        /* Dockerfile instructions (-c) */
         bool pause;
+        /* The builder's commit (src/build): the new image's whole "config" object and the history entries to
+         * append (the last describes this layer; those before it are the empty_layer entries of the
+         * instructions since the last layer), instead of the container's Config and "berth commit". */
+        const json_t *image_config;
+        const json_t *history;
 };
 
 /* Writes the container's layer as a tar blob (whiteouts as .wh. entries), then an image config (the
  * image's, with the container's Config and the new diff id) and manifest, and records the image. */
 int engine_container_commit(struct engine *e, const char *id, const struct engine_commit_request *req, char **image_id,
                             berth_error *err);
+
+/* The builder's image without a new layer (docker's empty_layer steps: ENV, CMD, LABEL, ...): the layers of
+ * PARENT (an image ID; NULL: none, FROM scratch), IMAGE_CONFIG as its "config", HISTORY appended to the
+ * parent's. AUTHOR: the image's author (MAINTAINER), or NULL. */
+int engine_image_derive(struct engine *e, const char *parent, const json_t *image_config, const json_t *history,
+                        const char *author, char **image_id, berth_error *err);

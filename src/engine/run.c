@@ -122,8 +122,10 @@ int engine_container_run(struct engine *e, const struct engine_run_options *opts
         return run_attached(e, opts, res, err);
 }
 
-int engine_container_start_attached(struct engine *e, const char *id, bool interactive, const char *detach_keys,
-                                    struct engine_run_result *res, berth_error *err)
+/* start -a and the builder's steps: OUTPUT, our stdout/stderr get the container's; INTERACTIVE, our stdin
+ * goes to it and the detach keys detach. */
+static int start_attached(struct engine *e, const char *id, bool output, bool interactive, const char *detach_keys,
+                          struct engine_run_result *res, berth_error *err)
 {
         cleanup_engine_container struct engine_container *c = NULL;
         struct engine_start_options start = {.attach_fd = -1};
@@ -138,7 +140,7 @@ int engine_container_start_attached(struct engine *e, const char *id, bool inter
                 return r;
         a.tty = json_is_true(json_object_get(c->config, "Tty"));
         a.detach_keys = interactive;
-        a.flags = ATTACH_WANT_STDOUT | ATTACH_WANT_STDERR |
+        a.flags = (output ? ATTACH_WANT_STDOUT | ATTACH_WANT_STDERR : 0) |
                   (interactive && json_is_true(json_object_get(c->config, "OpenStdin")) ? ATTACH_WANT_STDIN : 0);
         if ((r = engine_attach_pair(&a, &start.attach_fd, err)) < 0)
                 return r;
@@ -163,6 +165,18 @@ int engine_container_start_attached(struct engine *e, const char *id, bool inter
         if (r < 0)
                 res->exit_code = ENGINE_EXIT_ERROR;
         return r;
+}
+
+int engine_container_start_attached(struct engine *e, const char *id, bool interactive, const char *detach_keys,
+                                    struct engine_run_result *res, berth_error *err)
+{
+        return start_attached(e, id, true, interactive, detach_keys, res, err);
+}
+
+int engine_container_run_step(struct engine *e, const char *id, bool output, struct engine_run_result *res,
+                              berth_error *err)
+{
+        return start_attached(e, id, output, false, NULL, res, err);
 }
 
 int engine_container_attach(struct engine *e, const char *ref, const struct engine_attach_options *opts,

@@ -39,6 +39,11 @@ int engine_container_run(struct engine *e, const struct engine_run_options *opts
 int engine_container_start_attached(struct engine *e, const char *id, bool interactive, const char *detach_keys,
                                     struct engine_run_result *res, berth_error *err);
 
+/* A builder's step (src/build): starts a created container and waits for its exit (res->exit_code), its
+ * output on our stdout/stderr when OUTPUT, else dropped; no stdin; our SIGINT/SIGTERM go to it. */
+int engine_container_run_step(struct engine *e, const char *id, bool output, struct engine_run_result *res,
+                              berth_error *err);
+
 struct engine_attach_options {
         bool no_stdin;  /* --no-stdin: output only */
         bool sig_proxy; /* forward our signals to the container (no tty) */

@@ -100,6 +100,7 @@ int cmd_stats(struct berth_cli *cli, int argc, char **argv);
 int cmd_cp(struct berth_cli *cli, int argc, char **argv);
 int cmd_diff(struct berth_cli *cli, int argc, char **argv);
 int cmd_commit(struct berth_cli *cli, int argc, char **argv);
+int cmd_build(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_create(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv);

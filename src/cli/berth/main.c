@@ -37,7 +37,9 @@
         X("push", cmd_push, "Upload an image to a registry") \
         X("image push", cmd_push, "Upload an image to a registry") \
         X("login", cmd_login, "Log in to a registry") \
-        X("logout", cmd_logout, "Log out from a registry")
+        X("logout", cmd_logout, "Log out from a registry") \
+        X("build", cmd_build, "Build an image from a Dockerfile") \
+        X("image build", cmd_build, "Build an image from a Dockerfile")
 
 /* The command table. A later command (run, ps, ...) adds its cmd_*.c file and one line here; two-word
  * names ("image ls") are matched before one-word names. */

@@ -1,0 +1,76 @@
+/* Shared by the builder's files (builder.c: stages and instructions; builder_copy.c: COPY and ADD). */
+#pragma once
+
+#include <jansson.h>
+
+#include "build/builder.h"
+#include "build/dockerfile.h"
+#include "build/dockerignore.h"
+
+struct build_stage {
+        char *name;    /* AS NAME, lower-cased; NULL when unnamed */
+        size_t from;   /* the index of its FROM */
+        size_t end;    /* one past its last instruction */
+        bool needed;   /* the target or something it copies from */
+        char *image_id; /* once built */
+};
+
+struct build {
+        struct engine *e;
+        const struct build_options *o;
+        struct dockerfile *df;
+        const char *df_name;  /* the Dockerfile's name in errors */
+        int context_fd;
+        struct dockerignore *ignore; /* NULL: no .dockerignore */
+        struct build_stage *stages;
+        size_t n_stages;
+        char **global_args;   /* "K=V": the ARGs before the first FROM and the predefined platform ARGs */
+        char **intermediates; /* the images made on the way, removed at the end */
+        unsigned step, n_steps;
+        int *step_exit;
+};
+
+/* A stage while it is built. */
+struct build_state {
+        char *base_id;   /* the image a step's container is made from (NULL: scratch with nothing yet) */
+        json_t *config;  /* the image config's "config" being built */
+        json_t *history; /* the history entries since base_id (empty_layer ones) */
+        char **args;     /* "K=V": the stage's ARGs with a value */
+        char **used_args; /* "K=V" of those, as RUN's history lists them */
+        char **shell;    /* SHELL, ["/bin/sh", "-c"] by default */
+        char *author;    /* MAINTAINER */
+        bool changed;    /* config or history differ from base_id's */
+};
+
+/* The environment instructions expand with: the stage's ARGs, then the config's Env (ENV wins). */
+char **build_state_env(const struct build_state *st);
+
+/* A container from st->base_id with CMD as its command (not started), for a step. */
+int build_step_container(struct build *b, struct build_state *st, json_t *cmd, char **env, char **id,
+                         berth_error *err);
+/* Commits the step container as the stage's next image, with the history entry CREATED_BY. */
+int build_step_commit(struct build *b, struct build_state *st, const char *id, const char *created_by,
+                      berth_error *err);
+/* Removes a step container and everything it holds. */
+void build_step_container_remove(struct build *b, const char *id);
+
+/* COPY and ADD (builder_copy.c): SOURCES... DEST from the context, or from another stage's image or an
+ * image (--from), into a step container's root filesystem, then committed. */
+int build_copy(struct build *b, struct build_state *st, const struct dockerfile_instruction *ins, berth_error *err);
+
+/* builder_config.c: the metadata instructions, and what RUN shares with them. */
+int build_metadata(struct build *b, struct build_state *st, const struct dockerfile_instruction *ins, berth_error *err);
+/* The stage's view of ENV: the value of NAME in ENV ("K=V" strings, the last wins), or NULL. */
+const char *build_env_value(char *const *env, const char *name);
+/* --build-arg NAME's value (NAME alone: our environment's), or NULL when not given. */
+const char *build_arg_given(struct build *b, const char *name);
+/* An empty_layer history entry with BuildKit's comment. */
+void build_history_add(struct build_state *st, const char *created_by);
+/* WORD expanded with the stage's environment. */
+int build_expand(struct build *b, struct build_state *st, const char *word, char **out, berth_error *err);
+json_t *build_strings_json(char *const *v, size_t n);
+/* CMD, ENTRYPOINT, HEALTHCHECK CMD from argument FIRST: the exec form as it is, the shell form through SHELL. */
+json_t *build_command_json(const struct dockerfile_instruction *ins, size_t first, const struct build_state *st);
+
+/* An error at the instruction: "Dockerfile:LINE:COLUMN: INSTRUCTION: message". */
+int build_fail_at(struct build *b, const struct dockerfile_instruction *ins, berth_error *err);

@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# berth build (docs/build.md): what the images hold (their files as the image's mount shows them, their config
+# and history as inspect shows them), what the steps' containers saw (the kernel's view from inside a RUN),
+# and the same Dockerfile built by buildah (podman build, on a store of the test's own) side by side.
+bats_require_minimum_version 1.5.0
+load helpers
+load engine-helpers
+
+setup() {
+        engine_setup
+        CTX=$T/ctx
+        mkdir -p "$CTX/sub"
+}
+
+teardown() {
+        if [ -n "${T:-}" ] && [ -d "$T/proot" ]; then
+                findmnt -rn -o TARGET | grep "^$T/p" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+        fi
+        engine_teardown
+}
+
+# buildah, through podman build, on a store under the test's directory (runc: crun refuses hybrid hosts).
+peer() {
+        podman --root "$T/proot" --runroot "$T/prun" --storage-driver vfs --runtime runc "$@"
+}
+
+peer_skip_reason() {
+        command -v podman >/dev/null || { echo "needs podman (buildah inside) as the peer"; return; }
+        command -v runc >/dev/null || { echo "needs runc for podman build"; return; }
+}
+
+# Every path under DIR: type, mode, owner, size and content digest or link target (no times).
+tree_listing() {
+        (cd "$1" && find . -mindepth 1 -printf '%P %y %m %U:%G %s %l\n' | sort | while read -r p y m o s l; do
+                if [ "$y" = f ]; then echo "$p $y $m $o $s $(sha256sum "$p" | cut -c1-16)"; else echo "$p $y $m $o ${l:-}"; fi
+        done)
+}
+
+# The config fields docker and buildah both write, normalised: Env as a sorted set, buildah's own label out.
+config_of() {  # berth|peer IMAGE
+        local json
+        if [ "$1" = berth ]; then json=$(b inspect -f '{{json .Config}}' "$2"); else json=$(peer inspect -f '{{json .Config}}' "$2"); fi
+        echo "$json" | python3 -c '
+import json, sys
+c = json.load(sys.stdin) or {}
+labels = {k: v for k, v in (c.get("Labels") or {}).items() if k != "io.buildah.version"}
+out = {k: c.get(k) or None for k in ("Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Volumes", "StopSignal")}
+out["Env"] = sorted(c.get("Env") or [])
+out["Labels"] = labels or None
+print(json.dumps(out, sort_keys=True))'
+}
+
+write_multistage() {
+        echo hello > "$CTX/hello.txt"
+        echo a > "$CTX/sub/a"
+        mkdir -p "$CTX/sub/deep"
+        echo b > "$CTX/sub/deep/b"
+        chmod 0751 "$CTX/sub/deep"
+        chmod 0640 "$CTX/sub/a"
+        ln -s hello.txt "$CTX/link"
+        ln -s ../hello.txt "$CTX/sub/rel-link"
+        cat > "$CTX/Dockerfile" <<'EOF'
+# syntax=docker/dockerfile:1
+ARG BASE=localhost/busybox
+FROM $BASE AS base
+ARG GREETING=hi
+ENV GREETING="$GREETING there" \
+    PATH=/usr/bin:/bin
+WORKDIR /app
+COPY hello.txt sub ./
+COPY --chown=1000:1000 --chmod=0700 link ./owned
+RUN echo "$GREETING" > /app/out && mkdir -p /app/made && touch /app/made/file
+LABEL org.test=yes "with space"=v
+EXPOSE 8080 53/udp
+VOLUME /data
+USER 1000:1000
+STOPSIGNAL SIGINT
+CMD ["cat", "/app/out"]
+
+FROM scratch AS final
+COPY --from=base /app /srv
+COPY --chmod=0600 link /srv/linked
+ENTRYPOINT ["/srv/out"]
+EOF
+}
+
+@test "a multi-stage Dockerfile: the same files and config as buildah's (podman build), both stages" {
+        local why
+        why=$(peer_skip_reason)
+        [ -z "$why" ] || skip "$why"
+        write_multistage
+        run b build -t berth/final --build-arg GREETING=hello "$CTX"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"STEP 1/"*"FROM \$BASE AS base"* ]]
+        b build -q --target base -t berth/base --build-arg GREETING=hello "$CTX" >/dev/null
+        peer load -q -i "$IMAGES/busybox.docker.tar" >/dev/null
+        peer build -q --network none -t peer/final --build-arg GREETING=hello "$CTX" >/dev/null
+        peer build -q --network none --target base -t peer/base --build-arg GREETING=hello "$CTX" >/dev/null
+        for img in final base; do
+                bm=$(b image mount "berth/$img")
+                pm=$(peer image mount "peer/$img")
+                tree_listing "$bm" > "$T/berth-$img.txt"
+                tree_listing "$pm" > "$T/peer-$img.txt"
+                b image umount "berth/$img" >/dev/null
+                peer image umount "peer/$img" >/dev/null
+                if [ "$img" = base ]; then
+                        # The base stage's busybox tree is the same image in both: compare what the build added.
+                        grep -E '^(app|data)(/| )' "$T/berth-$img.txt" > "$T/b" || true
+                        grep -E '^(app|data)(/| )' "$T/peer-$img.txt" > "$T/p" || true
+                else
+                        cp "$T/berth-$img.txt" "$T/b"
+                        cp "$T/peer-$img.txt" "$T/p"
+                fi
+                diff -u "$T/p" "$T/b"
+                [ -s "$T/b" ]
+                config_of berth "berth/$img" > "$T/bc"
+                config_of peer "peer/$img" > "$T/pc"
+                diff -u "$T/pc" "$T/bc"
+        done
+        grep -q '^srv/owned f 700 1000:1000 6 ' "$T/berth-final.txt"
+        grep -q '^srv/linked f 600 0:0 6 ' "$T/berth-final.txt"
+        # Layers: one per RUN/COPY, in both.
+        [ "$(b history -q --no-trunc berth/base | wc -l)" -eq "$(peer history -q --no-trunc peer/base | wc -l)" ]
+}
+
+@test "history as docker writes it: BuildKit's created_by, the build args a RUN saw, empty layers" {
+        printf 'FROM busybox\nARG V=1\nENV A=b\nRUN echo $V > /v\nCOPY f /f\nCMD ["sh", "-c", "cat /v"]\n' > "$CTX/Dockerfile"
+        echo f > "$CTX/f"
+        b build -q -t h --build-arg V=7 "$CTX" >/dev/null
+        run b history --no-trunc --format '{{.CreatedBy}}|{{.Size}}' h
+        echo "$output"
+        [ "${lines[0]}" = 'CMD ["sh" "-c" "cat /v"]|0B' ]
+        [ "${lines[1]}" = 'COPY f /f # buildkit|2B' ]
+        [[ "${lines[2]}" == 'RUN |1 V=7 /bin/sh -c echo $V > /v # buildkit|'* ]]
+        [ "${lines[3]}" = 'ENV A=b|0B' ]
+        [ "${lines[4]}" = 'ARG V=1|0B' ]
+        [ "$(b run --rm h)" = 7 ]
+}
+
+@test "a RUN runs in a real container: the image's USER and WORKDIR, docker's seccomp filter, --network none" {
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+WORKDIR /w/x
+RUN chown 1000 /w/x
+USER 1000
+RUN (id -u; pwd; grep ^Seccomp: /proc/self/status; ls /sys/class/net) > /w/x/seen
+EOF
+        b build -q -t seen --network none "$CTX" >/dev/null
+        run b run --rm seen cat /w/x/seen
+        echo "$output"
+        [ "${lines[0]}" = 1000 ]
+        [ "${lines[1]}" = /w/x ]
+        [[ "${lines[2]}" =~ ^Seccomp:[[:space:]]+2$ ]]
+        [ "${lines[3]}" = lo ]
+        [ "${#lines[@]}" -eq 4 ]
+}
+
+@test "a failing RUN: its output, exit code and file:line; no container, mount or intermediate image left" {
+        printf 'FROM busybox\nCOPY f /f\nRUN echo about-to-fail; exit 3\nRUN echo never\n' > "$CTX/Dockerfile"
+        echo f > "$CTX/f"
+        images_before=$(b images -aq --no-trunc | sort -u)
+        run b build -t failing "$CTX"
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *about-to-fail* ]]
+        [[ "$output" != *never* ]]
+        [[ "$output" == *'ERROR: Dockerfile:3:1: RUN: process "/bin/sh -c echo about-to-fail; exit 3" did not complete successfully: exit code: 3'* ]]
+        [ -z "$(b ps -aq)" ]
+        [ "$(b images -aq --no-trunc | sort -u)" = "$images_before" ]
+        [ -z "$(findmnt -rn -o TARGET | grep "^$ROOT/" || true)" ]
+}
+
+@test "bad input: outside the context, a symlink leading out, an unknown instruction, a missing target, too many sources, what is not supported yet" {
+        echo secret > "$T/outside"
+        ln -s "$T/outside" "$CTX/abs-escape"
+        ln -s ../outside "$CTX/rel-escape"
+        echo a > "$CTX/a"
+        echo b > "$CTX/b"
+        tar -czf "$CTX/a.tar.gz" -C "$CTX" a
+        for df in 'COPY ../outside /x' 'COPY abs-escape /x' 'COPY rel-escape /x' 'COPY a b /single' 'RUNN true' \
+                  'COPY --from=nostage2 /x /y' 'ADD http://127.0.0.1:1/x /x' 'RUN --mount=type=cache,target=/c true' \
+                  'COPY --link a /x' 'ADD a.tar.gz /x'; do
+                printf 'FROM busybox\n%s\n' "$df" > "$CTX/Dockerfile"
+                run b build "$CTX"
+                echo "$df: $output"
+                [ "$status" -ne 0 ]
+                [[ "$output" == *'ERROR: Dockerfile:2:1: '* ]]
+        done
+        printf 'FROM busybox\nCOPY ../outside /x\n' > "$CTX/Dockerfile"
+        run b build "$CTX"
+        [[ "$output" == *"forbidden path outside the build context: ../outside"* ]]
+        printf 'FROM busybox\nCOPY rel-escape /x\n' > "$CTX/Dockerfile"
+        run b build "$CTX"
+        [[ "$output" == *"forbidden path outside the build context: rel-escape"* ]]
+        printf 'FROM busybox\n  RUNN true\n' > "$CTX/Dockerfile"
+        run b build "$CTX"
+        [[ "$output" == *"ERROR: Dockerfile:2:3: unknown instruction: RUNN"* ]]
+        printf 'FROM busybox AS one\nRUN true\n' > "$CTX/Dockerfile"
+        run b build --target two "$CTX"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *'target stage "two" could not be found'* ]]
+        [ -z "$(b ps -aq)" ]
+        [ "$(b images -q | wc -l)" -eq 2 ] # busybox's two names, nothing else
+        [ -z "$(findmnt -rn -o TARGET | grep "^$ROOT/" || true)" ]
+}
+
+@test ".dockerignore: excluded paths are not sent, a ! exception is; FILE.dockerignore beside -f wins" {
+        mkdir -p "$CTX/docs" "$CTX/build"
+        echo 1 > "$CTX/keep.md"
+        echo 2 > "$CTX/drop.md"
+        echo 3 > "$CTX/docs/inner.md"
+        echo 4 > "$CTX/build/out.o"
+        echo 5 > "$CTX/main.c"
+        printf '*.md\n!keep.md\nbuild\n' > "$CTX/.dockerignore"
+        printf 'FROM busybox\nCOPY . /ctx/\n' > "$CTX/Dockerfile"
+        b build -q -t ign "$CTX" >/dev/null
+        run b run --rm ign find /ctx -type f
+        echo "$output"
+        [ "$(echo "$output" | sort | tr '\n' ' ')" = "/ctx/.dockerignore /ctx/Dockerfile /ctx/docs/inner.md /ctx/keep.md /ctx/main.c " ]
+        printf 'FROM busybox\nCOPY drop.md /x\n' > "$CTX/Dockerfile"
+        run b build "$CTX"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"drop.md: excluded by .dockerignore"* ]]
+        printf 'FROM busybox\nCOPY . /ctx/\n' > "$CTX/other.Dockerfile"
+        printf 'main.c\n' > "$CTX/other.Dockerfile.dockerignore"
+        b build -q -t ign2 -f "$CTX/other.Dockerfile" "$CTX" >/dev/null
+        run b run --rm ign2 ls /ctx
+        [[ "$output" != *main.c* ]]
+        [[ "$output" == *drop.md* ]]
+}
+
+@test "-q prints the ID, --iidfile, several -t, --label, --build-arg from the environment; image build" {
+        printf 'FROM busybox\nARG FROM_ENV\nRUN echo "$FROM_ENV" > /e\n' > "$CTX/Dockerfile"
+        id=$(FROM_ENV=environ b build -q -t one -t two:2 --label l1=v1 --iidfile "$T/iid" --build-arg FROM_ENV "$CTX")
+        [[ "$id" =~ ^sha256:[0-9a-f]{64}$ ]]
+        [ "$(cat "$T/iid")" = "$id" ]
+        [ "$(b inspect -f '{{.Id}}' one)" = "$id" ]
+        [ "$(b inspect -f '{{.Id}}' two:2)" = "$id" ]
+        [ "$(b inspect -f '{{json .Config.Labels}}' one)" = '{"l1":"v1"}' ]
+        [ "$(b run --rm one cat /e)" = environ ]
+        run b image build -q "$CTX"
+        [ "$status" -eq 0 ]
+}
+
+@test "RUN <<EOF: the heredoc is the script the shell runs (buildah 1.28 here has no heredocs to compare)" {
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+ENV WHO=heredoc
+RUN <<SCRIPT
+set -e
+echo "from a $WHO" > /h
+echo second line >> /h
+SCRIPT
+EOF
+        b build -q -t hd "$CTX" >/dev/null
+        run b run --rm hd cat /h
+        [ "${lines[0]}" = "from a heredoc" ]
+        [ "${lines[1]}" = "second line" ]
+}
