@@ -374,7 +374,9 @@ static json_t *build_mounts(struct engine *e, const struct spec_build_input *in)
         }
         /* The view of /proc (docs/proc.md), where the user mounts nothing of their own. */
         for (i = 0; in->procview && i < PROCVIEW_NFILES; i++) {
-                cleanup_free char *src = xasprintf("%s/" ENGINE_PROCVIEW_DIR "/%s", e->store->root, procview_file_names[i]);
+                /* The container's own directory of the store's view: inodes (and page cache) of its own. */
+                cleanup_free char *src = xasprintf("%s/" ENGINE_PROCVIEW_DIR "/%s/%s", e->store->root, in->c->id,
+                                                   procview_file_names[i]);
                 if (!user_mounts_cover(user, procview_file_targets[i]))
                         json_array_append_new(mounts, mount_entry(procview_file_targets[i], "bind", src,
                                                                   json_pack("[ss]", "bind", "ro")));

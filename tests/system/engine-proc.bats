@@ -282,7 +282,8 @@ gone() {
         run b exec "$c" sh -c 'grep MemTotal /proc/meminfo; free | sed -n 2p'
         [[ "${lines[0]}" =~ ^MemTotal:\ +32768\ kB$ ]]
         [ "$(echo "${lines[1]}" | awk '{print $2}')" = 32768 ]
-        # Each container's files are binds of the store's mount: nothing mounted per container.
+        # Each container's files are binds of the store's mount (its own directory there, inodes of its own):
+        # nothing mounted per container.
         grep -q " $ROOT/procview " /proc/self/mountinfo
         ! grep -q " $ROOT/containers/[^ ]*/procview" /proc/self/mountinfo
         b rm -f "$a" "$c" > /dev/null
@@ -297,6 +298,20 @@ gone() {
         # Its mount gone, it ends by itself.
         umount -l "$ROOT/procview"
         wait_until no_procview
+}
+
+@test "containers reading with sendfile at once (busybox cat) each get their own file, never the other's" {
+        # cat copies with sendfile(2), through the page cache of the file's inode: one inode for every container
+        # would hand a reader the pages another container's read filled.
+        a=$(b run -d --memory 64m busybox sh -c 'while :; do cat /proc/meminfo | grep MemTotal | grep -v " 65536 kB"; done')
+        c=$(b run -d --memory 32m busybox sh -c 'while :; do cat /proc/meminfo | grep MemTotal | grep -v " 32768 kB"; done')
+        sleep 4
+        run b logs "$a"
+        [ "$output" = "" ]
+        run b logs "$c"
+        [ "$output" = "" ]
+        [ "$(container_state "$a")" = running ] && [ "$(container_state "$c")" = running ]
+        b rm -f "$a" "$c" > /dev/null
 }
 
 @test "a server killed outright (both processes) is started again by the next container" {

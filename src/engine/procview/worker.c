@@ -26,8 +26,15 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
+/* The tree: the root, a directory per container (ROOT/procview/ID, any name looked up makes one), the files
+ * in each. A container's files are inodes of its own: the kernel keeps one page cache per inode, which
+ * sendfile(2) and splice(2) read through (busybox cat), and one inode shared by every container would let a
+ * reader get the pages another container's read filled. Inode numbers are made from the name (a hash,
+ * shifted left 4 bits: a directory; its low 4 bits the file's index + 1: a file), so that a restarted worker
+ * answers for them without a table. */
 #define ROOT_INO 1
-#define FILE_INO(i) ((fuse_ino_t) (i) + 2)
+#define INO_FILE_BITS 4
+#define FILE_INO(dir, i) ((fuse_ino_t) (dir) | (fuse_ino_t) ((i) + 1))
 /* Nothing here is renamed or removed: the kernel may keep names and attributes as long as it likes. */
 #define TIMEOUT 86400.0
 
@@ -55,7 +62,25 @@ static struct worker {
 
 static int file_of(fuse_ino_t ino)
 {
-        return ino >= 2 && ino < FILE_INO(PROCVIEW_NFILES) ? (int) (ino - 2) : -1;
+        unsigned low = (unsigned) (ino & ((1u << INO_FILE_BITS) - 1));
+
+        return ino >> INO_FILE_BITS != 0 && low >= 1 && low <= PROCVIEW_NFILES ? (int) low - 1 : -1;
+}
+
+static bool is_dir(fuse_ino_t ino)
+{
+        return ino == ROOT_INO || (ino >> INO_FILE_BITS != 0 && (ino & ((1u << INO_FILE_BITS) - 1)) == 0);
+}
+
+/* A container's directory: FNV-1a of its name, never 0. */
+static fuse_ino_t dir_ino(const char *name)
+{
+        uint64_t h = 1469598103934665603ULL;
+
+        for (const char *p = name; *p; p++)
+                h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+        h &= (~0ULL) >> (INO_FILE_BITS + 1);
+        return (fuse_ino_t) ((h ? h : 1) << INO_FILE_BITS);
 }
 
 static off_t size_hint_of(fuse_ino_t ino);
@@ -72,10 +97,10 @@ static void file_attr(fuse_ino_t ino, struct stat *st)
         memset(st, 0, sizeof(*st));
         st->st_ino = ino;
         st->st_nlink = 1;
-        st->st_mode = ino == ROOT_INO ? S_IFDIR | 0555 : S_IFREG | 0444;
-        if (ino != ROOT_INO)
+        st->st_mode = is_dir(ino) ? S_IFDIR | 0555 : S_IFREG | 0444;
+        if (!is_dir(ino))
                 st->st_size = size_hint_of(ino);
-        if (ino == ROOT_INO)
+        else
                 st->st_nlink = 2;
 }
 
@@ -83,11 +108,16 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
         struct fuse_entry_param e = {.attr_timeout = TIMEOUT, .entry_timeout = TIMEOUT};
 
-        if (parent != ROOT_INO)
-                return (void) fuse_reply_err(req, ENOENT);
+        if (parent == ROOT_INO) {
+                e.ino = dir_ino(name);
+                file_attr(e.ino, &e.attr);
+                return (void) fuse_reply_entry(req, &e);
+        }
+        if (!is_dir(parent))
+                return (void) fuse_reply_err(req, ENOTDIR);
         for (int i = 0; i < PROCVIEW_NFILES; i++)
                 if (strcmp(name, procview_file_names[i]) == 0) {
-                        e.ino = FILE_INO(i);
+                        e.ino = FILE_INO(parent, i);
                         file_attr(e.ino, &e.attr);
                         return (void) fuse_reply_entry(req, &e);
                 }
@@ -98,7 +128,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
         struct stat st;
 
-        if (ino != ROOT_INO && file_of(ino) < 0)
+        if (!is_dir(ino) && file_of(ino) < 0)
                 return (void) fuse_reply_err(req, ENOENT);
         file_attr(ino, &st);
         fuse_reply_attr(req, &st, TIMEOUT);
@@ -156,7 +186,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         size_t slot;
 
         if (file < 0)
-                return (void) fuse_reply_err(req, ino == ROOT_INO ? EISDIR : ENOENT);
+                return (void) fuse_reply_err(req, is_dir(ino) ? EISDIR : ENOENT);
         if ((fi->flags & O_ACCMODE) != O_RDONLY)
                 return (void) fuse_reply_err(req, EACCES);
         test_delay();
@@ -223,13 +253,14 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
         size_t len = 0;
         struct stat st;
 
-        if (ino != ROOT_INO)
+        if (!is_dir(ino))
                 return (void) fuse_reply_err(req, ENOTDIR);
         buf = xmalloc(size);
-        for (off_t i = off; i < PROCVIEW_NFILES + 2; i++) {
+        /* The root lists nothing: a container's directory is made by looking it up. */
+        for (off_t i = off; i < (ino == ROOT_INO ? 2 : PROCVIEW_NFILES + 2); i++) {
                 const char *name = i == 0 ? "." : i == 1 ? ".." : procview_file_names[i - 2];
                 size_t n;
-                file_attr(i < 2 ? ROOT_INO : FILE_INO(i - 2), &st);
+                file_attr(i < 2 ? ino : FILE_INO(ino, i - 2), &st);
                 n = fuse_add_direntry(req, buf + len, size - len, name, &st, i + 1);
                 if (n > size - len)
                         break;
