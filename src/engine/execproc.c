@@ -2,11 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/attach.h"
+#include "engine/create.h"
 #include "engine/events.h"
 #include "lib/cleanup.h"
 #include "runtime/foreground.h"
@@ -102,12 +105,13 @@ static int build_process(struct engine *e, const struct engine_container *c, con
         return 0;
 }
 
-/* docker's exec events: "exec_create: CMD ARGS", "exec_start: CMD ARGS", "exec_die" with exitCode (berth has no
- * exec ids: no execID attribute). Health probes make none (docker's health checks are not user execs here). */
-static void exec_event(struct engine *e, const struct engine_container *c, const char *action, char **argv, int code)
+/* docker's exec events: "exec_create: CMD ARGS", "exec_start: CMD ARGS", "exec_die" with exitCode, each with
+ * the exec's execID. Health probes make none (docker's health checks are not user execs here). */
+static void exec_event(struct engine *e, const struct engine_container *c, const char *action, char **argv,
+                       const char *exec_id, int code)
 {
         cleanup_free char *text = xstrdup(action);
-        json_t *extra = NULL;
+        json_t *extra = json_pack("{s:s}", "execID", exec_id);
 
         if (argv != NULL) {
                 for (char **a = argv; *a; a++) {
@@ -119,9 +123,61 @@ static void exec_event(struct engine *e, const struct engine_container *c, const
         if (code >= 0) {
                 char s[16];
                 snprintf(s, sizeof(s), "%d", code);
-                extra = json_pack("{s:s}", "exitCode", s);
+                json_object_set_new(extra, "exitCode", json_string(s));
         }
         engine_event_container(e, c, text, extra);
+}
+
+/* After the detach sequence: a process of ours, in a session of its own, keeps the terminal's master open
+ * (a closed master would hang the process up) and reads what the process writes, as docker's daemon holds
+ * a detached exec's streams, until the last slave closes. */
+static void hold_terminal(int master)
+{
+        sigset_t none;
+        int ready[2];
+        pid_t pid;
+        char c = 0;
+
+        if (master < 0 || pipe2(ready, O_CLOEXEC) < 0)
+                return;
+        pid = fork();
+        if (pid != 0) {
+                /* Ours returns once the holder has its own session: the hangup of our terminal, when the caller
+                 * goes, must not reach it. A failed fork leaves the process to its hangup, as a closed session. */
+                close(ready[1]);
+                if (pid > 0)
+                        while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+                                ;
+                close(ready[0]);
+                return;
+        }
+        close(ready[0]);
+        setsid();
+        signal(SIGHUP, SIG_IGN); /* also drops one already pending */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        (void) !write(ready[1], &c, 1);
+        close(ready[1]);
+        {
+                int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null_fd >= 0) {
+                        dup2(null_fd, STDIN_FILENO);
+                        dup2(null_fd, STDOUT_FILENO);
+                        dup2(null_fd, STDERR_FILENO);
+                }
+        }
+        /* Only the master: no store, database or lock fd of ours outlives the command in it. */
+        if (dup2(master, 3) < 0)
+                _exit(1);
+        close_range(4, ~0U, 0);
+        for (;;) {
+                char buf[4096];
+                ssize_t n = read(3, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        _exit(0);
+        }
 }
 
 int engine_container_exec(struct engine *e, const char *id, const struct engine_exec_request *req, int *exit_code,
@@ -131,9 +187,18 @@ int engine_container_exec(struct engine *e, const char *id, const struct engine_
         struct spec_process p = {0};
         struct exec_options opts = {.id = id, .process = &p, .want_terminal_master = req->tty && !req->detach};
         struct exec_result res = {.terminal_master = -1};
+        struct engine_attach keys = {0};
+        cleanup_free char *exec_id = engine_new_id();
         int null_fd = -1, r;
 
         *exit_code = 0;
+        if (req->detach_keys != NULL && (!req->tty || !req->interactive || req->detach))
+                return berth_failf(err, EINVAL, "--detach-keys needs an interactive terminal session (-i -t, without -d): "
+                                                "only there are they read");
+        /* docker: an interactive terminal session detaches on ctrl-p ctrl-q unless told other keys. */
+        if (req->tty && req->interactive && !req->detach &&
+            (r = engine_detach_keys_parse(req->detach_keys, &keys, err)) < 0)
+                return r;
         if ((r = engine_container_load(e, id, &c, err)) < 0)
                 return r;
         if (c->status == ENGINE_PAUSED)
@@ -157,16 +222,22 @@ int engine_container_exec(struct engine *e, const char *id, const struct engine_
         }
         if (!req->detach && (r = foreground_block_signals(err)) < 0)
                 goto out;
-        exec_event(e, c, "exec_create", req->argv, -1);
+        exec_event(e, c, "exec_create", req->argv, exec_id, -1);
         if ((r = container_exec(&e->rt, &opts, &res, err)) < 0)
                 goto out;
-        exec_event(e, c, "exec_start", req->argv, -1);
+        exec_event(e, c, "exec_start", req->argv, exec_id, -1);
         if (!req->detach) {
-                r = foreground_wait(res.pid, res.terminal_master, exit_code, err);
+                bool detached = false;
+                r = foreground_wait_detachable(res.pid, res.terminal_master, keys.keys, keys.n_keys, exit_code,
+                                               &detached, err);
+                if (r == 0 && detached)
+                        hold_terminal(res.terminal_master);
                 if (res.terminal_master >= 0)
                         close(res.terminal_master);
-                if (r == 0)
-                        exec_event(e, c, "exec_die", NULL, *exit_code);
+                if (r == 0 && detached)
+                        fprintf(stderr, "\r\nread escape sequence\r\n"); /* docker's words */
+                else if (r == 0)
+                        exec_event(e, c, "exec_die", NULL, exec_id, *exit_code);
         }
 out:
         if (null_fd >= 0)

@@ -15,9 +15,14 @@ struct engine_exec_request {
         const char *user;    /* NULL: the container's */
         const char *workdir; /* NULL: the container's */
         bool tty, interactive, detach, privileged;
+        /* docker's --detach-keys (engine/attach.h's syntax); NULL: ctrl-p,ctrl-q. They apply to an interactive
+         * terminal session (tty and interactive, not detach): the sequence on our stdin detaches, the process
+         * runs on with its terminal held by a small process of ours until it ends. Refused otherwise. */
+        const char *detach_keys;
 };
 
-/* *exit_code: the process's exit code (128+N after signal N); 0 with detach. */
+/* *exit_code: the process's exit code (128+N after signal N); 0 with detach or after the detach sequence.
+ * Events: exec_create, exec_start, exec_die (exitCode), each with docker's execID (a new ID per exec). */
 int engine_container_exec(struct engine *e, const char *id, const struct engine_exec_request *req, int *exit_code,
                           berth_error *err);
 

@@ -52,6 +52,43 @@ static enum pump_result pump(int from, int to)
         return write_all(to, buf, (size_t) n) == 0 ? PUMP_MOVED : PUMP_CLOSED;
 }
 
+/* Our stdin to the master with the detach sequence taken out: *matched bytes of it are held. */
+static enum pump_result pump_stdin(int master, const unsigned char *keys, size_t n_keys, size_t *matched,
+                                   bool *detached)
+{
+        unsigned char in[4096], out[4096 + 64];
+        ssize_t n;
+        size_t o = 0;
+
+        if (n_keys == 0)
+                return pump(STDIN_FILENO, master);
+        n = read(STDIN_FILENO, in, sizeof(in));
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return PUMP_AGAIN;
+        if (n <= 0)
+                return PUMP_CLOSED;
+        for (ssize_t i = 0; i < n && !*detached; i++) {
+                if (in[i] == keys[*matched]) {
+                        if (++*matched == n_keys)
+                                *detached = true;
+                        continue;
+                }
+                /* Broken: what was held goes on, and this byte may begin the sequence anew. */
+                memcpy(out + o, keys, *matched);
+                o += *matched;
+                *matched = 0;
+                if (in[i] == keys[0]) {
+                        if (++*matched == n_keys)
+                                *detached = true;
+                } else {
+                        out[o++] = in[i];
+                }
+        }
+        if (o > 0 && write_all(master, out, o) != 0)
+                return PUMP_CLOSED;
+        return PUMP_MOVED;
+}
+
 static void drain(int master)
 {
         int flags = fcntl(master, F_GETFL);
@@ -73,12 +110,24 @@ static int exit_code_of(int status)
 
 int foreground_wait(pid_t pid, int master, int *exit_code, berth_error *err)
 {
+        bool detached = false;
+
+        return foreground_wait_detachable(pid, master, NULL, 0, exit_code, &detached, err);
+}
+
+int foreground_wait_detachable(pid_t pid, int master, const unsigned char *keys, size_t n_keys, int *exit_code,
+                               bool *detached, berth_error *err)
+{
         cleanup_close int sfd = -1;
+        size_t matched = 0;
         struct termios saved;
         bool raw = false, stdin_open = master >= 0, master_open = master >= 0, exited = false;
         sigset_t all;
         int status = 0;
 
+        *detached = false;
+        if (master < 0)
+                n_keys = 0;
         sigfillset(&all);
         sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
         if (sfd < 0)
@@ -126,8 +175,10 @@ int foreground_wait(pid_t pid, int master, int *exit_code, berth_error *err)
                     pump(master, STDOUT_FILENO) == PUMP_CLOSED)
                         master_open = false;
                 if (stdin_open && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
-                    pump(STDIN_FILENO, master) == PUMP_CLOSED)
+                    pump_stdin(master, keys, n_keys, &matched, detached) == PUMP_CLOSED)
                         stdin_open = false;
+                if (*detached)
+                        break;
                 if (!exited) {
                         /* A SIGCHLD may have been merged with one already handled. */
                         int st;
@@ -137,10 +188,10 @@ int foreground_wait(pid_t pid, int master, int *exit_code, berth_error *err)
                         }
                 }
         }
-        if (master >= 0)
+        if (master >= 0 && !*detached)
                 drain(master);
         if (raw)
                 tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-        *exit_code = exit_code_of(status);
+        *exit_code = *detached ? 0 : exit_code_of(status);
         return 0;
 }

@@ -286,6 +286,11 @@ die 137"* ]]
                 --format '{{.Action}} {{.Actor.Attributes.exitCode}}'
         [ "$output" = "$(printf 'exec_create: sh -c exit 3 \nexec_start: sh -c exit 3 \nexec_die 3\nexec_create: true \nexec_start: true ')" ]
         [ "$(journal --filter container=ex --filter event=exec_start | wc -l)" -eq 2 ] # docker's prefix match
+        # docker's execID: one per exec, the same on its create, start and die.
+        run journal --filter container=ex --filter event=exec_create --filter event=exec_start --filter event=exec_die \
+                --format '{{.Actor.Attributes.execID}}'
+        [[ "${lines[0]}" =~ ^[0-9a-f]{64}$ ]]
+        [ "${lines[1]}" = "${lines[0]}" ] && [ "${lines[2]}" = "${lines[0]}" ] && [ "${lines[3]}" != "${lines[0]}" ]
         (printf '\020\021'; sleep 1) | "$BERTH_BIN" --root "$ROOT" attach ex 2>/dev/null || true
         [ "$(journal --filter container=ex --filter event=attach --format '{{.Action}}')" = attach ]
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# docker's smaller flags (issue 16): --cidfile, --label-file, --detach-keys for run/start/attach (and its
-# refusal for exec), docker's "read escape sequence", logs --details.
+# docker's smaller flags (issue 16): --cidfile, --label-file, --detach-keys for run/start/attach and exec -it
+# (its refusal without a terminal session), docker's "read escape sequence", logs --details.
 
 load engine-helpers
 
@@ -64,7 +64,76 @@ od_saw_broken_sequence() {
         [ "$(b ps -a --filter name=echo -q | wc -l)" -eq 1 ]
         run b exec --detach-keys ctrl-a dk true
         [ "$status" -eq 125 ]
-        [[ "$output" == *"--detach-keys is not supported by exec"* ]]
+        [[ "$output" == *"--detach-keys is not supported without -i -t"* ]]
+}
+
+# exec_pty KEYS INPUT...: berth exec -it [--detach-keys KEYS] dk sh (reading a line, then sleeping) on a pty;
+# each INPUT is written once the previous output is seen; prints what the terminal showed and the exit status.
+exec_pty() {
+        python3 - "$BERTH_BIN" "$ROOT" "$@" <<'PY'
+import os, pty, sys, time, select
+berth, root, keys, *inputs = sys.argv[1:]
+args = [berth, "--root", root, "exec", "-it"] + (["--detach-keys", keys] if keys else []) + \
+       ["dk", "sh", "-c", "echo ready; read line; echo got:$line; sleep 100"]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(berth, args)
+out = b""
+def read_until(pred, timeout=10):
+    global out
+    end = time.time() + timeout
+    while time.time() < end and not pred(out):
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            out += data
+read_until(lambda o: b"ready" in o)
+for i in inputs:
+    os.write(fd, i.encode("latin-1").decode("unicode_escape").encode("latin-1"))
+    time.sleep(0.5)
+read_until(lambda o: False, 5)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("latin-1").replace("\r", ""))
+print("status=%d" % os.waitstatus_to_exitcode(status))
+PY
+}
+
+sleeps_in() {  # CONTAINER N: N processes in the container whose command is exactly "sleep 100"
+        [ "$(b top "$1" | awk '$(NF-2) ~ /^[0-9:]+$/ && $(NF-1) == "sleep" && $NF == "100"' | wc -l)" -eq "$2" ]
+}
+
+@test "exec -it detaches on ctrl-p ctrl-q or --detach-keys: the process runs on, a broken sequence reaches it" {
+        b run -d --name dk busybox sleep 100
+        # docker's default: ctrl-p ctrl-q.
+        run exec_pty "" 'hello\n' '\x10\x11'
+        echo "$output"
+        [[ "$output" == *"got:hello"* ]]
+        [[ "$output" == *"read escape sequence"* ]]
+        [[ "$output" == *"status=0"* ]]
+        wait_until sleeps_in dk 2
+        # Other keys; the held byte of a broken sequence goes on (the line ends with ^A y).
+        run exec_pty ctrl-a,z 'q\x01y\n' '\x01z'
+        echo "$output"
+        [[ "$output" == *$'got:q\001y'* ]]
+        [[ "$output" == *"read escape sequence"* ]]
+        wait_until sleeps_in dk 3
+        # The detached sessions' terminals are held until their processes end: none outlives the container.
+        run b events --since 0 --until "$(date +%s.%N)" --filter event=exec_start --format '{{.Actor.Attributes.execID}}'
+        [ "${#lines[@]}" -eq 2 ]
+        [[ "${lines[0]}" =~ ^[0-9a-f]{64}$ ]] && [ "${lines[0]}" != "${lines[1]}" ]
+        holders=$(pgrep -f -- "$ROOT [e]xec -it" | wc -l)
+        [ "$holders" -eq 2 ]
+        b rm -f dk >/dev/null
+        wait_until no_holders
+}
+
+no_holders() {
+        ! pgrep -f -- "$ROOT [e]xec -it" >/dev/null
 }
 
 @test "logs --details: docker's (empty) attribute list and its space before each line" {
@@ -98,7 +167,7 @@ od_saw_broken_sequence() {
 @test "flags berth cannot honour are refused with one line, not ignored" {
         b run -d --name r1 busybox sleep 100
         for cmd in "ps -s" "inspect --size r1" "rm --link r1" "container prune -f --filter until=1h" "cp -L r1:/etc/passwd $T/p" \
-                   "exec --detach-keys ctrl-a r1 true"; do
+                   "exec --detach-keys ctrl-a r1 true" "exec -d -i -t --detach-keys ctrl-a r1 true"; do
                 run b $cmd
                 [ "$status" -eq 125 ]
                 [ "${#lines[@]}" -eq 1 ]

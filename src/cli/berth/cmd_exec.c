@@ -59,16 +59,17 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv)
                 case 'u': req.user = optarg; break;
                 case 'w': req.workdir = optarg; break;
                 case 'P': req.privileged = true; break;
-                case 'K':
-                        /* Not ignored: berth's exec runs in this command's foreground, nothing to detach from. */
-                        return cli_flag_error(cli, "--detach-keys is not supported by exec: an exec session cannot be "
-                                                   "detached (use exec -d)");
+                case 'K': req.detach_keys = optarg; break;
                 case 'H': printf("Usage:  berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"); return 0;
                 default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }
         }
         if (argc - optind < 2)
                 return cli_flag_error(cli, "\"berth exec\" requires at least 2 arguments.");
+        /* Not ignored: without -i -t berth's exec has no input of its own to read the sequence from. */
+        if (req.detach_keys != NULL && (!req.tty || !req.interactive || req.detach))
+                return cli_flag_error(cli, "--detach-keys is not supported without -i -t (or with -d): only an "
+                                           "interactive terminal session reads them");
         if (cli_engine_protect(cli, &err) < 0)
                 return cli_fail(cli, &err);
         req.argv = argv + optind + 1;
