@@ -14,10 +14,82 @@
 
 static const char *const controller_names[CG_NCONTROLLERS] = {"memory", "cpu", "cpuacct", "cpuset", "blkio"};
 
+/* Open cgroup directories, by path: a file of a container's cgroup is opened relative to its directory, not
+ * walked to through /sys/fs/cgroup/memory/berth/ID/... at every read (the walk was a tenth of the worker's
+ * time). The least recently used gives way; one whose cgroup was removed (and maybe made again at the same
+ * path) fails with ENOENT and is opened again. */
+#define DIR_CACHE 64
+static struct {
+        uint64_t key, used;
+        int fd;
+        char *path;
+} dirs[DIR_CACHE];
+static uint64_t dirs_clock;
+
+static int cached_dir(const char *dir, size_t len, bool fresh)
+{
+        uint64_t key = 1469598103934665603ULL;
+        size_t victim = 0;
+
+        for (size_t i = 0; i < len; i++)
+                key = (key ^ (unsigned char) dir[i]) * 1099511628211ULL;
+        key |= 1;
+        for (size_t i = 0; i < DIR_CACHE; i++) {
+                if (dirs[i].key == key && strncmp(dirs[i].path, dir, len) == 0 && dirs[i].path[len] == '\0') {
+                        if (!fresh) {
+                                dirs[i].used = ++dirs_clock;
+                                return dirs[i].fd;
+                        }
+                        victim = i;
+                        break;
+                }
+                if (dirs[i].used < dirs[victim].used)
+                        victim = i;
+        }
+        if (dirs[victim].key != 0) {
+                close(dirs[victim].fd);
+                free(dirs[victim].path);
+                dirs[victim].key = 0;
+        }
+        dirs[victim].path = strndup(dir, len);
+        if (dirs[victim].path == NULL)
+                return -1;
+        dirs[victim].fd = open(dirs[victim].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dirs[victim].fd < 0) {
+                free(dirs[victim].path);
+                return -1;
+        }
+        dirs[victim].key = key;
+        dirs[victim].used = ++dirs_clock;
+        return dirs[victim].fd;
+}
+
+static int open_file(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        int dirfd, fd;
+
+        if (slash == NULL || strncmp(path, "/sys/fs/cgroup/", 15) != 0)
+                return open(path, O_RDONLY | O_CLOEXEC);
+        for (int fresh = 0; fresh < 2; fresh++) {
+                if ((dirfd = cached_dir(path, (size_t) (slash - path), fresh)) < 0)
+                        return -1;
+                if ((fd = openat(dirfd, slash + 1, O_RDONLY | O_CLOEXEC)) >= 0 || errno != ENOENT)
+                        return fd;
+                /* Every cgroup directory has cgroup.procs: with it, the file is missing, not the directory. */
+                if (faccessat(dirfd, "cgroup.procs", F_OK, 0) == 0) {
+                        errno = ENOENT;
+                        return -1;
+                }
+        }
+        errno = ENOENT;
+        return -1;
+}
+
 /* Reads a small file into buf (NUL-terminated); returns its length or -errno. */
 static ssize_t read_small(const char *path, char *buf, size_t size)
 {
-        cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+        cleanup_close int fd = open_file(path);
         size_t len = 0;
 
         if (fd < 0)
