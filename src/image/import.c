@@ -100,6 +100,12 @@ static int import_blobs(struct image_store *s, int fd, const struct import_optio
                 return r;
         if ((r = store_input(s, fd, layer, &size, err)) < 0 || (r = diff_id_of(s, layer, &res, err)) < 0)
                 return r;
+        /* xz and bzip2 have no OCI media type: the layer is kept as the plain tar it holds. */
+        if (!LAYER_COMPRESSION_HAS_MEDIA_TYPE(res.compression)) {
+                if ((r = layer_blob_decompress(s, layer, layer, &size, err)) < 0)
+                        return r;
+                res.compression = LAYER_COMPRESSION_NONE;
+        }
         clock_gettime(CLOCK_REALTIME, &now);
         format_rfc3339_nano(&now, created, sizeof(created));
         config = json_object();

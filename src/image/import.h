@@ -1,4 +1,5 @@
-/* `berth import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image. */
+/* `berth import`: a root filesystem tarball (plain, gzip, zstd, xz or bzip2: the last two stored as the plain tar)
+ * becomes a one-layer image. */
 #pragma once
 
 #include "image/store.h"

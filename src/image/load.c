@@ -1,4 +1,5 @@
 #include "image/load.h"
+#include "image/stream.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -313,22 +314,29 @@ static int normalise_names(const char *what, char **in, char ***out, berth_error
         return 0;
 }
 
-/* docker-archive layers have no descriptor: the blob's magic bytes say what they are. */
-static const char *sniff_layer_media_type(struct image_store *s, const char *digest)
+/* docker-archive layers have no descriptor: the blob's magic bytes say what they are. One compressed with xz
+ * or bzip2 (docker load takes them; no OCI media type names them) is written again as its plain tar, and
+ * digest becomes that blob's. */
+static int layer_media_type(struct image_store *s, char digest[DIGEST_STRING_LEN + 1], int64_t *size,
+                            const char **media_type, berth_error *err)
 {
-        unsigned char magic[4] = {0};
+        unsigned char magic[8] = {0};
+        ssize_t n = 0;
         int fd = store_blob_open(s, digest, NULL);
 
         if (fd >= 0) {
-                if (read(fd, magic, sizeof(magic)) < 0)
-                        magic[0] = 0;
+                n = read(fd, magic, sizeof(magic));
                 close(fd);
         }
-        if (magic[0] == 0x1f && magic[1] == 0x8b)
-                return MEDIA_OCI_LAYER_GZIP;
-        if (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
-                return MEDIA_OCI_LAYER_ZSTD;
-        return MEDIA_OCI_LAYER;
+        switch (layer_compression_sniff(magic, n > 0 ? (size_t) n : 0)) {
+        case LAYER_COMPRESSION_GZIP: *media_type = MEDIA_OCI_LAYER_GZIP; return 0;
+        case LAYER_COMPRESSION_ZSTD: *media_type = MEDIA_OCI_LAYER_ZSTD; return 0;
+        case LAYER_COMPRESSION_XZ:
+        case LAYER_COMPRESSION_BZIP2: *media_type = MEDIA_OCI_LAYER; return layer_blob_decompress(s, digest, digest, size, err);
+        case LAYER_COMPRESSION_NONE: break;
+        }
+        *media_type = MEDIA_OCI_LAYER;
+        return 0;
 }
 
 /* docker-archive: manifest.json = [{"Config": PATH, "RepoTags": [...], "Layers": [PATH...]}]. */
@@ -369,7 +377,10 @@ static int load_docker_image(struct loader *l, json_t *entry, size_t idx, struct
                         free(digests);
                         return r;
                 }
-                mt = sniff_layer_media_type(l->store, digests[i]);
+                if ((r = layer_media_type(l->store, digests[i], &size, &mt, err)) < 0) {
+                        free(digests);
+                        return berth_error_prefix(err, "%s: %s: ", l->what, json_string_value(p));
+                }
                 descs[i] = (struct descriptor){.media_type = (char *) mt, .digest = digests[i], .size = size};
         }
         /* A docker archive has no manifest: write the OCI one it implies (save gives it back). */

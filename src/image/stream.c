@@ -1,13 +1,17 @@
 #include "image/stream.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <isa-l/igzip_lib.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zstd.h>
 
+#include "image/blob.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
@@ -48,6 +52,8 @@ const char *layer_compression_name(enum layer_compression c)
         switch (c) {
         case LAYER_COMPRESSION_GZIP: return "gzip";
         case LAYER_COMPRESSION_ZSTD: return "zstd";
+        case LAYER_COMPRESSION_XZ: return "xz";
+        case LAYER_COMPRESSION_BZIP2: return "bzip2";
         default: return "none";
         }
 }
@@ -256,21 +262,117 @@ static void produce_zstd(struct layer_stream *s, size_t first)
         ZSTD_freeDStream(z);
 }
 
+/* xz and bzip2 through libarchive's filters (its "raw" format: the decompressed bytes as one entry). */
+struct filter_source {
+        struct layer_stream *s;
+        size_t first; /* the bytes producer_main read already, handed over first */
+        bool failed;
+};
+
+static la_ssize_t filter_read(struct archive *a, void *data, const void **buf)
+{
+        struct filter_source *src = data;
+        ssize_t n;
+
+        *buf = src->s->in;
+        if (src->first > 0) {
+                n = (ssize_t) src->first;
+                src->first = 0;
+                return n;
+        }
+        n = producer_read(src->s); /* libarchive is done with the previous buffer when it asks again */
+        if (n < 0) {
+                src->failed = true;
+                archive_set_error(a, EIO, "read layer");
+                return -1;
+        }
+        return n;
+}
+
+static void produce_filtered(struct layer_stream *s, size_t first)
+{
+        const char *name = layer_compression_name(s->result.compression);
+        struct filter_source src = {.s = s, .first = first};
+        struct archive *a = archive_read_new();
+        struct archive_entry *entry;
+        int r;
+
+        if (a == NULL) {
+                producer_fail(s, ENOMEM, "%s: no memory", name);
+                return;
+        }
+        r = s->result.compression == LAYER_COMPRESSION_XZ ? archive_read_support_filter_xz(a)
+                                                          : archive_read_support_filter_bzip2(a);
+        /* ARCHIVE_WARN: libarchive would run an external program; berth never forks one in a thread. */
+        if (r != ARCHIVE_OK) {
+                producer_fail(s, ENOTSUP, "%s: this libarchive has no %s decompression built in", name, name);
+                goto out;
+        }
+        if (archive_read_support_format_raw(a) != ARCHIVE_OK ||
+            archive_read_open(a, &src, NULL, filter_read, NULL) != ARCHIVE_OK) {
+                if (!src.failed)
+                        producer_fail(s, EBADMSG, "%s: %s", name, archive_error_string(a));
+                goto out;
+        }
+        r = archive_read_next_header(a, &entry);
+        if (r == ARCHIVE_EOF)
+                goto out;
+        if (r != ARCHIVE_OK) {
+                if (!src.failed)
+                        producer_fail(s, EBADMSG, "%s: %s", name, archive_error_string(a));
+                goto out;
+        }
+        for (;;) {
+                struct stream_slot *slot = producer_slot(s);
+                size_t have = 0;
+                la_ssize_t n = 1;
+                if (slot == NULL)
+                        goto out;
+                while (have < STREAM_OUT_SIZE && (n = archive_read_data(a, slot->data + have, STREAM_OUT_SIZE - have)) > 0)
+                        have += (size_t) n;
+                if (n < 0) {
+                        if (!src.failed)
+                                producer_fail(s, EBADMSG, "%s: %s", name, archive_error_string(a));
+                        goto out;
+                }
+                if (have > 0 && !producer_push(s, slot, have))
+                        goto out;
+                if (n == 0)
+                        break;
+        }
+out:
+        archive_read_free(a);
+}
+
+enum layer_compression layer_compression_sniff(const unsigned char *m, size_t n)
+{
+        if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+                return LAYER_COMPRESSION_GZIP;
+        if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+                return LAYER_COMPRESSION_ZSTD;
+        if (n >= 6 && memcmp(m, "\xfd" "7zXZ\0", 6) == 0)
+                return LAYER_COMPRESSION_XZ;
+        if (n >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h')
+                return LAYER_COMPRESSION_BZIP2;
+        return LAYER_COMPRESSION_NONE;
+}
+
 static void *producer_main(void *arg)
 {
         struct layer_stream *s = arg;
         ssize_t n = producer_read(s);
 
         if (n >= 0) {
-                const unsigned char *m = s->in;
-                if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
-                        s->result.compression = LAYER_COMPRESSION_GZIP;
-                        produce_gzip(s, (size_t) n);
-                } else if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) {
-                        s->result.compression = LAYER_COMPRESSION_ZSTD;
-                        produce_zstd(s, (size_t) n);
-                } else if (n > 0) {
-                        produce_plain(s, (size_t) n);
+                s->result.compression = layer_compression_sniff(s->in, (size_t) n);
+                switch (s->result.compression) {
+                case LAYER_COMPRESSION_GZIP: produce_gzip(s, (size_t) n); break;
+                case LAYER_COMPRESSION_ZSTD: produce_zstd(s, (size_t) n); break;
+                case LAYER_COMPRESSION_XZ:
+                case LAYER_COMPRESSION_BZIP2: produce_filtered(s, (size_t) n); break;
+                case LAYER_COMPRESSION_NONE:
+                        if (n > 0)
+                                produce_plain(s, (size_t) n);
+                        break;
                 }
         }
         digest_final(s->compressed, s->result.compressed_digest);
@@ -374,4 +476,45 @@ void layer_stream_close(struct layer_stream *s)
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->changed);
         free(s);
+}
+
+int layer_blob_decompress(struct image_store *s, const char *digest, char out[DIGEST_STRING_LEN + 1], int64_t *size,
+                          berth_error *err)
+{
+        cleanup_close int fd = store_blob_open(s, digest, err);
+        char in[DIGEST_STRING_LEN + 1];
+        struct layer_stream *st = NULL;
+        struct blob_writer *w = NULL;
+        struct layer_stream_result res;
+        const void *buf;
+        ssize_t n;
+        int r;
+
+        if (fd < 0)
+                return fd;
+        snprintf(in, sizeof(in), "%s", digest); /* out may be digest's buffer */
+        if ((r = layer_stream_open(fd, &st, err)) < 0)
+                return r;
+        if ((r = blob_writer_open(s, NULL, -1, &w, err)) < 0)
+                goto out;
+        while ((n = layer_stream_next(st, &buf, err)) > 0)
+                if ((r = blob_writer_write(w, buf, (size_t) n, err)) < 0)
+                        goto out;
+        if (n < 0) {
+                r = (int) n;
+                goto out;
+        }
+        if ((r = layer_stream_finish(st, &res, err)) < 0)
+                goto out;
+        *size = (int64_t) blob_writer_size(w);
+        r = blob_writer_commit(w, out, err);
+        w = NULL;
+        if (r == 0 && strcmp(out, res.uncompressed_digest) != 0)
+                r = berth_failf(err, EIO, "layer %s: uncompressed blob %s is not its diff id %s", in, out,
+                                res.uncompressed_digest);
+out:
+        if (w != NULL)
+                blob_writer_abort(w);
+        layer_stream_close(st);
+        return r;
 }

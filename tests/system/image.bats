@@ -42,6 +42,56 @@ teardown() { image_teardown; }
         ! findmnt "$mnt"
 }
 
+# The stored manifest of an image (its layers' media types).
+stored_manifest() {  # IMAGE
+        local d
+        d=$(b images --digests --format '{{.Digest}}' "$1" | head -1)
+        cat "$ROOT/blobs/sha256/${d#sha256:}"
+}
+
+@test "load and import take xz and bzip2 layers (docker's): kept as the plain tar they hold, the same tree" {
+        mkdir "$T/x" && tar -C "$T/x" -xf "$IMAGES/multilayer.docker.tar"
+        mapfile -t layers < <(jq -r '.[0].Layers[]' "$T/x/manifest.json")
+        f1=$(readlink -f "$T/x/${layers[0]}") && f2=$(readlink -f "$T/x/${layers[1]}")
+        xz -T1 -c "$f1" > "$T/l1" && mv "$T/l1" "$f1"
+        bzip2 -c "$f2" > "$T/l2" && mv "$T/l2" "$f2"
+        [ "$(head -c 6 "$f1" | od -An -c | tr -d ' ')" = '3757zXZ\0' ]
+        tar -C "$T/x" -cf "$T/xz.tar" .
+        b load -q -i "$T/xz.tar"
+        mnt=$(b image mount localhost/multilayer)
+        tree_listing "$mnt" > "$T/ours.tree"
+        b image unmount localhost/multilayer
+        diff -u "$IMAGES/multilayer.tree" "$T/ours.tree"
+        # No OCI media type names xz or bzip2: the manifest references the plain tars (digest = diff id).
+        stored_manifest localhost/multilayer > "$T/m.json"
+        [ "$(jq -r '.layers[0:2][].mediaType' "$T/m.json" | sort -u)" = application/vnd.oci.image.layer.v1.tar ]
+        [ "$(jq -r '.layers[0:2][].digest' "$T/m.json")" = "$(b inspect -f '{{json .RootFS.Layers}}' localhost/multilayer | jq -r '.[0:2][]')" ]
+        b system check >/dev/null
+        # A truncated xz layer: one line naming it, nothing loaded.
+        head -c 2000 "$f1" > "$T/cut" && mv "$T/cut" "$f1"
+        b rmi localhost/multilayer >/dev/null
+        tar -C "$T/x" -cf "$T/cut.tar" .
+        run b load -q -i "$T/cut.tar"
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"xz: "* ]]
+        [ -z "$(b images -q)" ]
+        # import: a root filesystem as tar.xz and tar.bz2.
+        mkdir -p "$T/fs/etc" && echo hello > "$T/fs/etc/greeting"
+        tar -C "$T/fs" -cJf "$T/fs.txz" .
+        tar -C "$T/fs" -cjf "$T/fs.tbz" .
+        b import "$T/fs.txz" imp:xz >/dev/null
+        b import "$T/fs.tbz" imp:bz >/dev/null
+        for i in imp:xz imp:bz; do
+                mnt=$(b image mount "$i")
+                [ "$(cat "$mnt/etc/greeting")" = hello ]
+                b image unmount "$i"
+                [ "$(stored_manifest "$i" | jq -r '.layers[0].mediaType')" = application/vnd.oci.image.layer.v1.tar ]
+        done
+        # The same tar: one image ID.
+        [ "$(b inspect -f '{{json .RootFS}}' imp:xz)" = "$(b inspect -f '{{json .RootFS}}' imp:bz)" ]
+}
+
 @test "multilayer: contents and xattrs equal a fresh umoci unpack" {
         b load -q -i "$IMAGES/multilayer.docker.tar"
         umoci unpack --image "$IMAGES/multilayer:latest" "$T/umoci" >/dev/null
