@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "build/builder_internal.h"
+#include "build/cache.h"
 #include "build/words.h"
 #include "engine/containerdiff.h"
 #include "engine/create.h"
@@ -91,8 +92,36 @@ void build_step_container_remove(struct build *b, const char *id)
         berth_error_clear(&ignored);
 }
 
+void build_step_key(const struct build_state *st, const char *text, char key[DIGEST_STRING_LEN + 1])
+{
+        cleanup_digest struct digest_ctx *d = digest_new();
+
+        digest_update(d, st->cache_key, strlen(st->cache_key));
+        digest_update(d, "\n", 1);
+        digest_update(d, text, strlen(text));
+        digest_final(d, key);
+}
+
+bool build_cache_use(struct build *b, struct build_state *st, const char *key)
+{
+        char *image = NULL;
+
+        if (b->o->no_cache || build_cache_get(b->e->store, key, &image) < 0)
+                return false;
+        free(st->base_id);
+        st->base_id = image;
+        json_array_clear(st->history);
+        st->changed = false;
+        strcpy(st->cache_key, key);
+        if (b->o->progress != NULL) {
+                fprintf(b->o->progress, " ---> Using cache %.12s\n", image + 7);
+                fflush(b->o->progress);
+        }
+        return true;
+}
+
 int build_step_commit(struct build *b, struct build_state *st, const char *id, const char *created_by,
-                      berth_error *err)
+                      const char *key, berth_error *err)
 {
         cleanup_json json_t *history = json_deep_copy(st->history);
         struct engine_commit_request req = {.image_config = st->config, .history = history, .author = st->author};
@@ -102,7 +131,12 @@ int build_step_commit(struct build *b, struct build_state *st, const char *id, c
         json_array_append_new(history, json_pack("{s:s,s:s}", "created_by", created_by, "comment", "buildkit.dockerfile.v0"));
         if ((r = engine_container_commit(b->e, id, &req, &image, err)) < 0)
                 return r;
-        b->intermediates = strv_append(b->intermediates, image);
+        /* Kept as the cache's: a failure to record it only costs the next build this step. */
+        if (build_cache_put(b->e->store, key, image, true, err) < 0) {
+                free(image);
+                return -err->code;
+        }
+        strcpy(st->cache_key, key);
         free(st->base_id);
         st->base_id = image;
         json_array_clear(st->history);
@@ -150,6 +184,7 @@ const char *build_arg_given(struct build *b, const char *name)
 static int dispatch_run(struct build *b, struct build_state *st, const struct dockerfile_instruction *ins, berth_error *err)
 {
         cleanup_free char *id = NULL, *created_by = NULL, *joined = NULL;
+        char key[DIGEST_STRING_LEN + 1];
         cleanup_strv char **env = build_state_env(st);
         struct engine_run_result res = {0};
         json_t *cmd;
@@ -194,6 +229,26 @@ static int dispatch_run(struct build *b, struct build_state *st, const struct do
         } else {
                 created_by = xasprintf("RUN %s # buildkit", joined);
         }
+        {
+                cleanup_free char *text = xasprintf("%s", created_by);
+                for (char **v = env; *v; v++) {
+                        char *next = xasprintf("%s\n%s", text, *v);
+                        free(text);
+                        text = next;
+                }
+                {
+                        char *next = xasprintf("%s\nUSER=%s\nWORKDIR=%s", text,
+                                               json_string_value(json_object_get(st->config, "User")) ?: "",
+                                               json_string_value(json_object_get(st->config, "WorkingDir")) ?: "");
+                        free(text);
+                        text = next;
+                }
+                build_step_key(st, text, key);
+        }
+        if (build_cache_use(b, st, key)) {
+                json_decref(cmd);
+                return 0;
+        }
         if ((r = build_step_container(b, st, cmd, env, &id, err)) < 0)
                 return r;
         r = engine_container_run_step(b->e, id, b->o->progress != NULL, &res, err);
@@ -204,7 +259,7 @@ static int dispatch_run(struct build *b, struct build_state *st, const struct do
         }
         engine_run_result_clear(&res);
         if (r == 0)
-                r = build_step_commit(b, st, id, created_by, err);
+                r = build_step_commit(b, st, id, created_by, key, err);
         build_step_container_remove(b, id);
         return r;
 }
@@ -366,6 +421,22 @@ static void state_clear(struct build_state *st)
         free(st->author);
 }
 
+/* A metadata instruction (INS; NULL: the --label flags at the end) goes into the chain with what it left:
+ * the config, the ARGs, SHELL and the author. */
+static void chain_metadata(struct build_state *st, const struct dockerfile_instruction *ins)
+{
+        cleanup_free char *config = json_dumps(st->config, JSON_COMPACT | JSON_SORT_KEYS);
+        cleanup_free char *text = xasprintf("%s\n%s\n%s", ins ? ins->original : "--label", config, st->author ? st->author : "");
+
+        for (size_t k = 0; k < 2; k++)
+                for (char **v = k == 0 ? st->args : st->shell; v && *v; v++) {
+                        char *next = xasprintf("%s\n%s", text, *v);
+                        free(text);
+                        text = next;
+                }
+        build_step_key(st, text, st->cache_key);
+}
+
 static int build_stage(struct build *b, size_t s, bool is_target, berth_error *err)
 {
         struct build_stage *stage = &b->stages[s];
@@ -405,8 +476,13 @@ static int build_stage(struct build *b, size_t s, bool is_target, berth_error *e
                         json_array_foreach(json_object_get(st.config, "Shell"), i, v)
                                 st.shell = strv_append(st.shell, json_string_value(v) ?: "");
                 }
-                if (json_array_size(json_object_get(st.config, "Cmd")) > 0)
-                        json_object_set_new(st.config, "BerthCmdInherited", json_true());
+                st.cmd_inherited = json_array_size(json_object_get(st.config, "Cmd")) > 0;
+        }
+        {
+                /* The chain of cache keys starts at the base image (a new pull of the tag changes it). */
+                cleanup_free char *text = xasprintf("FROM %s %s", st.base_id ? st.base_id : "scratch",
+                                                    b->o->platform ? b->o->platform : "");
+                build_step_key(&st, text, st.cache_key);
         }
         for (size_t i = stage->from + 1; i < stage->end; i++) {
                 const struct dockerfile_instruction *ins = &b->df->instructions[i];
@@ -415,8 +491,9 @@ static int build_stage(struct build *b, size_t s, bool is_target, berth_error *e
                         build_fail_at(b, ins, err);
                         goto out;
                 }
+                if (strcmp(ins->keyword, "RUN") != 0 && strcmp(ins->keyword, "COPY") != 0 && strcmp(ins->keyword, "ADD") != 0)
+                        chain_metadata(&st, ins);
         }
-        json_object_del(st.config, "BerthCmdInherited");
         if (is_target) {
                 json_t *labels = json_object_get(st.config, "Labels");
                 for (char **l = b->o->labels; l && *l; l++) {
@@ -430,10 +507,17 @@ static int build_stage(struct build *b, size_t s, bool is_target, berth_error *e
                 }
         }
         if (st.changed || st.base_id == NULL) {
+                char key[DIGEST_STRING_LEN + 1];
                 char *id = NULL;
-                if ((r = engine_image_derive(b->e, st.base_id, st.config, st.history, st.author, &id, err)) < 0)
-                        goto out;
-                b->intermediates = strv_append(b->intermediates, id);
+                chain_metadata(&st, NULL);
+                build_step_key(&st, "the stage's image", key);
+                if (b->o->no_cache || build_cache_get(b->e->store, key, &id) < 0) {
+                        if ((r = engine_image_derive(b->e, st.base_id, st.config, st.history, st.author, &id, err)) < 0 ||
+                            (r = build_cache_put(b->e->store, key, id, !is_target, err)) < 0) {
+                                free(id);
+                                goto out;
+                        }
+                }
                 stage->image_id = id;
         } else {
                 stage->image_id = xstrdup(st.base_id);

@@ -220,10 +220,9 @@ static int dispatch_simple(struct build *b, struct build_state *st, const struct
                 cleanup_free char *q = go_quoted_list(cmd);
                 json_object_set_new(st->config, strcmp(k, "CMD") == 0 ? "Cmd" : "Entrypoint", cmd);
                 /* docker: an ENTRYPOINT resets the CMD the base image set. */
-                if (strcmp(k, "ENTRYPOINT") == 0 && json_object_get(st->config, "BerthCmdInherited"))
+                if (strcmp(k, "ENTRYPOINT") == 0 && st->cmd_inherited)
                         json_object_set_new(st->config, "Cmd", json_null());
-                if (strcmp(k, "CMD") == 0)
-                        json_object_del(st->config, "BerthCmdInherited");
+                st->cmd_inherited = false;
                 line = xasprintf("%s %s", k, q);
         } else if (strcmp(k, "SHELL") == 0) {
                 json_t *shell = build_strings_json(ins->args, ins->n_args);

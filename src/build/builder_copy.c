@@ -211,6 +211,75 @@ static int open_in_context(int context_fd, const char *path, int flags, berth_er
         return (int) fd;
 }
 
+/* The cache's view of a context path: name, type, mode, owner, size, link target and content, recursively
+ * (what .dockerignore excludes does not count). Errors count as what they are: the copy reports them. */
+static void hash_node(struct digest_ctx *d, int fd, const char *rel, const struct dockerignore *ignore)
+{
+        struct stat st;
+        char line[512];
+
+        if (fstat(fd, &st) < 0) {
+                snprintf(line, sizeof(line), "%s error %d\n", rel, errno);
+                digest_update(d, line, strlen(line));
+                return;
+        }
+        snprintf(line, sizeof(line), "%s %o %u:%u %lld\n", rel, (unsigned) st.st_mode, (unsigned) st.st_uid,
+                 (unsigned) st.st_gid, S_ISDIR(st.st_mode) ? 0LL : (long long) st.st_size);
+        digest_update(d, rel, strlen(rel) + 1);
+        digest_update(d, line, strlen(line));
+        if (S_ISREG(st.st_mode)) {
+                char self[PROC_FD_PATH_MAX], buf[65536];
+                cleanup_close int in = -1;
+                ssize_t n;
+                proc_fd_path(fd, self);
+                if ((in = open(self, O_RDONLY | O_CLOEXEC)) < 0)
+                        return;
+                while ((n = read(in, buf, sizeof(buf))) > 0)
+                        digest_update(d, buf, (size_t) n);
+        } else if (S_ISLNK(st.st_mode)) {
+                char target[PATH_MAX];
+                ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+                if (n >= 0)
+                        digest_update(d, target, (size_t) n);
+        } else if (S_ISDIR(st.st_mode)) {
+                char self[PROC_FD_PATH_MAX];
+                struct dirent **names = NULL;
+                int count;
+                proc_fd_path(fd, self);
+                /* Sorted: the key must not depend on the directory's order. */
+                if ((count = scandir(self, &names, NULL, alphasort)) < 0)
+                        return;
+                for (int i = 0; i < count; i++) {
+                        const char *name = names[i]->d_name;
+                        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
+                                cleanup_free char *child = strcmp(rel, ".") == 0 ? xstrdup(name) : xasprintf("%s/%s", rel, name);
+                                cleanup_close int cfd = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                                struct stat cst;
+                                bool skip = cfd < 0 || fstat(cfd, &cst) < 0;
+                                if (!skip && ignore != NULL && dockerignore_excluded(ignore, child) &&
+                                    (!S_ISDIR(cst.st_mode) || !dockerignore_has_exceptions(ignore)))
+                                        skip = true;
+                                if (!skip)
+                                        hash_node(d, cfd, child, ignore);
+                        }
+                        free(names[i]);
+                }
+                free(names);
+        }
+}
+
+/* A COPY source of the context, its top-level symlink followed (inside the context) as the copy does. */
+static void hash_source(struct digest_ctx *d, int context_fd, const char *rel, const struct dockerignore *ignore)
+{
+        cleanup_close int fd = open_in_context(context_fd, rel, O_PATH, NULL);
+
+        if (fd < 0) {
+                digest_update(d, rel, strlen(rel) + 1);
+                return;
+        }
+        hash_node(d, fd, rel, ignore);
+}
+
 struct source {
         char *rel;     /* its path in the context or the --from image ("." for the root) */
         int dirfd;     /* the directory holding it */
@@ -344,6 +413,7 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
         bool mounted = false, src_mounted = false, into_dir;
         struct copier c = {.uid = from ? -1 : 0, .gid = from ? -1 : 0, .ignore = from ? NULL : b->ignore, .err = err};
         const char *workdir = json_string_value(json_object_get(st->config, "WorkingDir"));
+        char key[DIGEST_STRING_LEN + 1];
         int r;
 
         for (size_t i = 0; i < ins->n_args; i++) {
@@ -377,30 +447,57 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                 dest = d[0] == '/' ? xstrdup(d) : xasprintf("%s/%s", workdir && *workdir ? workdir : "/", d);
                 into_dir = str_has_suffix(d, "/") || (strcmp(d, ".") == 0) || str_has_suffix(d, "/.");
         }
+        /* The cache: the chain, the instruction with its values, and what the sources hold (the context's
+         * files, read now; the --from image by its ID). */
+        if (from != NULL) {
+                if ((r = from_image(b, st, from->value, &src_image, err)) < 0)
+                        return r;
+        } else {
+                for (size_t i = 0; i + 1 < ins->n_args; i++)
+                        if ((r = add_source(b->context_fd, true, args[i], &sources, &n_sources, err)) < 0)
+                                goto out;
+        }
+        {
+                cleanup_digest struct digest_ctx *d = digest_new();
+                char content[DIGEST_STRING_LEN + 1];
+                cleanup_free char *text = NULL;
+                for (size_t i = 0; i < ins->n_args; i++) {
+                        digest_update(d, args[i], strlen(args[i]) + 1);
+                }
+                for (size_t i = 0; i < n_sources; i++)
+                        hash_source(d, b->context_fd, sources[i].rel, b->ignore);
+                digest_final(d, content);
+                text = xasprintf("%s\n%s\n%s\n%s\n%s\n%s", ins->original, content, src_image ? src_image : "",
+                                 chown ? chown->value : "", chmod_flag ? chmod_flag->value : "", workdir ? workdir : "");
+                build_step_key(st, text, key);
+        }
+        if (build_cache_use(b, st, key)) {
+                r = 0;
+                goto out;
+        }
         /* The step's container: from the stage so far, or an empty image for FROM scratch. */
         if (st->base_id == NULL) {
                 cleanup_json json_t *empty_history = json_array();
                 if ((r = engine_image_derive(b->e, NULL, st->config, empty_history, NULL, &st->base_id, err)) < 0)
-                        return r;
+                        goto out;
                 b->intermediates = strv_append(b->intermediates, st->base_id);
         }
         {
                 json_t *cmd = json_pack("[s]", "true");
                 if ((r = build_step_container(b, st, cmd, env, &id, err)) < 0)
-                        return r;
+                        goto out;
         }
         if ((r = engine_copy_mount_root(b->e, id, &mounted, &rootfd, err)) < 0)
                 goto out;
         if (from != NULL) {
-                if ((r = from_image(b, st, from->value, &src_image, err)) < 0 ||
-                    (r = mount_image(b, src_image, &src_id, &src_mounted, &src_root, err)) < 0)
+                if ((r = mount_image(b, src_image, &src_id, &src_mounted, &src_root, err)) < 0)
                         goto out;
+                for (size_t i = 0; i + 1 < ins->n_args; i++)
+                        if ((r = add_source(src_root, false, args[i], &sources, &n_sources, err)) < 0)
+                                goto out;
         }
         if (chown != NULL && (r = parse_chown(chown->value, rootfd, &c, err)) < 0)
                 goto out;
-        for (size_t i = 0; i + 1 < ins->n_args; i++)
-                if ((r = add_source(from ? src_root : b->context_fd, from == NULL, args[i], &sources, &n_sources, err)) < 0)
-                        goto out;
         if (n_sources > 1 && !into_dir) {
                 r = berth_failf(err, EINVAL, "When using %s with more than one source file, the destination must be a "
                                              "directory and end with a /", ins->keyword);
@@ -514,7 +611,7 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
         rootfd = -1;
         engine_copy_unmount_root(b->e, id, mounted);
         mounted = false;
-        r = build_step_commit(b, st, id, created_by, err);
+        r = build_step_commit(b, st, id, created_by, key, err);
 out:
         sources_free(sources, n_sources);
         if (rootfd >= 0) {

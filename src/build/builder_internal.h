@@ -6,6 +6,7 @@
 #include "build/builder.h"
 #include "build/dockerfile.h"
 #include "build/dockerignore.h"
+#include "image/digest.h"
 
 struct build_stage {
         char *name;    /* AS NAME, lower-cased; NULL when unnamed */
@@ -39,7 +40,9 @@ struct build_state {
         char **used_args; /* "K=V" of those, as RUN's history lists them */
         char **shell;    /* SHELL, ["/bin/sh", "-c"] by default */
         char *author;    /* MAINTAINER */
+        bool cmd_inherited; /* the Cmd is the base image's: an ENTRYPOINT resets it (docker) */
         bool changed;    /* config or history differ from base_id's */
+        char cache_key[DIGEST_STRING_LEN + 1]; /* the chain of the stage's steps so far (cache.h) */
 };
 
 /* The environment instructions expand with: the stage's ARGs, then the config's Env (ENV wins). */
@@ -48,9 +51,14 @@ char **build_state_env(const struct build_state *st);
 /* A container from st->base_id with CMD as its command (not started), for a step. */
 int build_step_container(struct build *b, struct build_state *st, json_t *cmd, char **env, char **id,
                          berth_error *err);
-/* Commits the step container as the stage's next image, with the history entry CREATED_BY. */
+/* Commits the step container as the stage's next image, with the history entry CREATED_BY, and records it
+ * in the cache under KEY. */
 int build_step_commit(struct build *b, struct build_state *st, const char *id, const char *created_by,
-                      berth_error *err);
+                      const char *key, berth_error *err);
+/* KEY: the step's cache key, the stage's chain and TEXT (what decides the step's result). */
+void build_step_key(const struct build_state *st, const char *text, char key[DIGEST_STRING_LEN + 1]);
+/* A step whose KEY the cache holds: its image becomes the stage's, and true (unless --no-cache). */
+bool build_cache_use(struct build *b, struct build_state *st, const char *key);
 /* Removes a step container and everything it holds. */
 void build_step_container_remove(struct build *b, const char *id);
 

@@ -156,7 +156,7 @@ EOF
         [ "${#lines[@]}" -eq 4 ]
 }
 
-@test "a failing RUN: its output, exit code and file:line; no container, mount or intermediate image left" {
+@test "a failing RUN: its output, exit code and file:line; no container or mount left, the steps before it cached" {
         printf 'FROM busybox\nCOPY f /f\nRUN echo about-to-fail; exit 3\nRUN echo never\n' > "$CTX/Dockerfile"
         echo f > "$CTX/f"
         images_before=$(b images -aq --no-trunc | sort -u)
@@ -167,8 +167,11 @@ EOF
         [[ "$output" != *never* ]]
         [[ "$output" == *'ERROR: Dockerfile:3:1: RUN: process "/bin/sh -c echo about-to-fail; exit 3" did not complete successfully: exit code: 3'* ]]
         [ -z "$(b ps -aq)" ]
-        [ "$(b images -aq --no-trunc | sort -u)" = "$images_before" ]
         [ -z "$(findmnt -rn -o TARGET | grep "^$ROOT/" || true)" ]
+        # The COPY's layer stays as the cache's (images -a), as docker keeps it; nothing else.
+        [ "$(b images -q --no-trunc | sort -u)" = "$images_before" ]
+        b builder prune -f >/dev/null
+        [ "$(b images -aq --no-trunc | sort -u)" = "$images_before" ]
 }
 
 @test "bad input: outside the context, a symlink leading out, an unknown instruction, a missing target, too many sources, what is not supported yet" {
@@ -257,4 +260,67 @@ EOF
         run b run --rm hd cat /h
         [ "${lines[0]}" = "from a heredoc" ]
         [ "${lines[1]}" = "second line" ]
+}
+
+# The steps that ran in a build's output (each RUN prints ran-NAME), in order.
+ran_steps() {
+        echo "$1" | grep -o '^ran-[a-z]*' | tr '\n' ' '
+}
+
+@test "the cache: a rebuild runs nothing, same image; a file's content, mode or owner, or a used build arg, reruns from its step; --no-cache; builder prune" {
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN echo ran-first
+COPY f /f
+RUN echo ran-copy
+ARG V=1
+RUN echo ran-arg $V
+CMD ["cat", "/f"]
+EOF
+        echo one > "$CTX/f"
+        run b build -t cached "$CTX"
+        [ "$(ran_steps "$output")" = "ran-first ran-copy ran-arg " ]
+        first=$(b inspect -f '{{.Id}}' cached)
+        run b build -t cached "$CTX"
+        echo "$output"
+        [ "$(ran_steps "$output")" = "" ]
+        [ "$(echo "$output" | grep -c 'Using cache')" -eq 4 ]
+        [ "$(b inspect -f '{{.Id}}' cached)" = "$first" ]
+        chmod 0600 "$CTX/f"
+        run b build -t cached "$CTX"
+        [ "$(ran_steps "$output")" = "ran-copy ran-arg " ]
+        chown 1234:1234 "$CTX/f"
+        run b build -t cached "$CTX"
+        [ "$(ran_steps "$output")" = "ran-copy ran-arg " ]
+        echo two > "$CTX/f"
+        run b build -t cached "$CTX"
+        [ "$(ran_steps "$output")" = "ran-copy ran-arg " ]
+        [ "$(b run --rm cached)" = two ]
+        # A file .dockerignore excludes is not part of any key.
+        echo ignored > "$CTX/ignored.txt"
+        echo ignored.txt > "$CTX/.dockerignore"
+        printf 'FROM busybox\nCOPY . /ctx/\nRUN echo ran-all\n' > "$CTX/Dockerfile.ctx"
+        run b build -f "$CTX/Dockerfile.ctx" "$CTX"
+        [ "$(ran_steps "$output")" = "ran-all " ]
+        echo changed > "$CTX/ignored.txt"
+        run b build -f "$CTX/Dockerfile.ctx" "$CTX"
+        [ "$(ran_steps "$output")" = "" ]
+        # A build arg counts from where it is declared, and one the Dockerfile does not declare not at all.
+        run b build -t cached --build-arg UNDECLARED=x "$CTX"
+        [ "$(ran_steps "$output")" = "" ]
+        run b build -t cached --build-arg V=2 "$CTX"
+        echo "$output"
+        [ "$(ran_steps "$output")" = "ran-arg " ]
+        run b build -t cached --build-arg V=2 --no-cache "$CTX"
+        echo "$output"
+        [ "$(ran_steps "$output")" = "ran-first ran-copy ran-arg " ]
+        # The cache's intermediate images: shown by images -a only; builder prune removes them.
+        [ "$(b images -aq | wc -l)" -gt "$(b images -q | wc -l)" ]
+        run b builder prune -f
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(b images -aq | sort -u)" = "$(b images -q | sort -u)" ]
+        [ -z "$(ls "$ROOT"/build-cache/keys 2>/dev/null)" ]
+        run b build -t cached --build-arg V=2 "$CTX"
+        [ "$(ran_steps "$output")" = "ran-first ran-copy ran-arg " ]
 }

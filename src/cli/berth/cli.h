@@ -61,6 +61,7 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv);
 int cmd_image_mount(struct berth_cli *cli, int argc, char **argv);
 int cmd_image_unmount(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_df(struct berth_cli *cli, int argc, char **argv);
+int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_check(struct berth_cli *cli, int argc, char **argv);
 int cmd_info(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_service(struct berth_cli *cli, int argc, char **argv);

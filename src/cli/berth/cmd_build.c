@@ -62,7 +62,7 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv)
 
         registry_cli_init(&ro);
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+t:f:qh", options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "t:f:qh", options, NULL)) != -1) {
                 switch (c) {
                 case 't': tags = strv_append(tags, optarg); break;
                 case 'f': o.dockerfile = optarg; break;

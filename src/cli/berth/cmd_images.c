@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "build/cache.h"
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
 #include "image/commit.h"
@@ -237,6 +238,9 @@ static int list_images(struct berth_cli *cli, struct images_opts *o, berth_error
                         continue;
                 if (rec->names[0] == NULL) {
                         if (o->match != NULL || f.references[0] != NULL)
+                                continue;
+                        /* The build cache's intermediate images: only with -a, as docker's. */
+                        if (!o->all && build_cache_hides(s, rec->id))
                                 continue;
                         cleanup_json json_t *row = image_row(rec, "<none>", "<none>", o->no_trunc);
                         emit_row(o, &t, row, err, &r);

@@ -60,6 +60,7 @@ static const struct berth_command COMMANDS[] = {
         {"image mount", cmd_image_mount, "Mount an image's root filesystem read-only and print its path"},
         {"image unmount", cmd_image_unmount, "Unmount an image's root filesystem"},
         {"image umount", cmd_image_unmount, "Unmount an image's root filesystem"},
+        {"builder prune", cmd_builder_prune, "Remove build cache"},
         {"system df", cmd_system_df, "Show disk usage"},
         {"system check", cmd_system_check, "Verify every blob's digest and every record of the store"},
         {"info", cmd_info, "Display system-wide information"},

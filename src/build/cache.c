@@ -1,0 +1,121 @@
+/* The build cache's records (cache.h): one small file per key and one marker per intermediate image, under
+ * the image store's directory, each written atomically. */
+#include "build/cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image/digest.h"
+#include "image/gc.h"
+#include "image/imagedb.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
+
+static char *cache_path(struct image_store *s, const char *kind, const char *digest)
+{
+        const char *hex = strncmp(digest, "sha256:", 7) == 0 ? digest + 7 : digest;
+
+        return xasprintf("%s/build-cache/%s/%s", s->root, kind, hex);
+}
+
+int build_cache_get(struct image_store *s, const char *key, char **image_id)
+{
+        cleanup_free char *path = cache_path(s, "keys", key), *text = NULL;
+        struct image_record rec = {0};
+        size_t len = 0;
+
+        if (read_file_at(AT_FDCWD, path, &text, &len, NULL) < 0)
+                return -ENOENT;
+        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+                text[--len] = '\0';
+        if (!digest_is_valid(text) || imagedb_get(s, text, &rec, NULL) < 0) {
+                unlink(path);
+                return -ENOENT;
+        }
+        image_record_clear(&rec);
+        *image_id = steal_pointer(&text);
+        return 0;
+}
+
+int build_cache_put(struct image_store *s, const char *key, const char *image_id, bool hidden, berth_error *err)
+{
+        cleanup_free char *dir = xasprintf("%s/build-cache", s->root);
+        cleanup_free char *keys = xasprintf("%s/keys", dir), *images = xasprintf("%s/images", dir);
+        cleanup_free char *path = cache_path(s, "keys", key);
+        int r;
+
+        if ((r = mkdir_parents(keys, 0700, err)) < 0 || (r = mkdir_parents(images, 0700, err)) < 0)
+                return r;
+        if ((r = write_file_atomic_at(AT_FDCWD, path, image_id, strlen(image_id), 0600, false, err)) < 0)
+                return r;
+        if (hidden) {
+                cleanup_free char *marker = cache_path(s, "images", image_id);
+                if ((r = write_file_atomic_at(AT_FDCWD, marker, "", 0, 0600, false, err)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+bool build_cache_hides(struct image_store *s, const char *image_id)
+{
+        cleanup_free char *marker = cache_path(s, "images", image_id);
+
+        return access(marker, F_OK) == 0;
+}
+
+/* Every entry of STORE/build-cache/KIND, removed; for "images", each image removed first when it is kept
+ * only by the cache. */
+static int prune_dir(struct image_store *s, const char *kind, struct build_cache_prune_report *rep, berth_error *err)
+{
+        cleanup_free char *dir = xasprintf("%s/build-cache/%s", s->root, kind);
+        cleanup_closedir DIR *d = opendir(dir);
+        struct dirent *de;
+
+        if (d == NULL)
+                return errno == ENOENT ? 0 : berth_fail(err, errno, "open %s", dir);
+        while ((de = readdir(d)) != NULL) {
+                cleanup_free char *path = NULL;
+                if (de->d_name[0] == '.')
+                        continue;
+                path = xasprintf("%s/%s", dir, de->d_name);
+                if (strcmp(kind, "images") == 0) {
+                        cleanup_free char *id = xasprintf("sha256:%s", de->d_name);
+                        struct image_record rec = {0};
+                        if (imagedb_get(s, id, &rec, NULL) == 0) {
+                                bool named = rec.names != NULL && rec.names[0] != NULL;
+                                image_record_clear(&rec);
+                                if (!named) {
+                                        struct removal_report rr = {0};
+                                        berth_error ignored = {0};
+                                        /* An image a container uses stays (the error says why; not ours). */
+                                        if (image_remove(s, id, false, &rr, &ignored) == 0) {
+                                                rep->images++;
+                                                rep->reclaimed += rr.reclaimed;
+                                        }
+                                        removal_report_clear(&rr);
+                                        berth_error_clear(&ignored);
+                                }
+                        }
+                } else {
+                        rep->entries++;
+                }
+                if (unlink(path) < 0 && errno != ENOENT)
+                        return berth_fail(err, errno, "remove %s", path);
+        }
+        return 0;
+}
+
+int build_cache_prune(struct image_store *s, struct build_cache_prune_report *rep, berth_error *err)
+{
+        int r;
+
+        memset(rep, 0, sizeof(*rep));
+        if ((r = prune_dir(s, "keys", rep, err)) < 0)
+                return r;
+        return prune_dir(s, "images", rep, err);
+}
