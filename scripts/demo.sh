@@ -79,3 +79,30 @@ berth logs demo-logger
 echo "\$ berth images"
 berth images
 berth rm -f demo-logger >/dev/null
+
+# The seeds' workflow: build a small web image offline (FROM the imported busybox, COPY a page, CMD httpd),
+# run it with a published port, fetch the page through 127.0.0.1 (docs/build.md, docs/networking.md).
+echo "--- berth build -t demo/web (FROM demo/busybox, COPY a page, CMD httpd) ---"
+web=$work/web
+mkdir -p "$web/site"
+echo "<h1>hello from a berth-built image</h1>" > "$web/site/index.html"
+cat > "$web/Dockerfile" <<'DOCKERFILE'
+FROM demo/busybox
+WORKDIR /www
+COPY site/ ./
+EXPOSE 80
+CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
+DOCKERFILE
+berth build -t demo/web "$web"
+echo "--- berth run -d -p 127.0.0.1:18080:80 demo/web, then fetch the page ---"
+berth run -d --name demo-web -p 127.0.0.1:18080:80 demo/web >/dev/null
+page=
+for _ in $(seq 50); do
+        page=$(wget -q -O - http://127.0.0.1:18080/ 2>/dev/null || "$rootfs/bin/busybox" wget -q -O - http://127.0.0.1:18080/ 2>/dev/null) && break
+        sleep 0.1
+done
+echo "\$ wget -q -O - http://127.0.0.1:18080/"
+echo "$page"
+berth port demo-web
+berth rm -f demo-web >/dev/null
+[ -n "$page" ] || { echo "demo: the page did not come back" >&2; exit 1; }
