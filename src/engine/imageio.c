@@ -13,11 +13,13 @@
 #include "lib/util.h"
 #include "registry/registry.h"
 
-int engine_image_load(struct engine *e, int fd, const char *what, struct load_result *res, berth_error *err)
+int engine_image_load(struct engine *e, int fd, const char *what, const char *platform, struct load_result *res,
+                      berth_error *err)
 {
         int r;
 
-        if ((r = store_lock(e->store, STORE_LOCK_SHARED, err)) < 0 || (r = image_load(e->store, fd, what, res, err)) < 0)
+        if ((r = store_lock(e->store, STORE_LOCK_SHARED, err)) < 0 ||
+            (r = image_load(e->store, fd, what, platform, res, err)) < 0)
                 return r;
         /* docker: a load event per image (its ID; berth names it by its first name when it has one). */
         for (size_t i = 0; i < res->n; i++) {

@@ -32,8 +32,10 @@ int engine_image_prune(struct engine *e, bool all, struct removal_report *rep, b
 
 /* --- libberth-engine-registry only --- */
 
-/* docker load: a `load` event per image. what: the input's name for messages. */
-int engine_image_load(struct engine *e, int fd, const char *what, struct load_result *res, berth_error *err);
+/* docker load: a `load` event per image. what: the input's name for messages; platform: load --platform
+ * (image/load.h), or NULL. */
+int engine_image_load(struct engine *e, int fd, const char *what, const char *platform, struct load_result *res,
+                      berth_error *err);
 
 /* docker import: an `import` event (the image ID as ID and name). */
 int engine_image_import(struct engine *e, int fd, const struct import_options *o, char **id_out, berth_error *err);

@@ -36,6 +36,7 @@ struct member {
 struct loader {
         struct image_store *store;
         const char *what;
+        const struct platform *want; /* load --platform; NULL: the host's from an index, any single image */
         struct archive *archive;
         struct member *members;
         size_t n, cap;
@@ -339,6 +340,25 @@ static int layer_media_type(struct image_store *s, char digest[DIGEST_STRING_LEN
         return 0;
 }
 
+/* load --platform: an image (not picked from an index by its platform) must say that platform in its config. */
+static int check_platform(struct loader *l, const char *config_digest, berth_error *err)
+{
+        cleanup_config struct image_config cfg = {0};
+        int r;
+
+        if (l->want == NULL)
+                return 0;
+        if ((r = image_config_read(l->store, config_digest, &cfg, err)) < 0)
+                return berth_error_prefix(err, "%s: ", l->what);
+        if (!platform_matches(l->want, cfg.os, cfg.architecture, cfg.variant)) {
+                cleanup_free char *want = platform_string(l->want);
+                return berth_failf(err, ENOENT, "%s: image %s is %s/%s%s%s, not the requested platform %s", l->what,
+                                   config_digest, cfg.os ? cfg.os : "", cfg.architecture ? cfg.architecture : "",
+                                   cfg.variant ? "/" : "", cfg.variant ? cfg.variant : "", want);
+        }
+        return 0;
+}
+
 /* docker-archive: manifest.json = [{"Config": PATH, "RepoTags": [...], "Layers": [PATH...]}]. */
 static int load_docker_image(struct loader *l, json_t *entry, size_t idx, struct load_result *res, berth_error *err)
 {
@@ -361,7 +381,8 @@ static int load_docker_image(struct loader *l, json_t *entry, size_t idx, struct
                 return berth_error_prefix(err, "%s: ", l->what);
         if ((r = normalise_names(l->what, tags, &names, err)) < 0)
                 return r;
-        if ((r = member_to_blob(l, config_path, NULL, -1, config_digest, &size, err)) < 0)
+        if ((r = member_to_blob(l, config_path, NULL, -1, config_digest, &size, err)) < 0 ||
+            (r = check_platform(l, config_digest, err)) < 0)
                 return r;
         config = (struct descriptor){.media_type = MEDIA_OCI_CONFIG, .digest = config_digest, .size = size};
         descs = xzalloc((json_array_size(layers) + 1) * sizeof(*descs));
@@ -480,7 +501,8 @@ static int load_oci_manifest(struct loader *l, const struct descriptor *d, char 
         if ((r = descriptor_text(l, d, &text, &len, err)) < 0 || (r = image_manifest_parse(what, text, len, &m, err)) < 0)
                 return r;
         cleanup_free char *config_path = blob_path(m.config.digest);
-        if ((r = member_to_blob(l, config_path, m.config.digest, m.config.size, digest, NULL, err)) < 0)
+        if ((r = member_to_blob(l, config_path, m.config.digest, m.config.size, digest, NULL, err)) < 0 ||
+            (r = check_platform(l, m.config.digest, err)) < 0)
                 return r;
         for (size_t i = 0; i < m.n_layers; i++) {
                 cleanup_free char *p = blob_path(m.layers[i].digest);
@@ -513,10 +535,11 @@ static int load_oci_descriptor(struct loader *l, const struct descriptor *d, jso
                 size_t len;
                 if ((r = descriptor_text(l, d, &text, &len, err)) < 0 || (r = image_index_parse(what, text, len, &ix, err)) < 0)
                         return r;
-                /* An index inside: the host's platform (attestations say unknown/unknown and are skipped). */
+                /* An index inside: the host's platform, or load --platform's (attestations say unknown/unknown and
+                 * are skipped). */
                 platform_host(&host);
-                if ((m = host_manifest(&ix, &host)) == NULL) {
-                        cleanup_free char *want = platform_string(&host);
+                if ((m = host_manifest(&ix, l->want ? l->want : &host)) == NULL) {
+                        cleanup_free char *want = platform_string(l->want ? l->want : &host);
                         return berth_failf(err, ENOENT, "%s: index %s has no manifest for %s", l->what, d->digest, want);
                 }
                 if ((r = image_name_of(d, ann, &names, l->what, err)) < 0 || (r = load_oci_manifest(l, m, names, res, err)) < 0)
@@ -553,13 +576,20 @@ static int load_oci_archive(struct loader *l, struct member *mi, struct load_res
         return 0;
 }
 
-int image_load(struct image_store *s, int fd, const char *what, struct load_result *res, berth_error *err)
+int image_load(struct image_store *s, int fd, const char *what, const char *platform, struct load_result *res,
+               berth_error *err)
 {
+        cleanup_platform struct platform want = {0};
         struct loader l = {.store = s, .what = what};
         struct member *mj, *mi;
         int r;
 
         memset(res, 0, sizeof(*res));
+        if (platform != NULL) {
+                if ((r = platform_parse(platform, &want, err)) < 0)
+                        return r;
+                l.want = &want;
+        }
         if ((r = read_members(&l, fd, err)) < 0)
                 goto out;
         mj = find_member(&l, "manifest.json");

@@ -18,4 +18,8 @@ void load_result_clear(struct load_result *res);
 
 /* Reads the archive from fd (a file or a pipe; read once, front to back). what: its name for messages.
  * Nothing becomes visible unless the whole image verifies: blobs by digest, layers by diff id. */
-int image_load(struct image_store *s, int fd, const char *what, struct load_result *res, berth_error *err);
+/* platform: NULL: every image of the archive (of a multi-platform index, the host's); "os/arch[/variant]"
+ * (load --platform): that platform's manifest of an index, and every image loaded must be of it (refused,
+ * naming both, otherwise; nothing is stored). */
+int image_load(struct image_store *s, int fd, const char *what, const char *platform, struct load_result *res,
+               berth_error *err);

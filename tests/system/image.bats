@@ -280,6 +280,34 @@ multiarch_with() {  # FILTER OUT
         [ "$(b images -q | wc -l)" -eq 1 ]
 }
 
+@test "load --platform: that platform's image of a multi-platform archive; one of another platform refused" {
+        local ix arm
+        ix=$(jq -r '.manifests[0].digest' "$IMAGES/multiarch/index.json")
+        arm=$(jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest' "$IMAGES/multiarch/blobs/sha256/${ix#sha256:}")
+        run b load --platform linux/arm64 -i "$(oci_archive multiarch)"
+        [ "$status" -eq 0 ]
+        id=${output##*: }
+        [ "$id" = "$(jq -r .config.digest "$IMAGES/multiarch/blobs/sha256/${arm#sha256:}")" ]
+        [ "$(b inspect --format '{{.Os}}/{{.Architecture}}/{{.Variant}}' "$id")" = linux/arm64/v8 ]
+        [ "$(b images -q | wc -l)" -eq 1 ]
+        # None for the platform asked for: refused, nothing stored.
+        run b load --platform linux/s390x -i "$(oci_archive multiarch)"
+        [ "$status" -eq 125 ]
+        assert_one_line_naming "has no manifest for linux/s390x"
+        # A single-platform archive of another platform (busybox is the host's).
+        other=arm64; [ "$(host_arch)" = arm64 ] && other=amd64
+        run b load --platform "linux/$other" -i "$IMAGES/busybox.docker.tar"
+        [ "$status" -eq 125 ]
+        assert_one_line_naming "not the requested platform linux/$other"
+        [ "$(b images -q | wc -l)" -eq 1 ]
+        run b load --platform "linux/$(host_arch)" -i "$IMAGES/busybox.docker.tar"
+        [ "$status" -eq 0 ]
+        [ "$(b images -q | wc -l)" -eq 2 ]
+        run b load --platform 'linux/a/b/c' -i "$IMAGES/busybox.docker.tar"
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+}
+
 @test "import with --change: config and the unpacked tree" {
         mkdir -p "$T/fs/etc" && echo hello > "$T/fs/etc/greeting"
         tar -C "$T/fs" -czf "$T/fs.tgz" .

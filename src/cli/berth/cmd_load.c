@@ -17,6 +17,7 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv)
         static const struct option options[] = {
                 {"input", required_argument, NULL, 'i'},
                 {"quiet", no_argument, NULL, 'q'},
+                {"platform", required_argument, NULL, 'P'},
                 CLI_HELP_OPTION,
                 {NULL, 0, NULL, 0},
         };
@@ -24,7 +25,7 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv)
         cleanup_engine struct engine *e = NULL;
         cleanup_close int fd = -1;
         struct load_result res = {0};
-        const char *input = NULL;
+        const char *input = NULL, *platform = NULL;
         bool quiet = false;
         int c, r;
 
@@ -32,8 +33,11 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv)
                 switch (c) {
                 case 'i': input = optarg; break;
                 case 'q': quiet = true; break;
+                case 'P': platform = optarg; break;
                 case 'h': printf("Usage:  berth load [OPTIONS]\n\nLoad an image from a tar archive or STDIN\n\n"
                                  "  -i, --input string   Read from tar archive file, instead of STDIN\n"
+                                 "      --platform string  Load only the given platform (os/arch[/variant]) of a\n"
+                                 "                         multi-platform archive\n"
                                  "  -q, --quiet          Suppress the load output\n");
                           return 0;
                 default: return cli_usage_error(cli, "invalid option");
@@ -55,7 +59,7 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv)
                 fd = dup(STDIN_FILENO);
                 input = "stdin";
         }
-        if ((r = cli_engine_open(cli, &e, &err)) < 0 || (r = engine_image_load(e, fd, input, &res, &err)) < 0)
+        if ((r = cli_engine_open(cli, &e, &err)) < 0 || (r = engine_image_load(e, fd, input, platform, &res, &err)) < 0)
                 return cli_fail(cli, &err);
         for (size_t i = 0; i < res.n && !quiet; i++) {
                 if (res.images[i].names[0] == NULL) {
