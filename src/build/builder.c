@@ -549,8 +549,7 @@ static void build_clear(struct build *b)
 {
         dockerfile_free(b->df);
         dockerignore_free(b->ignore);
-        if (b->context_fd >= 0)
-                close(b->context_fd);
+        build_context_close(b);
         for (size_t i = 0; i < b->n_stages; i++) {
                 free(b->stages[i].name);
                 free(b->stages[i].image_id);
@@ -566,7 +565,7 @@ static int read_dockerfile(struct build *b, berth_error *err)
         size_t len = 0, ignore_len = 0;
         int r;
 
-        path = b->o->dockerfile ? xstrdup(b->o->dockerfile) : xasprintf("%s/Dockerfile", b->o->context);
+        path = xstrdup(b->dockerfile_path);
         if ((r = read_file_at(AT_FDCWD, path, &text, &len, err)) < 0)
                 return berth_error_prefix(err, "the Dockerfile: ");
         b->df_name = strrchr(b->o->dockerfile ? b->o->dockerfile : "Dockerfile", '/')
@@ -578,7 +577,7 @@ static int read_dockerfile(struct build *b, berth_error *err)
         ignore_path = xasprintf("%s.dockerignore", path);
         if (read_file_at(AT_FDCWD, ignore_path, &ignore_text, &ignore_len, NULL) < 0) {
                 free(ignore_path);
-                ignore_path = xasprintf("%s/.dockerignore", b->o->context);
+                ignore_path = xasprintf("%s/.dockerignore", b->context_path);
                 if (read_file_at(AT_FDCWD, ignore_path, &ignore_text, &ignore_len, NULL) < 0)
                         return 0;
         }
@@ -618,11 +617,8 @@ int build_run(struct engine *e, const struct build_options *o, char **image_id, 
         int target, r;
 
         *step_exit = 0;
-        b.context_fd = open(o->context, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (b.context_fd < 0) {
-                r = berth_fail(err, errno, "the build context %s", o->context);
+        if ((r = build_context_open(&b, err)) < 0)
                 goto out;
-        }
         predefined_args(&b);
         if ((r = read_dockerfile(&b, err)) < 0 || (r = split_stages(&b, err)) < 0 || (r = target = mark_needed(&b, err)) < 0)
                 goto out;

@@ -173,23 +173,6 @@ static int copy_node(struct copier *c, int src_dirfd, const char *src_name, cons
         return 0; /* sockets are not copied */
 }
 
-/* What ADD extracts: a tar, plain or compressed with gzip, bzip2, xz or zstd (by their magic numbers). */
-static bool is_archive(int opath_fd)
-{
-        char self[PROC_FD_PATH_MAX];
-        unsigned char head[512];
-        cleanup_close int fd = -1;
-        ssize_t n;
-
-        proc_fd_path(opath_fd, self);
-        if ((fd = open(self, O_RDONLY | O_CLOEXEC)) < 0 || (n = read(fd, head, sizeof(head))) < 6)
-                return false;
-        if ((head[0] == 0x1f && head[1] == 0x8b) || memcmp(head, "BZh", 3) == 0 ||
-            memcmp(head, "\xfd" "7zXZ\0", 6) == 0 || memcmp(head, "\x28\xb5\x2f\xfd", 4) == 0)
-                return true;
-        return n >= 262 && memcmp(head + 257, "ustar", 5) == 0;
-}
-
 /* A context path: opened beneath the context (a "..", or a symlink leading out, is refused, as docker
  * refuses "forbidden path outside the build context"). */
 static int open_in_context(int context_fd, const char *path, int flags, berth_error *err)
@@ -524,10 +507,32 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                         r = berth_failf(err, ENOENT, "%s: excluded by .dockerignore", s->rel);
                         goto out;
                 }
-                if (strcmp(ins->keyword, "ADD") == 0 && S_ISREG(sst.st_mode) && is_archive(opened)) {
-                        r = berth_failf(err, ENOTSUP, "ADD of a local archive (%s) would extract it: not supported yet",
-                                        s->rel);
-                        goto out;
+                if (strcmp(ins->keyword, "ADD") == 0 && S_ISREG(sst.st_mode)) {
+                        /* ADD of a local archive: extracted into DEST (a directory), owners and modes as the
+                         * archive has them; the same checks as cp - (complete, nothing outside DEST). */
+                        char self[PROC_FD_PATH_MAX];
+                        cleanup_close int in = -1;
+                        proc_fd_path(opened, self);
+                        if ((in = open(self, O_RDONLY | O_CLOEXEC)) < 0) {
+                                r = berth_fail(err, errno, "open %s", s->rel);
+                                goto out;
+                        }
+                        if (build_is_archive(in)) {
+                                cleanup_close int made = -1;
+                                if (chown != NULL || chmod_flag != NULL) {
+                                        r = berth_failf(err, ENOTSUP, "ADD --chown/--chmod of an archive is not supported yet");
+                                        goto out;
+                                }
+                                if ((made = path_mkdir_in_root(rootfd, dest, 0755, err)) < 0) {
+                                        r = made;
+                                        goto out;
+                                }
+                                if ((r = engine_copy_tar_extract(in, rootfd, dest, err)) < 0) {
+                                        berth_error_prefix(err, "%s: ", s->rel);
+                                        goto out;
+                                }
+                                continue;
+                        }
                 }
                 dir_source = S_ISDIR(sst.st_mode);
                 if (dir_source) {

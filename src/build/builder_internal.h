@@ -22,6 +22,9 @@ struct build {
         struct dockerfile *df;
         const char *df_name;  /* the Dockerfile's name in errors */
         int context_fd;
+        char *context_path;    /* the context directory (an extracted archive's under the store's tmp) */
+        char *dockerfile_path; /* the Dockerfile to read */
+        char *tmp_rel;         /* the store's tmp directory holding an extracted context, or NULL */
         struct dockerignore *ignore; /* NULL: no .dockerignore */
         struct build_stage *stages;
         size_t n_stages;
@@ -79,6 +82,13 @@ int build_expand(struct build *b, struct build_state *st, const char *word, char
 json_t *build_strings_json(char *const *v, size_t n);
 /* CMD, ENTRYPOINT, HEALTHCHECK CMD from argument FIRST: the exec form as it is, the shell form through SHELL. */
 json_t *build_command_json(const struct dockerfile_instruction *ins, size_t first, const struct build_state *st);
+
+/* builder_context.c: the context as a directory (b->context_fd, b->context_path, b->dockerfile_path), and
+ * its removal when it was extracted. */
+int build_context_open(struct build *b, berth_error *err);
+void build_context_close(struct build *b);
+/* A tar or a compressed stream (by its magic numbers), read at offset 0 of FD. */
+bool build_is_archive(int fd);
 
 /* An error at the instruction: "Dockerfile:LINE:COLUMN: INSTRUCTION: message". */
 int build_fail_at(struct build *b, const struct dockerfile_instruction *ins, berth_error *err);

@@ -324,3 +324,32 @@ EOF
         run b build -t cached --build-arg V=2 "$CTX"
         [ "$(ran_steps "$output")" = "ran-first ran-copy ran-arg " ]
 }
+
+@test "ADD extracts a local archive; a context as a tar file, a tar on stdin, a Dockerfile on stdin" {
+        mkdir -p "$CTX/d"
+        echo in-tar > "$CTX/d/file"
+        chmod 0751 "$CTX/d"
+        tar -czf "$CTX/arch.tar.gz" -C "$CTX" d
+        printf 'FROM busybox\nADD arch.tar.gz /x/\nCOPY d/file /plain\n' > "$CTX/Dockerfile"
+        b build -q -t added "$CTX" >/dev/null
+        [ "$(b run --rm added cat /x/d/file)" = in-tar ]
+        [ "$(b run --rm added stat -c %a /x/d)" = 751 ]
+        [ "$(b run --rm added cat /plain)" = in-tar ]
+        tar -cf "$T/ctx.tar" -C "$CTX" .
+        b build -q -t fromtar "$T/ctx.tar" >/dev/null
+        [ "$(b run --rm fromtar cat /x/d/file)" = in-tar ]
+        b build -q -t fromstdin - < "$T/ctx.tar" >/dev/null
+        [ "$(b run --rm fromstdin cat /plain)" = in-tar ]
+        printf 'FROM busybox\nRUN echo from-stdin > /s\n' | b build -q -t dfstdin - >/dev/null
+        [ "$(b run --rm dfstdin cat /s)" = from-stdin ]
+        # The extracted contexts are gone from the store's tmp.
+        [ -z "$(ls "$ROOT/tmp" 2>/dev/null)" ]
+        # A tar that leaves its directory is refused whole, as cp - refuses it.
+        python3 -c 'import tarfile, io, sys
+t = tarfile.open(sys.argv[1], "w")
+i = tarfile.TarInfo("../escape"); d = b"x"; i.size = len(d); t.addfile(i, io.BytesIO(d)); t.close()' "$T/evil.tar"
+        run b build "$T/evil.tar"
+        [ "$status" -eq 1 ]
+        [ ! -e "$ROOT/tmp/escape" ] && [ ! -e "$T/escape" ]
+        [ -z "$(ls "$ROOT/tmp" 2>/dev/null)" ]
+}

@@ -95,8 +95,9 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv)
         if (argc - optind != 1)
                 return cli_usage_error(cli, "\"berth build\" requires exactly 1 argument.");
         o.context = argv[optind];
-        if (strcmp(o.context, "-") == 0 || strstr(o.context, "://") != NULL)
-                return cli_usage_error(cli, "a build context on stdin or at a URL is not supported yet: give a directory");
+        if (strstr(o.context, "://") != NULL || str_has_prefix(o.context, "git@"))
+                return cli_usage_error(cli, "a build context at a URL is not supported yet: give a directory, a tar "
+                                            "archive or -");
         o.tags = tags;
         o.build_args = args;
         o.labels = labels;
