@@ -183,7 +183,7 @@ EOF
         tar -czf "$CTX/a.tar.gz" -C "$CTX" a
         for df in 'COPY ../outside /x' 'COPY abs-escape /x' 'COPY rel-escape /x' 'COPY a b /single' 'RUNN true' \
                   'COPY --from=nostage2 /x /y' 'ADD http://127.0.0.1:1/x /x' 'RUN --mount=type=cache,target=/c true' \
-                  'COPY --link a /x' 'ADD a.tar.gz /x'; do
+                  'COPY --link a /x' 'ADD --chown=1:1 a.tar.gz /x'; do
                 printf 'FROM busybox\n%s\n' "$df" > "$CTX/Dockerfile"
                 run b build "$CTX"
                 echo "$df: $output"
