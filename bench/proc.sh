@@ -130,17 +130,18 @@ lxcfs_cpu=-
 [ -n "$lxcfs" ] && lxcfs_cpu=$(many --proc-view=false -v "$work/lxcfs/proc/meminfo:/proc/meminfo:ro")
 
 # ---- 3. run --rm ----
-# Interleaved (with the view, without, with, ...), medians of wall time: on a shared machine a block of runs
-# of one command meets another load than the next block (hyperfine runs blocks).
-run_us() {
-        local t0 t1
-        t0=$(date +%s%N)
-        "$@" > /dev/null 2>&1
-        t1=$(date +%s%N)
-        echo $(((t1 - t0) / 1000))
+# Interleaved (with the view, without, with, ...), medians: on a shared machine a block of runs of one command
+# meets another load than the next block (hyperfine runs blocks). Wall time, and the CPU time (user + system)
+# of berth and what it waits for, which the machine's load changes less.
+run_times() {  # FILE COMMAND...: appends "wall_ms cpu_ms"
+        local out=$1 t
+        shift
+        t=$( { TIMEFORMAT='%3R %3U %3S'; time "$@" > /dev/null 2>&1; } 2>&1)
+        awk '{printf "%.3f %.3f\n", $1 * 1000, ($2 + $3) * 1000}' <<< "$t" >> "$out"
 }
-median_ms() {
-        sort -n "$1" | awk '{a[NR] = $1} END {printf "%.2f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) / 1000}'
+median_of() {  # FILE COLUMN
+        awk -v c="$2" '{print $c}' "$1" | sort -n |
+                awk '{a[NR] = $1} END {printf "%.2f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
 }
 for _ in 1 2 3 4 5; do
         b run --rm --network none localhost/busybox true
@@ -149,11 +150,13 @@ done > /dev/null
 : > "$work/with"
 : > "$work/without"
 for _ in $(seq "$runs"); do
-        run_us b run --rm --network none localhost/busybox true >> "$work/with"
-        run_us b run --rm --network none --proc-view=false localhost/busybox true >> "$work/without"
+        run_times "$work/with" b run --rm --network none localhost/busybox true
+        run_times "$work/without" b run --rm --network none --proc-view=false localhost/busybox true
 done
-with=$(median_ms "$work/with")
-without=$(median_ms "$work/without")
+with=$(median_of "$work/with" 1)
+without=$(median_of "$work/without" 1)
+with_cpu=$(median_of "$work/with" 2)
+without_cpu=$(median_of "$work/without" 2)
 
 ratio() { [ "$2" = - ] && echo - || echo "scale=2; $1 / $2" | bc; }
 echo "| measurement | berth's view | anchor | ratio | target |"
@@ -161,3 +164,4 @@ echo "| --- | --- | --- | --- | --- |"
 echo "| $reads reads of /proc/meminfo (ns per read) | $view_ns | host $host_ns, lxcfs $lxcfs_ns | $(ratio "$view_ns" "$host_ns")x host, $(ratio "$view_ns" "$lxcfs_ns")x lxcfs | <= 3x host, <= 1x lxcfs |"
 echo "| $containers containers reading for $seconds s: serving CPU (ms) | $view_cpu | lxcfs $lxcfs_cpu | $(ratio "$view_cpu" "$lxcfs_cpu")x | <= 0.5x |"
 printf '| run --rm --network none busybox true (ms, median of %s interleaved) | %.2f | %.2f without the view | %+.2f ms | <= +1 ms |\n' "$runs" "$with" "$without" "$(echo "$with - $without" | bc)"
+printf '| the same: CPU time of berth and what it waits for (ms, median) | %.2f | %.2f without the view | %+.2f ms | |\n' "$with_cpu" "$without_cpu" "$(echo "$with_cpu - $without_cpu" | bc)"
