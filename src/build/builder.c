@@ -18,9 +18,10 @@
 #include "engine/containerdiff.h"
 #include "engine/create.h"
 #include "engine/lifecycle.h"
+#include "engine/list.h"
+#include "engine/reconcile.h"
 #include "engine/run.h"
 #include "image/commit.h"
-#include "image/gc.h"
 #include "image/imagedb.h"
 #include "image/reference.h"
 #include "image/platform.h"
@@ -71,9 +72,10 @@ int build_step_container(struct build *b, struct build_state *st, json_t *cmd, c
 
         for (char **v = env; v && *v; v++)
                 json_array_append_new(env_json, json_string(*v));
-        config = json_pack("{s:o,s:[],s:o,s:s,s:s,s:b}", "Cmd", cmd, "Entrypoint", "Env", env_json, "WorkingDir",
+        config = json_pack("{s:o,s:[],s:o,s:s,s:s,s:b,s:{s:s}}", "Cmd", cmd, "Entrypoint", "Env", env_json, "WorkingDir",
                            json_string_value(json_object_get(st->config, "WorkingDir")) ?: "", "User",
-                           json_string_value(json_object_get(st->config, "User")) ?: "", "Tty", false);
+                           json_string_value(json_object_get(st->config, "User")) ?: "", "Tty", false, "Labels",
+                           BUILD_OWNER_LABEL, b->owner);
         /* No /proc view and no log file for a step: its output goes to the build's progress. */
         host_config = json_pack("{s:s,s:b,s:{s:s}}", "NetworkMode", network, "BerthProcView", false, "LogConfig", "Type",
                                 "none");
@@ -142,6 +144,34 @@ int build_step_commit(struct build *b, struct build_state *st, const char *id, c
         json_array_clear(st->history);
         st->changed = false;
         return 0;
+}
+
+/* The step containers of builds that died (SIGKILL) before removing them: the next build removes them
+ * (a running RUN is killed). Each names its build by the label BUILD_OWNER_LABEL = "PID-STARTTIME". */
+static void reap_orphans(struct build *b)
+{
+        char *filters[] = {"label=" BUILD_OWNER_LABEL, NULL};
+        struct engine_list_options lo = {.all = true, .last = -1, .filters = filters};
+        struct engine_container **list = NULL;
+        berth_error ignored = {0};
+        size_t n = 0;
+
+        if (engine_container_list(b->e, &lo, &list, &n, &ignored) < 0) {
+                berth_error_clear(&ignored);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const char *owner = json_string_value(json_object_get(json_object_get(list[i]->config, "Labels"),
+                                                                      BUILD_OWNER_LABEL));
+                unsigned long long start = 0;
+                int pid = 0;
+                if (owner == NULL || sscanf(owner, "%d-%llu", &pid, &start) != 2)
+                        continue;
+                if (pid > 0 && engine_process_alive(pid, (uint64_t) start))
+                        continue; /* its build is still running */
+                build_step_container_remove(b, list[i]->id);
+        }
+        engine_container_list_free(list, n);
 }
 
 /* ---- instructions ---- */
@@ -531,20 +561,6 @@ out:
         return r;
 }
 
-/* The images made on the way that are not the result (nor an image someone tagged meanwhile) go. */
-static void remove_intermediates(struct build *b, const char *keep)
-{
-        for (char **id = b->intermediates; id && *id; id++) {
-                struct removal_report rep = {0};
-                berth_error ignored = {0};
-                if (keep != NULL && strcmp(*id, keep) == 0)
-                        continue;
-                image_remove(b->e->store, *id, false, &rep, &ignored);
-                removal_report_clear(&rep);
-                berth_error_clear(&ignored);
-        }
-}
-
 static void build_clear(struct build *b)
 {
         dockerfile_free(b->df);
@@ -556,7 +572,6 @@ static void build_clear(struct build *b)
         }
         free(b->stages);
         strv_free(b->global_args);
-        strv_free(b->intermediates);
 }
 
 static int read_dockerfile(struct build *b, berth_error *err)
@@ -612,11 +627,17 @@ static void predefined_args(struct build *b)
 int build_run(struct engine *e, const struct build_options *o, char **image_id, int *step_exit, berth_error *err)
 {
         struct build b = {.e = e, .o = o, .context_fd = -1, .step_exit = step_exit,
-                          .global_args = xzalloc(sizeof(char *)), .intermediates = xzalloc(sizeof(char *))};
+                          .global_args = xzalloc(sizeof(char *))};
         char *result = NULL;
         int target, r;
 
         *step_exit = 0;
+        {
+                uint64_t start = 0;
+                process_start_time(getpid(), &start);
+                snprintf(b.owner, sizeof(b.owner), "%d-%llu", (int) getpid(), (unsigned long long) start);
+        }
+        reap_orphans(&b);
         if ((r = build_context_open(&b, err)) < 0)
                 goto out;
         predefined_args(&b);
@@ -646,7 +667,6 @@ int build_run(struct engine *e, const struct build_options *o, char **image_id, 
         *image_id = steal_pointer(&result);
         r = 0;
 out:
-        remove_intermediates(&b, r == 0 ? *image_id : NULL);
         free(result);
         build_clear(&b);
         return r;

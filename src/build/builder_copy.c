@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "build/builder_internal.h"
+#include "build/cache.h"
 #include "build/words.h"
 #include "engine/containerdiff.h"
 #include "engine/copy.h"
@@ -461,9 +462,15 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
         /* The step's container: from the stage so far, or an empty image for FROM scratch. */
         if (st->base_id == NULL) {
                 cleanup_json json_t *empty_history = json_array();
-                if ((r = engine_image_derive(b->e, NULL, st->config, empty_history, NULL, &st->base_id, err)) < 0)
-                        goto out;
-                b->intermediates = strv_append(b->intermediates, st->base_id);
+                char base_key[DIGEST_STRING_LEN + 1];
+                build_step_key(st, "the empty base image", base_key);
+                if (build_cache_get(b->e->store, base_key, &st->base_id) < 0) {
+                        /* Kept (hidden) by the cache like a step's image: a build killed now leaves nothing
+                         * that `images` shows. */
+                        if ((r = engine_image_derive(b->e, NULL, st->config, empty_history, NULL, &st->base_id, err)) < 0 ||
+                            (r = build_cache_put(b->e->store, base_key, st->base_id, true, err)) < 0)
+                                goto out;
+                }
         }
         {
                 json_t *cmd = json_pack("[s]", "true");

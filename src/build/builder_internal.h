@@ -29,10 +29,13 @@ struct build {
         struct build_stage *stages;
         size_t n_stages;
         char **global_args;   /* "K=V": the ARGs before the first FROM and the predefined platform ARGs */
-        char **intermediates; /* the images made on the way, removed at the end */
         unsigned step, n_steps;
         int *step_exit;
+        char owner[48]; /* "PID-STARTTIME" of this build: the label of its step containers */
 };
+
+/* The label of a step container: which build made it (a dead build's are removed by the next). */
+#define BUILD_OWNER_LABEL "io.berth.build"
 
 /* A stage while it is built. */
 struct build_state {

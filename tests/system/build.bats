@@ -353,3 +353,21 @@ i = tarfile.TarInfo("../escape"); d = b"x"; i.size = len(d); t.addfile(i, io.Byt
         [ ! -e "$ROOT/tmp/escape" ] && [ ! -e "$T/escape" ]
         [ -z "$(ls "$ROOT/tmp" 2>/dev/null)" ]
 }
+
+@test "a build SIGKILLed during a RUN: the next build removes its step container (and stops its RUN)" {
+        printf 'FROM busybox\nCOPY f /f\nRUN echo started; sleep 300\n' > "$CTX/Dockerfile"
+        echo f > "$CTX/f"
+        b build "$CTX" > "$T/out" 2>&1 &
+        wait_until grep -q started "$T/out"
+        # The berth that runs the build (berth-full, or berth itself): killed as a SIGKILL would.
+        pkill -9 -f -- "--root $ROOT build" || true
+        wait "$!" || true
+        [ -n "$(b ps -aq)" ]
+        pid=$(b inspect -f '{{.State.Pid}}' "$(b ps -q | head -1)")
+        [ -d "/proc/$pid" ]
+        printf 'FROM busybox\nRUN true\n' > "$CTX/Dockerfile"
+        b build -q "$CTX" >/dev/null
+        [ -z "$(b ps -aq)" ]
+        wait_until sh -c "[ ! -d /proc/$pid ]"
+        [ -z "$(findmnt -rn -o TARGET | grep "^$ROOT/" | grep -v "^$ROOT/procview" || true)" ]
+}
