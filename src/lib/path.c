@@ -101,7 +101,9 @@ int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode, bert
 {
         int fd = openat2_in_root(rootfd, path, flags, mode);
 
-        if (fd == -ENOSYS)
+        /* The walk also takes a path longer than PATH_MAX (a layer's deep tree, as docker unpacks it): one
+         * component per openat, where openat2 refuses the whole string. */
+        if (fd == -ENOSYS || (fd == -ENAMETOOLONG && strlen(path) >= PATH_MAX))
                 return path_open_in_root_walk(rootfd, path, flags, mode, err);
         if (fd < 0)
                 return berth_fail(err, -fd, "open %s inside the root", path);
@@ -279,7 +281,8 @@ static int mkdir_in_root(int rootfd, const char *path, mode_t mode, int depth, b
         fd = openat2_in_root(rootfd, clean, O_PATH | O_DIRECTORY, 0);
         if (fd >= 0)
                 return fd;
-        if (fd != -ENOENT && fd != -ENOSYS)
+        /* Longer than PATH_MAX: made level by level below (path_open_in_root walks each prefix). */
+        if (fd != -ENOENT && fd != -ENOSYS && !(fd == -ENAMETOOLONG && strlen(clean) >= PATH_MAX))
                 return berth_fail(err, -fd, "open directory %s inside the root", path);
 
         parent = dup(rootfd);
@@ -362,6 +365,10 @@ int path_ensure_in_root(int rootfd, const char *path, bool directory, mode_t mod
         int fd;
 
         fd = openat2_in_root(rootfd, clean, O_PATH, 0);
+        if (fd >= 0)
+                return fd;
+        if (fd == -ENAMETOOLONG && strlen(clean) >= PATH_MAX)
+                fd = path_open_in_root_walk(rootfd, clean, O_PATH, 0, NULL);
         if (fd >= 0)
                 return fd;
         if (fd != -ENOENT && fd != -ENOSYS)

@@ -9,7 +9,7 @@
 #include "lib/error.h"
 
 /* openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), or the component walk below on kernels without
- * openat2 (< 5.6). flags are open(2) flags; O_CLOEXEC is always added. Returns an fd or -errno. */
+ * openat2 (< 5.6) and for paths longer than PATH_MAX (one openat per component). flags are open(2) flags; O_CLOEXEC is always added. Returns an fd or -errno. */
 int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode, berth_error *err);
 
 /* The fallback, exposed for tests: walks the path one component at a time with O_PATH|O_NOFOLLOW,
