@@ -62,8 +62,8 @@ char **build_state_env(const struct build_state *st)
 
 /* ---- the step containers ---- */
 
-int build_step_container(struct build *b, struct build_state *st, json_t *cmd, char **env, char **id,
-                         berth_error *err)
+int build_step_container(struct build *b, struct build_state *st, json_t *cmd, char **env, json_t *mounts,
+                         const char *network_override, char **id, berth_error *err)
 {
         cleanup_json json_t *config = NULL, *host_config = NULL;
         json_t *env_json = json_array();
@@ -77,8 +77,10 @@ int build_step_container(struct build *b, struct build_state *st, json_t *cmd, c
                            json_string_value(json_object_get(st->config, "User")) ?: "", "Tty", false, "Labels",
                            BUILD_OWNER_LABEL, b->owner);
         /* No /proc view and no log file for a step: its output goes to the build's progress. */
-        host_config = json_pack("{s:s,s:b,s:{s:s}}", "NetworkMode", network, "BerthProcView", false, "LogConfig", "Type",
-                                "none");
+        host_config = json_pack("{s:s,s:b,s:{s:s}}", "NetworkMode", network_override ? network_override : network,
+                                "BerthProcView", false, "LogConfig", "Type", "none");
+        if (mounts != NULL && json_array_size(mounts) > 0)
+                json_object_set(host_config, "Mounts", mounts);
         req.image = st->base_id;
         req.image_id = st->base_id;
         req.config = config;
@@ -213,15 +215,17 @@ const char *build_arg_given(struct build *b, const char *name)
 
 static int dispatch_run(struct build *b, struct build_state *st, const struct dockerfile_instruction *ins, berth_error *err)
 {
-        cleanup_free char *id = NULL, *created_by = NULL, *joined = NULL;
+        cleanup_free char *id = NULL, *created_by = NULL, *joined = NULL, *flags_text = NULL;
+        cleanup_json json_t *mounts = NULL;
+        const char *network = NULL;
         char key[DIGEST_STRING_LEN + 1];
         cleanup_strv char **env = build_state_env(st);
         struct engine_run_result res = {0};
         json_t *cmd;
         int r;
 
-        if (ins->n_flags > 0)
-                return berth_failf(err, ENOTSUP, "RUN --%s is not supported yet", ins->flags[0].name);
+        if ((r = build_run_flags(b, st, ins, &mounts, &network, &flags_text, err)) < 0)
+                return r;
         if (ins->n_heredocs > 0) {
                 /* RUN <<EOF: the heredoc is the script the shell runs. A heredoc fed to a command's stdin or
                  * written to a file (RUN cat <<EOF > f) is not supported yet. */
@@ -260,7 +264,7 @@ static int dispatch_run(struct build *b, struct build_state *st, const struct do
                 created_by = xasprintf("RUN %s # buildkit", joined);
         }
         {
-                cleanup_free char *text = xasprintf("%s", created_by);
+                cleanup_free char *text = xasprintf("%s\n%s", created_by, flags_text ? flags_text : "");
                 for (char **v = env; *v; v++) {
                         char *next = xasprintf("%s\n%s", text, *v);
                         free(text);
@@ -279,7 +283,7 @@ static int dispatch_run(struct build *b, struct build_state *st, const struct do
                 json_decref(cmd);
                 return 0;
         }
-        if ((r = build_step_container(b, st, cmd, env, &id, err)) < 0)
+        if ((r = build_step_container(b, st, cmd, env, mounts, network, &id, err)) < 0)
                 return r;
         r = engine_container_run_step(b->e, id, b->o->progress != NULL, &res, err);
         if (r == 0 && res.exit_code != 0) {

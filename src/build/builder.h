@@ -26,6 +26,7 @@ struct build_options {
         bool no_cache;          /* --no-cache: accepted; no step is ever taken from a cache yet */
         FILE *progress;         /* STEP lines and the steps' output; NULL: quiet (-q) */
         const struct registry_options *registry; /* for FROM images that must be pulled */
+        char **secrets;         /* --secret "id=ID,src=PATH" (RUN --mount=type=secret) */
 };
 
 /* Builds, tags the result with every -t and sets *image_id. On failure (a syntax error, with its

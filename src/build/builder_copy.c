@@ -253,15 +253,20 @@ static void hash_node(struct digest_ctx *d, int fd, const char *rel, const struc
 }
 
 /* A COPY source of the context, its top-level symlink followed (inside the context) as the copy does. */
-static void hash_source(struct digest_ctx *d, int context_fd, const char *rel, const struct dockerignore *ignore)
+void build_hash_source(struct digest_ctx *d, struct build *b, const char *rel)
 {
-        cleanup_close int fd = open_in_context(context_fd, rel, O_PATH, NULL);
+        cleanup_close int fd = open_in_context(b->context_fd, rel, O_PATH, NULL);
 
         if (fd < 0) {
                 digest_update(d, rel, strlen(rel) + 1);
                 return;
         }
-        hash_node(d, fd, rel, ignore);
+        hash_node(d, fd, rel, b->ignore);
+}
+
+int build_open_in_context(struct build *b, const char *path, int flags, berth_error *err)
+{
+        return open_in_context(b->context_fd, path, flags, err);
 }
 
 struct source {
@@ -363,7 +368,7 @@ static int mount_image(struct build *b, const char *image, char **id, bool *moun
         json_t *cmd = json_pack("[s]", "true");
         int r;
 
-        r = build_step_container(b, &tmp, cmd, NULL, id, err);
+        r = build_step_container(b, &tmp, cmd, NULL, NULL, NULL, id, err);
         json_decref(tmp.config);
         if (r < 0)
                 return r;
@@ -449,7 +454,7 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                         digest_update(d, args[i], strlen(args[i]) + 1);
                 }
                 for (size_t i = 0; i < n_sources; i++)
-                        hash_source(d, b->context_fd, sources[i].rel, b->ignore);
+                        build_hash_source(d, b, sources[i].rel);
                 digest_final(d, content);
                 text = xasprintf("%s\n%s\n%s\n%s\n%s\n%s", ins->original, content, src_image ? src_image : "",
                                  chown ? chown->value : "", chmod_flag ? chmod_flag->value : "", workdir ? workdir : "");
@@ -474,7 +479,7 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
         }
         {
                 json_t *cmd = json_pack("[s]", "true");
-                if ((r = build_step_container(b, st, cmd, env, &id, err)) < 0)
+                if ((r = build_step_container(b, st, cmd, env, NULL, NULL, &id, err)) < 0)
                         goto out;
         }
         if ((r = engine_copy_mount_root(b->e, id, &mounted, &rootfd, err)) < 0)

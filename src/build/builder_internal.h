@@ -54,9 +54,18 @@ struct build_state {
 /* The environment instructions expand with: the stage's ARGs, then the config's Env (ENV wins). */
 char **build_state_env(const struct build_state *st);
 
-/* A container from st->base_id with CMD as its command (not started), for a step. */
-int build_step_container(struct build *b, struct build_state *st, json_t *cmd, char **env, char **id,
-                         berth_error *err);
+/* A container from st->base_id with CMD as its command (not started), for a step; MOUNTS (HostConfig.Mounts,
+ * NULL: none) and NETWORK (NULL: the build's) for a RUN's flags. */
+int build_step_container(struct build *b, struct build_state *st, json_t *cmd, char **env, json_t *mounts,
+                         const char *network, char **id, berth_error *err);
+/* builder_mounts.c: RUN's --mount, --network and --security flags: the step container's mounts and network,
+ * and what they add to the step's cache key (KEY_TEXT). */
+int build_run_flags(struct build *b, struct build_state *st, const struct dockerfile_instruction *ins,
+                    json_t **mounts, const char **network, char **key_text, berth_error *err);
+/* builder_copy.c: a context path opened beneath the context ("..", symlinks leading out: refused). */
+int build_open_in_context(struct build *b, const char *path, int flags, berth_error *err);
+/* The cache's digest of a context path (what a COPY of it would copy). */
+void build_hash_source(struct digest_ctx *d, struct build *b, const char *rel);
 /* Commits the step container as the stage's next image, with the history entry CREATED_BY, and records it
  * in the cache under KEY. */
 int build_step_commit(struct build *b, struct build_state *st, const char *id, const char *created_by,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "image/digest.h"
+#include "image/fsutil.h"
 #include "image/gc.h"
 #include "image/imagedb.h"
 #include "lib/cleanup.h"
@@ -115,7 +116,10 @@ int build_cache_prune(struct image_store *s, struct build_cache_prune_report *re
         int r;
 
         memset(rep, 0, sizeof(*rep));
-        if ((r = prune_dir(s, "keys", rep, err)) < 0)
+        if ((r = prune_dir(s, "keys", rep, err)) < 0 || (r = prune_dir(s, "images", rep, err)) < 0)
                 return r;
-        return prune_dir(s, "images", rep, err);
+        /* RUN --mount=type=cache directories go too, as docker's builder prune removes its cache mounts. */
+        if (faccessat(s->rootfd, "build-cache/mounts", F_OK, 0) == 0)
+                return fs_remove_tree_at(s->rootfd, "build-cache/mounts", err);
+        return 0;
 }

@@ -182,7 +182,7 @@ EOF
         echo b > "$CTX/b"
         tar -czf "$CTX/a.tar.gz" -C "$CTX" a
         for df in 'COPY ../outside /x' 'COPY abs-escape /x' 'COPY rel-escape /x' 'COPY a b /single' 'RUNN true' \
-                  'COPY --from=nostage2 /x /y' 'ADD http://127.0.0.1:1/x /x' 'RUN --mount=type=cache,target=/c true' \
+                  'COPY --from=nostage2 /x /y' 'ADD http://127.0.0.1:1/x /x' 'RUN --mount=type=ssh true' \
                   'COPY --link a /x' 'ADD --chown=1:1 a.tar.gz /x'; do
                 printf 'FROM busybox\n%s\n' "$df" > "$CTX/Dockerfile"
                 run b build "$CTX"
@@ -370,4 +370,47 @@ i = tarfile.TarInfo("../escape"); d = b"x"; i.size = len(d); t.addfile(i, io.Byt
         [ -z "$(b ps -aq)" ]
         wait_until sh -c "[ ! -d /proc/$pid ]"
         [ -z "$(findmnt -rn -o TARGET | grep "^$ROOT/" | grep -v "^$ROOT/procview" || true)" ]
+}
+
+@test "RUN --mount: bind (read-only, from the context), cache (kept across builds), tmpfs, secret (never in a layer); --network=host" {
+        mkdir -p "$CTX/sub"
+        echo from-context > "$CTX/sub/a"
+        echo s3cr3t > "$T/token"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN --mount=type=bind,source=sub,target=/mnt cat /mnt/a > /bound && (touch /mnt/x 2>/dev/null && echo writable || echo read-only) >> /bound
+RUN --mount=type=cache,target=/cache echo run >> /cache/log && wc -l < /cache/log > /count
+RUN --mount=type=tmpfs,target=/t grep -c " /t tmpfs " /proc/mounts > /tmpfs
+RUN --mount=type=secret,id=tok cat /run/secrets/tok > /seen
+RUN --network=host ls /sys/class/net | wc -l > /nics
+EOF
+        b build -q -t mounts --secret id=tok,src="$T/token" "$CTX" >/dev/null
+        run b run --rm mounts sh -c 'cat /bound /count /tmpfs /seen /nics; ls -a /mnt /cache /t /run/secrets 2>&1 | grep -v "^\.*$"'
+        echo "$output"
+        [ "${lines[0]}" = from-context ]
+        [ "${lines[1]}" = read-only ]
+        [ "${lines[2]}" = 1 ]
+        [ "${lines[3]}" = 1 ]
+        [ "${lines[4]}" = s3cr3t ]
+        [ "${lines[5]}" = "$(ls /sys/class/net | wc -l)" ]
+        # The mount points hold nothing in the image: no context file, no cache content, no secret.
+        [[ "$output" != *"/mnt/a"* ]] && [[ "$output" != *log* ]] && [[ "$output" != *tok* ]]
+        ! grep -rqs s3cr3t "$ROOT/layers" "$ROOT/blobs" 2>/dev/null
+        # The cache mount outlives the build: a build without the layer cache appends to the same file.
+        b build -q -t mounts --no-cache --secret id=tok,src="$T/token" "$CTX" >/dev/null
+        [ "$(b run --rm mounts cat /count)" = 2 ]
+        # The secret's content does not count for the cache; a change in the bound directory reruns the step.
+        echo other > "$T/token"
+        b build -q -t mounts --secret id=tok,src="$T/token" "$CTX" >/dev/null
+        [ "$(b run --rm mounts cat /seen)" = s3cr3t ]
+        echo changed > "$CTX/sub/a"
+        b build -q -t mounts --secret id=tok,src="$T/token" "$CTX" >/dev/null
+        [ "$(b run --rm mounts cat /bound | head -1)" = changed ]
+        # A required secret that is not given.
+        printf 'FROM busybox\nRUN --mount=type=secret,id=none,required true\n' > "$CTX/Dockerfile"
+        run b build "$CTX"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"secret none: not provided"* ]]
+        b builder prune -f >/dev/null
+        [ ! -e "$ROOT/build-cache/mounts" ]
 }

@@ -34,6 +34,7 @@ static void usage(void)
                "      --pull                Always attempt to pull a newer version of the image\n"
                "  -q, --quiet               Suppress the build output and print image ID on success\n"
                "  -t, --tag list            Name and optionally a tag in the \"name:tag\" format\n"
+               "      --secret stringArray  Secret to expose to the build: id=ID,src=PATH\n"
                "      --target string       Set the target build stage to build\n"
                REGISTRY_CLI_HELP);
 }
@@ -53,7 +54,7 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv)
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
         cleanup_strv char **tags = xzalloc(sizeof(char *)), **args = xzalloc(sizeof(char *)),
-                          **labels = xzalloc(sizeof(char *));
+                          **labels = xzalloc(sizeof(char *)), **secrets = xzalloc(sizeof(char *));
         cleanup_free char *image = NULL;
         struct registry_options ro;
         struct build_options o = {.pull = ENGINE_PULL_MISSING, .progress = stdout};
@@ -83,7 +84,11 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv)
                         if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "plain") != 0)
                                 return cli_usage_error(cli, "--progress: %s is not supported (auto, plain)", optarg);
                         break;
-                case OPT_SECRET: return cli_usage_error(cli, "--secret is not supported yet");
+                case OPT_SECRET:
+                        if (strstr(optarg, "id=") == NULL || (strstr(optarg, "src=") == NULL && strstr(optarg, "source=") == NULL))
+                                return cli_usage_error(cli, "--secret %s: id=ID,src=PATH expected", optarg);
+                        secrets = strv_append(secrets, optarg);
+                        break;
                 case 'h': usage(); return 0;
                 default:
                         if ((r = registry_cli_option(cli, c, optarg, &ro)) < 0)
@@ -101,6 +106,7 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv)
         o.tags = tags;
         o.build_args = args;
         o.labels = labels;
+        o.secrets = secrets;
         o.registry = &ro;
         if (iidfile != NULL && unlink(iidfile) < 0 && errno != ENOENT) {
                 berth_fail(&err, errno, "remove %s", iidfile);
