@@ -37,6 +37,7 @@ struct api_server {
         struct api_pending_attach *pending; /* attaches waiting for their container's start */
         pid_t *monitors;      /* monitors we forked (our children until they exit): reaped by main's loop */
         size_t n_monitors;
+        volatile bool stopping; /* set by main's loop: streamed replies end */
 };
 
 struct api_request {

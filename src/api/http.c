@@ -23,6 +23,17 @@ static const struct route ROUTES[] = {
         {"HEAD", "_ping", api_ping},
         {"GET", "version", api_version},
         {"GET", "info", api_info},
+        {"POST", "containers/create", api_container_create},
+        {"GET", "containers/json", api_container_list},
+        {"GET", "containers/*/json", api_container_inspect},
+        {"POST", "containers/*/start", api_container_start},
+        {"POST", "containers/*/stop", api_container_stop},
+        {"POST", "containers/*/restart", api_container_restart},
+        {"POST", "containers/*/kill", api_container_kill},
+        {"POST", "containers/*/wait", api_container_wait},
+        {"DELETE", "containers/*", api_container_remove},
+        {"GET", "containers/*/logs", api_container_logs},
+        {"POST", "containers/*/attach", api_container_attach},
 };
 
 void api_add_common_headers(struct MHD_Response *resp)

@@ -275,6 +275,7 @@ static int serve(struct api_server *srv, int fd, long idle_s, berth_error *err)
                 if (idle_expired(srv, idle_s))
                         break;
         }
+        srv->stopping = true;
         api_sessions_shutdown(srv);
         MHD_stop_daemon(srv->mhd);
         reap_monitors(srv);

@@ -3,6 +3,7 @@
  * server counts both as activity (idle timeout) and shuts hijacked sockets down when it stops. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -46,14 +47,27 @@ static void *stream_thread(void *arg)
         return NULL;
 }
 
+struct stream_reader {
+        struct api_server *srv;
+        int rfd;
+};
+
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
-        int *rfd = cls;
+        struct stream_reader *rd = cls;
         ssize_t n;
 
         (void) pos;
+        /* A stream that would outlast the service (a wait, a follow) ends when the service stops. */
+        for (;;) {
+                struct pollfd p = {.fd = rd->rfd, .events = POLLIN};
+                if (rd->srv->stopping)
+                        return MHD_CONTENT_READER_END_WITH_ERROR;
+                if (poll(&p, 1, 200) > 0)
+                        break;
+        }
         do
-                n = read(*rfd, buf, max);
+                n = read(rd->rfd, buf, max);
         while (n < 0 && errno == EINTR);
         if (n == 0)
                 return MHD_CONTENT_READER_END_OF_STREAM;
@@ -62,10 +76,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void stream_free(void *cls)
 {
-        int *rfd = cls;
+        struct stream_reader *rd = cls;
 
-        close(*rfd);
-        free(rfd);
+        close(rd->rfd);
+        free(rd);
 }
 
 enum MHD_Result api_reply_stream(struct api_request *req, const char *content_type, void (*produce)(int fd, void *data),
@@ -73,7 +87,8 @@ enum MHD_Result api_reply_stream(struct api_request *req, const char *content_ty
 {
         struct stream *s = xzalloc(sizeof(*s));
         struct MHD_Response *resp;
-        int fds[2], *rfd;
+        struct stream_reader *rd;
+        int fds[2];
         pthread_t th;
         enum MHD_Result r;
 
@@ -88,12 +103,13 @@ enum MHD_Result api_reply_stream(struct api_request *req, const char *content_ty
                 return r;
         }
         *s = (struct stream){.srv = req->srv, .rfd = fds[0], .wfd = fds[1], .produce = produce, .done = done, .data = data};
-        rfd = xmalloc(sizeof(int));
-        *rfd = fds[0];
-        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, rfd, stream_free);
+        rd = xmalloc(sizeof(*rd));
+        rd->srv = req->srv;
+        rd->rfd = fds[0];
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, rd, stream_free);
         if (resp == NULL) {
                 close(fds[0]);
-                free(rfd);
+                free(rd);
                 close(fds[1]);
                 if (done != NULL)
                         done(data);

@@ -279,3 +279,63 @@ int engine_attach_run(const struct engine_attach *a, int *exit_code, bool *detac
         }
         return r < 0 ? r : 0;
 }
+
+int engine_attach_relay(const struct engine_attach *a, int in_fd, const char *first_in, size_t first_in_len,
+                        engine_attach_output output, void *data, int *exit_code, berth_error *err)
+{
+        unsigned char hello = (unsigned char) a->flags;
+        char buf[MONITOR_PACKET_MAX + 2];
+        bool in_open = in_fd >= 0;
+
+        *exit_code = -1;
+        if (!a->hello_sent && send_packet(a->fd, ATTACH_HELLO, &hello, 1) < 0)
+                return berth_fail(err, errno, "attach");
+        if (in_open && first_in_len > 0)
+                for (size_t off = 0; off < first_in_len; off += MONITOR_PACKET_MAX)
+                        send_packet(a->fd, ATTACH_STDIN, first_in + off,
+                                    first_in_len - off > MONITOR_PACKET_MAX ? MONITOR_PACKET_MAX : first_in_len - off);
+        for (;;) {
+                /* Without stdin the client's socket is still watched: its hang-up ends the session. */
+                struct pollfd fds[2] = {
+                        {.fd = a->fd, .events = POLLIN},
+                        {.fd = in_fd, .events = in_open ? POLLIN | POLLRDHUP : 0},
+                };
+                ssize_t n;
+
+                if (poll(fds, in_fd >= 0 ? 2 : 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return berth_fail(err, errno, "poll");
+                }
+                if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+                        n = recv(a->fd, buf, sizeof(buf) - 1, 0);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n <= 0)
+                                return berth_failf(err, EPIPE, "lost the connection to the container's monitor");
+                        if (buf[0] == ATTACH_EXIT) {
+                                buf[n] = '\0';
+                                *exit_code = atoi(buf + 1);
+                                return 0;
+                        }
+                        if ((buf[0] == ATTACH_STDOUT || buf[0] == ATTACH_STDERR) &&
+                            output(buf[0] == ATTACH_STDOUT ? 1 : 2, buf + 1, (size_t) n - 1, data) < 0)
+                                return 0;
+                }
+                if (in_fd < 0)
+                        continue;
+                if (fds[1].revents & (POLLHUP | POLLERR))
+                        return 0; /* the client is gone */
+                if (in_open && (fds[1].revents & (POLLIN | POLLRDHUP))) {
+                        n = read(in_fd, buf, MONITOR_PACKET_MAX);
+                        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                                continue;
+                        if (n <= 0) {
+                                in_open = false;
+                                send_packet(a->fd, ATTACH_CLOSE_STDIN, NULL, 0);
+                        } else if (send_packet(a->fd, ATTACH_STDIN, buf, (size_t) n) < 0) {
+                                return berth_fail(err, errno, "send stdin to the container's monitor");
+                        }
+                }
+        }
+}

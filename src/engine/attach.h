@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "engine/engine.h"
 
@@ -36,3 +37,12 @@ void engine_attach_block_signals(void);
 /* Runs the session until the container exits (*exit_code), the user detaches (*detached) or the
  * connection is lost (error). */
 int engine_attach_run(const struct engine_attach *a, int *exit_code, bool *detached, berth_error *err);
+
+/* A client of the API (a hijacked connection) instead of our stdio: the container's output goes to
+ * output(stream, bytes, len, data) (stream 1: stdout, 2: stderr; a negative return ends the session), what
+ * in_fd reads goes to its stdin (in_fd -1: none; its end of file closes the container's stdin, docker's
+ * half-close). Returns at the container's exit (*exit_code), when the monitor or the client (in_fd hung up)
+ * goes away, or when output fails. No signals, no terminal modes. */
+typedef int (*engine_attach_output)(int stream, const char *bytes, size_t len, void *data);
+int engine_attach_relay(const struct engine_attach *a, int in_fd, const char *first_in, size_t first_in_len,
+                        engine_attach_output output, void *data, int *exit_code, berth_error *err);

@@ -164,6 +164,35 @@ static int make_container_dir(struct engine *e, const struct engine_container *c
         return engine_write_etc_files(dirfd, c->config, c->host_config, err);
 }
 
+/* NetworkingConfig.EndpointsConfig[NetworkMode] into the HostConfig's fields (engine/create.h). */
+static int fold_networking_config(const json_t *nc, json_t *hc, berth_error *err)
+{
+        json_t *endpoints = json_object_get(nc, "EndpointsConfig"), *ep, *aliases;
+        const char *mode = json_string_value(json_object_get(hc, "NetworkMode")), *ip;
+
+        if (endpoints == NULL || json_is_null(endpoints))
+                return 0;
+        if (!json_is_object(endpoints))
+                return berth_failf(err, EINVAL, "NetworkingConfig.EndpointsConfig: expected an object");
+        if (json_object_size(endpoints) > 1)
+                return berth_failf(err, EINVAL, "Container cannot be connected to network endpoints: %zu networks given, "
+                                   "connect the others after create", json_object_size(endpoints));
+        ep = mode != NULL ? json_object_get(endpoints, mode) : NULL;
+        if (ep == NULL && json_object_size(endpoints) == 1) {
+                const char *only = json_object_iter_key(json_object_iter(endpoints));
+                ep = json_object_get(endpoints, only);
+                if (mode == NULL || strcmp(mode, "default") == 0 || *mode == '\0')
+                        json_object_set_new(hc, "NetworkMode", json_string(only));
+        }
+        aliases = json_object_get(ep, "Aliases");
+        if (json_array_size(aliases) > 0)
+                json_object_set(hc, "BerthNetworkAliases", aliases);
+        ip = json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
+        if (ip != NULL && *ip != '\0')
+                json_object_set_new(hc, "BerthIPv4Address", json_string(ip));
+        return 0;
+}
+
 int engine_container_create(struct engine *e, const struct engine_create_request *req, char **id_out,
                             berth_error *err)
 {
@@ -172,11 +201,20 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         cleanup_free char *image_name = NULL;
         int r;
 
+        cleanup_json json_t *folded = NULL;
+        const json_t *host_config = req->host_config;
+
         /* docker's checks of what was asked, before anything exists. */
         if (req->name != NULL && !engine_name_is_valid(req->name))
                 return berth_failf(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                                    req->name);
-        if ((r = engine_config_validate(req->config, req->host_config, err)) < 0 ||
+        if (req->networking_config != NULL && !json_is_null(req->networking_config)) {
+                folded = req->host_config ? json_deep_copy(req->host_config) : json_object();
+                if ((r = fold_networking_config(req->networking_config, folded, err)) < 0)
+                        return r;
+                host_config = folded;
+        }
+        if ((r = engine_config_validate(req->config, host_config, err)) < 0 ||
             (r = engine_healthcheck_validate(req->config, err)) < 0)
                 return r;
         /* The image: resolved here, or already found (or pulled) by engine_image_ensure (pull.h). */
@@ -187,8 +225,8 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         c->id = engine_new_id();
         c->image_ref = xstrdup(req->image);
         c->created = engine_now_rfc3339();
-        c->config = json_deep_copy(req->config ? req->config : json_object());
-        c->host_config = json_deep_copy(req->host_config ? req->host_config : json_object());
+        c->config = req->config ? json_deep_copy(req->config) : json_object();
+        c->host_config = host_config ? json_deep_copy(host_config) : json_object();
         /* docker's "default" network is the bridge (or none: BERTH_DEFAULT_NETWORK=none, dockerd's --bridge=none). */
         json_object_set_new(c->host_config, "NetworkMode",
                             json_string(engine_network_mode_default(

@@ -12,6 +12,10 @@ struct engine_create_request {
         const char *name;  /* NULL: generated */
         json_t *config;    /* docker's Config from the flags: only what was given (Entrypoint null = the image's) */
         json_t *host_config;
+        /* docker's NetworkingConfig (the API's): EndpointsConfig[the network].Aliases and IPAMConfig.IPv4Address
+         * become the HostConfig's BerthNetworkAliases and BerthIPv4Address, as the CLI's --network-alias and
+         * --ip set them. NULL: none. */
+        json_t *networking_config;
 };
 
 /* On failure nothing is left: no record, snapshot, volume it made or directory. */

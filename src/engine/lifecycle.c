@@ -155,6 +155,21 @@ int engine_container_pause(struct engine *e, const char *id, bool pause, berth_e
         return 0;
 }
 
+int engine_container_start_or_remove(struct engine *e, const char *id, const struct engine_start_options *opts,
+                                     bool *already, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        int r = engine_container_start(e, id, opts, already, err);
+
+        if (r < 0 && engine_container_load(e, id, &c, NULL) == 0 &&
+            json_is_true(json_object_get(c->host_config, "AutoRemove"))) {
+                berth_error ignored = {0};
+                engine_container_remove(e, id, true, true, &ignored);
+                berth_error_clear(&ignored);
+        }
+        return r;
+}
+
 int engine_container_wait(struct engine *e, const char *id, int *exit_code, berth_error *err)
 {
         for (;;) {

@@ -15,6 +15,11 @@ int engine_container_kill(struct engine *e, const char *id, int sig, berth_error
 int engine_container_restart(struct engine *e, const char *id, int timeout, berth_error *err);
 int engine_container_pause(struct engine *e, const char *id, bool pause, berth_error *err);
 
+/* start as dockerd does it for its API: engine_container_start, and a container with AutoRemove that fails to
+ * start is removed (its removal is what docker's client waits for). */
+int engine_container_start_or_remove(struct engine *e, const char *id, const struct engine_start_options *opts,
+                                     bool *already, berth_error *err);
+
 /* Blocks until the container is not running; its exit code. */
 int engine_container_wait(struct engine *e, const char *id, int *exit_code, berth_error *err);
 

@@ -160,7 +160,7 @@ static void follow(struct engine *e, const char *id, int dirfd, const char *base
                                 berth_error_clear(&ignored);
                                 return;
                         }
-                        if (!is_up(c)) {
+                        if (!is_up(c) || (rd->o->cancelled != NULL && rd->o->cancelled(rd->data))) {
                                 /* One last read: what the monitor wrote before it recorded the exit. */
                                 while ((n = read(fd, buf + have, LOG_BUF - 1 - have)) > 0)
                                         emit_complete_lines(rd, buf, &have, (size_t) n);

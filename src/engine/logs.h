@@ -11,6 +11,8 @@ struct engine_logs_options {
         bool follow;         /* then wait for new entries until the container stops */
         long tail;           /* only the last N entries; -1: all */
         double since, until; /* seconds since the epoch (with fraction); 0: unset */
+        /* follow: asked between reads; true ends the follow (the API's client went away). NULL: never. */
+        bool (*cancelled)(void *data);
 };
 
 /* One entry: the bytes as the container wrote them, "stdout" or "stderr", and the time the monitor

@@ -454,3 +454,32 @@ DIR *opendir_at(int dirfd)
         }
         return d;
 }
+
+/* docker's units.HumanDuration: "Less than a second", "3 seconds", "About a minute", ... */
+void human_duration(int64_t seconds, char *buf, size_t size)
+{
+        int64_t minutes = seconds / 60, hours = seconds / 3600;
+
+        if (seconds < 1)
+                snprintf(buf, size, "Less than a second");
+        else if (seconds == 1)
+                snprintf(buf, size, "1 second");
+        else if (seconds < 60)
+                snprintf(buf, size, "%lld seconds", (long long) seconds);
+        else if (minutes == 1)
+                snprintf(buf, size, "About a minute");
+        else if (minutes < 60)
+                snprintf(buf, size, "%lld minutes", (long long) minutes);
+        else if (hours == 1)
+                snprintf(buf, size, "About an hour");
+        else if (hours < 48)
+                snprintf(buf, size, "%lld hours", (long long) hours);
+        else if (hours < 24 * 7 * 2)
+                snprintf(buf, size, "%lld days", (long long) (hours / 24));
+        else if (hours < 24 * 30 * 2)
+                snprintf(buf, size, "%lld weeks", (long long) (hours / 24 / 7));
+        else if (hours < 24 * 365 * 2)
+                snprintf(buf, size, "%lld months", (long long) (hours / 24 / 30));
+        else
+                snprintf(buf, size, "%lld years", (long long) (hours / 24 / 365));
+}

@@ -59,6 +59,8 @@ int parse_int(const char *s, int *out);
 void format_rfc3339_nano(const struct timespec *ts, char *buf, size_t size);
 
 bool str_has_prefix(const char *s, const char *prefix);
+/* docker's units.HumanDuration of a number of seconds ("Less than a second", "3 seconds", "About a minute"). */
+void human_duration(int64_t seconds, char *buf, size_t size);
 bool str_has_suffix(const char *s, const char *suffix);
 
 /* Signals by name ("KILL", "SIGKILL", "sigkill") or number ("9"), as kill(1) and runc accept them. */

@@ -78,3 +78,139 @@ teardown() {
         [ "${lines[-1]}" = 404 ]
         [ "$(jq -r .message <<< "${lines[0]}")" = "page not found" ]
 }
+
+@test "docker run --rm: output through the hijacked attach, the exit code, the container removed" {
+        run -3 --separate-stderr dk run --rm busybox sh -c 'echo out; echo err >&2; exit 3'
+        echo "$output / $stderr"
+        [ "$output" = out ]
+        [ "$stderr" = err ]
+        [ -z "$(b ps -aq)" ]
+        # stdin: docker run -i, closed by the client's half-close.
+        [ "$(echo piped | dk run -i --rm busybox cat)" = piped ]
+        # A TTY: raw bytes, no frames.
+        [ "$(dk run --rm -t busybox echo tty | od -An -c | tr -s ' ')" = " t t y \r \n" ]
+        [ -z "$(b ps -aq)" ]
+        api_stop
+        assert_nothing_left ""
+}
+
+@test "docker run -d, ps, logs, inspect, stop, start, restart, kill, rm: the CLI's and the API's records agree" {
+        id=$(dk run -d --name web --label tier=front busybox sh -c 'echo out; echo err >&2; exec sleep 100')
+        [ ${#id} -eq 64 ]
+        # The container berth itself shows, with its process in the kernel.
+        [ "$(b inspect -f '{{.State.Status}}' web)" = running ]
+        kill -0 "$(b inspect -f '{{.State.Pid}}' web)"
+        [ "$(dk ps --format '{{.ID}} {{.Names}} {{.Image}} {{.Labels}}')" = "${id:0:12} web busybox tier=front" ]
+        [ "$(dk ps -q --filter label=tier=front)" = "${id:0:12}" ]
+        [ -z "$(dk ps -q --filter label=tier=back)" ]
+        logged() { [ "$(b logs web 2>&1 | wc -l)" -eq 2 ]; }
+        wait_until logged
+        run --separate-stderr dk logs web
+        [ "$output" = out ]
+        [ "$stderr" = err ]
+        [ "$(dk logs --tail 1 web 2>&1)" = err ]
+        dk logs -t web 2>&1 | grep -Eq '^20[0-9-]+T[0-9:.]+Z out$'
+        [ "$(dk inspect -f '{{.Id}} {{.Name}} {{.State.Running}} {{.Config.Labels.tier}}' web)" = "$id /web true front" ]
+        # The API's document is the engine's inspect, as berth's CLI prints it.
+        diff <(api GET /v1.50/containers/web/json | head -1 | jq -S 'del(.State)') <(b inspect web | jq -S '.[0] | del(.State)')
+        pid=$(b inspect -f '{{.State.Pid}}' web)
+        dk stop -t 1 web
+        ! kill -0 "$pid" 2>/dev/null
+        [ "$(b inspect -f '{{.State.Status}}' web)" = exited ]
+        [ "$(dk ps -a --format '{{.Status}}')" = "Exited (137) Less than a second ago" ] ||
+                [[ "$(dk ps -a --format '{{.Status}}')" == "Exited (137) "*" ago" ]]
+        dk start web
+        [ "$(b inspect -f '{{.State.Status}}' web)" = running ]
+        pid=$(b inspect -f '{{.State.Pid}}' web)
+        dk restart -t 1 web
+        [ "$(b inspect -f '{{.State.Pid}}' web)" != "$pid" ]
+        [ "$(b inspect -f '{{.State.Status}}' web)" = running ]
+        dk kill -s KILL web
+        [ "$(b inspect -f '{{.State.Status}} {{.State.ExitCode}}' web)" = "exited 137" ]
+        dk rm web
+        [ -z "$(b ps -aq)" ]
+        api_stop
+        assert_nothing_left "$id"
+}
+
+@test "docker create + start -a, wait, rm -f of a running container" {
+        dk create --name once busybox sh -c 'echo created; exit 4' >/dev/null
+        [ "$(b inspect -f '{{.State.Status}}' once)" = created ]
+        run dk start -a once
+        [ "$status" -eq 4 ]
+        [ "$output" = created ]
+        [ "$(dk wait once)" = 4 ]
+        dk run -d --name long busybox sleep 100 >/dev/null
+        pid=$(b inspect -f '{{.State.Pid}}' long)
+        run dk rm long
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"stop the container before removing or force remove"* ]]
+        dk rm -f long
+        ! kill -0 "$pid" 2>/dev/null
+        dk rm once
+        [ -z "$(b ps -aq)" ]
+}
+
+@test "a start that fails: docker's exit codes (127: not found) and --rm removes the container" {
+        run -127 dk run --rm busybox /no/such/command
+        [ "$status" -eq 127 ]
+        [ -z "$(b ps -aq)" ]
+        run -127 dk run --name kept busybox /no/such/command
+        [ "$status" -eq 127 ]
+        [ "$(b inspect -f '{{.State.ExitCode}}' kept)" = 127 ]
+        run dk start kept
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"no such file or directory"* ]]
+}
+
+@test "logs -f streams until the container stops" {
+        dk run -d --name ticker busybox sh -c 'for i in 1 2 3; do echo tick$i; sleep 0.3; done' >/dev/null
+        run timeout 20 "$DOCKER" -H "unix://$SOCK" logs -f ticker
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf 'tick1\ntick2\ntick3')" ]
+}
+
+@test "bad input: malformed JSON, wrong Content-Type, unknown container, bad wait condition, a body too large" {
+        run api POST /v1.50/containers/create -H 'Content-Type: application/json' -d '{"Image": "busybox", '
+        [ "${lines[-1]}" = 400 ]
+        jq -e '.message | length > 0' <<< "${lines[0]}"
+        run api POST /v1.50/containers/create -H 'Content-Type: text/plain' -d '{"Image": "busybox"}'
+        [ "${lines[-1]}" = 400 ]
+        [[ "$(jq -r .message <<< "${lines[0]}")" == "unsupported Content-Type header (text/plain)"* ]]
+        run api GET /v1.50/containers/nosuch/json
+        [ "${lines[-1]}" = 404 ]
+        [ "$(jq -r .message <<< "${lines[0]}")" = "No such container: nosuch" ]
+        run api POST /v1.50/containers/nosuch/start
+        [ "${lines[-1]}" = 404 ]
+        run api DELETE /v1.50/containers/nosuch
+        [ "${lines[-1]}" = 404 ]
+        dk create --name wt busybox true >/dev/null
+        run api POST '/v1.50/containers/wt/wait?condition=whenever'
+        [ "${lines[-1]}" = 400 ]
+        run api POST /v1.50/containers/create -H 'Content-Type: application/json' -d '{"Image": "nosuchimage"}'
+        [ "${lines[-1]}" = 404 ]
+        # 17 MiB announced: refused before it is read; the service goes on serving.
+        head -c $((17 * 1024 * 1024)) /dev/zero > "$T/big"
+        run api POST /v1.50/containers/create -H 'Content-Type: application/json' --data-binary "@$T/big"
+        [ "${lines[-1]}" = 413 ]
+        [ "$(dk ps -aq | wc -l)" -eq 1 ]
+        [ "$(b ps -aq | wc -l)" -eq 1 ]
+}
+
+@test "concurrent clients: 50 requests at once, and a stuck client does not block the others" {
+        # A client that sends half a request and stays.
+        exec 7< <(python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+print("stuck", flush=True); time.sleep(30)' "$SOCK")
+        read -r -u 7 line
+        [ "$line" = stuck ]
+        for i in $(seq 50); do
+                curl -sS --unix-socket "$SOCK" -o /dev/null -w '%{http_code}\n' http://berth/v1.50/containers/json &
+        done > "$T/codes"
+        lines_are() { [ "$(wc -l < "$1")" -eq "$2" ]; }
+        wait_until lines_are "$T/codes" 50
+        [ "$(sort -u "$T/codes")" = 200 ]
+        timeout 5 "$DOCKER" -H "unix://$SOCK" version >/dev/null
+        exec 7<&-
+}

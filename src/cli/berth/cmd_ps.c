@@ -15,6 +15,7 @@
 #include "cli/berth/format.h"
 #include "lib/json.h"
 #include "engine/list.h"
+#include "engine/summary.h"
 #include "lib/util.h"
 
 struct ps_opts {
@@ -24,27 +25,10 @@ struct ps_opts {
         char **filters;
 };
 
-static char *command_line(const struct engine_container *c)
-{
-        char *s = xstrdup("");
-        const char *keys[] = {"Entrypoint", "Cmd"};
-
-        for (int k = 0; k < 2; k++) {
-                size_t i;
-                json_t *v;
-                json_array_foreach(json_object_get(c->config, keys[k]), i, v) {
-                        char *n = xasprintf("%s%s%s", s, *s ? " " : "", json_string_value(v) ?: "");
-                        free(s);
-                        s = n;
-                }
-        }
-        return s;
-}
-
 /* docker: Ellipsis(command, 20) then strconv.Quote. Counts characters, not bytes. */
 static char *quoted_command(const struct engine_container *c, bool trunc)
 {
-        cleanup_free char *cmd = command_line(c);
+        cleanup_free char *cmd = engine_container_command_line(c);
         size_t chars = 0, cut = 0;
         char *out, *o;
 
@@ -79,36 +63,6 @@ static char *ago(const char *rfc3339)
         return xasprintf("%s ago", buf);
 }
 
-/* health: engine_container_health_status's word, or NULL. */
-static char *status_text(const struct engine_container *c, const char *health)
-{
-        cleanup_free char *since = NULL;
-        char buf[64];
-
-        switch (c->status) {
-        case ENGINE_RUNNING:
-        case ENGINE_PAUSED:
-                format_human_duration((int64_t) time(NULL) - format_parse_rfc3339(c->started_at), buf, sizeof(buf));
-                if (c->status == ENGINE_PAUSED)
-                        return xasprintf("Up %s (Paused)", buf);
-                if (health != NULL) /* docker's Health.String() */
-                        return xasprintf("Up %s (%s%s)", buf, strcmp(health, "starting") == 0 ? "health: " : "", health);
-                return xasprintf("Up %s", buf);
-        case ENGINE_RESTARTING:
-                since = ago(c->finished_at);
-                return xasprintf("Restarting (%d) %s", c->exit_code, since);
-        case ENGINE_EXITED:
-                since = ago(c->finished_at);
-                return xasprintf("Exited (%d) %s", c->exit_code, since);
-        case ENGINE_REMOVING:
-                return xstrdup("Removal In Progress");
-        case ENGINE_DEAD:
-                return xstrdup("Dead");
-        default:
-                return xstrdup("Created");
-        }
-}
-
 static char *labels_text(const struct engine_container *c)
 {
         char *s = xstrdup("");
@@ -129,7 +83,7 @@ static json_t *row_object(struct engine *e, const struct engine_container *c, bo
                                                  ? engine_network_ports(e, c->id) : NULL;
         cleanup_free char *ports = port_map ? engine_ports_text(port_map) : xstrdup("");
         cleanup_free char *cmd = quoted_command(c, !no_trunc), *labels = labels_text(c);
-        cleanup_free char *status = status_text(c, engine_container_health_status(e, c));
+        cleanup_free char *status = engine_container_status_text(e, c);
         cleanup_free char *id = no_trunc ? xstrdup(c->id) : xstrndup(c->id, 12), *running = ago(c->created);
         const char *net = json_string_value(json_object_get(c->host_config, "NetworkMode"));
         char created[64];
