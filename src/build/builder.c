@@ -471,6 +471,39 @@ static void chain_metadata(struct build_state *st, const struct dockerfile_instr
         build_step_key(st, text, st->cache_key);
 }
 
+/* The base image's ONBUILD triggers run first, in order, as instructions of this stage (docker); they are
+ * not passed on to this image's own children. */
+static int run_onbuild_triggers(struct build *b, struct build_state *st, const struct dockerfile_instruction *from,
+                                berth_error *err)
+{
+        cleanup_json json_t *triggers = json_incref(json_object_get(st->config, "OnBuild"));
+        const json_t *t;
+        size_t i;
+        int r;
+
+        json_object_del(st->config, "OnBuild");
+        if (json_array_size(triggers) > 0)
+                st->changed = true;
+        json_array_foreach(triggers, i, t) {
+                struct dockerfile *df = NULL;
+                const char *text = json_string_value(t);
+                if (text == NULL)
+                        continue;
+                if ((r = dockerfile_parse(text, strlen(text), "ONBUILD trigger", &df, err)) < 0)
+                        return build_fail_at(b, from, err);
+                if (b->o->progress != NULL)
+                        fprintf(b->o->progress, " ---> Running the base image's ONBUILD %s\n", text);
+                r = dispatch(b, st, &df->instructions[0], err);
+                if (r == 0 && strcmp(df->instructions[0].keyword, "RUN") != 0 && strcmp(df->instructions[0].keyword, "COPY") != 0 &&
+                    strcmp(df->instructions[0].keyword, "ADD") != 0)
+                        chain_metadata(st, &df->instructions[0]);
+                dockerfile_free(df);
+                if (r < 0)
+                        return berth_error_prefix(err, "%s:%u:%u: ONBUILD %s: ", b->df_name, from->line, from->column, text);
+        }
+        return 0;
+}
+
 static int build_stage(struct build *b, size_t s, bool is_target, berth_error *err)
 {
         struct build_stage *stage = &b->stages[s];
@@ -518,6 +551,8 @@ static int build_stage(struct build *b, size_t s, bool is_target, berth_error *e
                                                     b->o->platform ? b->o->platform : "");
                 build_step_key(&st, text, st.cache_key);
         }
+        if ((r = run_onbuild_triggers(b, &st, from, err)) < 0)
+                goto out;
         for (size_t i = stage->from + 1; i < stage->end; i++) {
                 const struct dockerfile_instruction *ins = &b->df->instructions[i];
                 progress(b, ins);

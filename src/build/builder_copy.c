@@ -32,6 +32,8 @@ struct copier {
         bool has_chmod;
         mode_t chmod;
         const struct dockerignore *ignore; /* context copies only */
+        const struct dockerignore *exclude; /* --exclude, matched on the path below the source */
+        size_t source_prefix;               /* the length of the source's own path and "/" in rel */
         berth_error *err;
 };
 
@@ -110,6 +112,9 @@ static int copy_node(struct copier *c, int src_dirfd, const char *src_name, cons
          * something under it back (docker walks it then). */
         if (c->ignore != NULL && strcmp(rel, ".") != 0 && dockerignore_excluded(c->ignore, rel) &&
             (!S_ISDIR(st.st_mode) || !dockerignore_has_exceptions(c->ignore)))
+                return 0;
+        if (c->exclude != NULL && strlen(rel) > c->source_prefix && dockerignore_excluded(c->exclude, rel + c->source_prefix) &&
+            (!S_ISDIR(st.st_mode) || !dockerignore_has_exceptions(c->exclude)))
                 return 0;
         if (S_ISDIR(st.st_mode)) {
                 cleanup_close int src = openat(src_dirfd, src_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -342,6 +347,82 @@ static int add_source(int root, bool context, const char *src, struct source **o
         return 0;
 }
 
+/* The heredoc an argument ("<<EOF", "<<-EOF", "<<'EOF'") names, or NULL. */
+static const struct dockerfile_heredoc *heredoc_of(const struct dockerfile_instruction *ins, const char *arg)
+{
+        const char *p = arg;
+        size_t n;
+
+        if (!str_has_prefix(p, "<<"))
+                return NULL;
+        p += 2;
+        if (*p == '-')
+                p++;
+        n = strlen(p);
+        if (n >= 2 && (p[0] == '"' || p[0] == '\'') && p[n - 1] == p[0]) {
+                p++;
+                n -= 2;
+        }
+        for (size_t i = 0; i < ins->n_heredocs; i++)
+                if (strlen(ins->heredocs[i].name) == n && memcmp(ins->heredocs[i].name, p, n) == 0)
+                        return &ins->heredocs[i];
+        return NULL;
+}
+
+/* A heredoc's text: with an unquoted name its variables expanded (quotes are the text's own, as in the
+ * shell's heredocs); else as written. */
+static char *heredoc_content(struct build *b, const struct dockerfile_heredoc *h, char **env)
+{
+        cleanup_free char *escaped = NULL;
+        size_t n = 0;
+        char *out = NULL;
+
+        if (!h->expand)
+                return xstrdup(h->content);
+        escaped = xmalloc(strlen(h->content) * 2 + 1);
+        for (const char *p = h->content; *p; p++) {
+                if (*p == '"' || *p == '\'')
+                        escaped[n++] = b->df->escape;
+                escaped[n++] = *p;
+        }
+        escaped[n] = '\0';
+        if (dockerfile_expand_word(escaped, b->df->escape, env, &out, NULL) < 0)
+                return xstrdup(h->content);
+        return out;
+}
+
+/* COPY <<NAME DEST: a file NAME (in DEST, a directory) or DEST holding the text; root's unless --chown,
+ * 0644 unless --chmod. */
+static int write_heredoc(struct copier *c, int rootfd, const char *dest, bool into_dir, const char *name,
+                         const char *text)
+{
+        cleanup_free char *parent_path = NULL, *file = NULL;
+        cleanup_close int parent = -1, fd = -1;
+        int r;
+
+        if (into_dir) {
+                parent_path = xstrdup(dest);
+                file = xstrdup(name);
+        } else {
+                const char *slash = strrchr(dest, '/');
+                parent_path = slash == dest ? xstrdup("/") : xstrndup(dest, (size_t) (slash - dest));
+                file = xstrdup(slash + 1);
+        }
+        if ((parent = path_mkdir_in_root(rootfd, parent_path, 0755, c->err)) < 0)
+                return parent;
+        if ((r = clear_target(c, parent, file, file)) < 0)
+                return r;
+        fd = openat(parent, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return berth_fail(c->err, errno, "create %s", file);
+        if (write_all(fd, text, strlen(text)) < 0)
+                return berth_fail(c->err, errno, "write %s", file);
+        if (fchown(fd, c->uid >= 0 ? (uid_t) c->uid : 0, c->gid >= 0 ? (gid_t) c->gid : 0) < 0 ||
+            fchmod(fd, c->has_chmod ? c->chmod : 0644) < 0)
+                return berth_fail(c->err, errno, "set the owner and mode of %s", file);
+        return 0;
+}
+
 /* The image a --from names: an earlier stage, else an image (pulled when missing). */
 static int from_image(struct build *b, struct build_state *st, const char *from, char **image_id, berth_error *err)
 {
@@ -403,6 +484,11 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
         struct copier c = {.uid = from ? -1 : 0, .gid = from ? -1 : 0, .ignore = from ? NULL : b->ignore, .err = err};
         const char *workdir = json_string_value(json_object_get(st->config, "WorkingDir"));
         char key[DIGEST_STRING_LEN + 1];
+        cleanup_strv char **heredoc_text = xzalloc((ins->n_heredocs + 1) * sizeof(char *));
+        cleanup_free char *exclude_text = NULL;
+        cleanup_dockerignore struct dockerignore *exclude = NULL;
+        bool parents = false;
+        cleanup_free char *source_dest = NULL;
         int r;
 
         for (size_t i = 0; i < ins->n_args; i++) {
@@ -416,13 +502,25 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                 for (size_t i = 0; i + 1 < ins->n_args; i++)
                         if (strstr(args[i], "://") != NULL || str_has_prefix(args[i], "git@"))
                                 return berth_failf(err, ENOTSUP, "ADD of a URL or git repository (%s) is not supported yet", args[i]);
-        if (ins->n_heredocs > 0)
-                return berth_failf(err, ENOTSUP, "COPY/ADD of a heredoc is not supported yet");
         for (size_t i = 0; i < ins->n_flags; i++) {
-                const char *f = ins->flags[i].name;
-                if (strcmp(f, "from") != 0 && strcmp(f, "chown") != 0 && strcmp(f, "chmod") != 0)
-                        return berth_failf(err, ENOTSUP, "%s --%s is not supported yet", ins->keyword, f);
+                const struct dockerfile_flag *f = &ins->flags[i];
+                if (strcmp(f->name, "exclude") == 0) {
+                        char *next = xasprintf("%s%s\n", exclude_text ? exclude_text : "", f->value);
+                        free(exclude_text);
+                        exclude_text = next;
+                } else if (strcmp(f->name, "parents") == 0) {
+                        parents = f->value == NULL || strcmp(f->value, "true") == 0;
+                } else if (strcmp(f->name, "checksum") == 0 || strcmp(f->name, "keep-git-dir") == 0) {
+                        return berth_failf(err, ENOTSUP, "%s --%s (for URLs and git) is not supported yet", ins->keyword,
+                                           f->name);
+                }
+                /* --link: the layer holds the same files as without it (it is not rebased onto another base:
+                 * the cache key keeps its parent). */
         }
+        if (exclude_text != NULL &&
+            (r = dockerignore_parse(exclude_text, strlen(exclude_text), "--exclude", &exclude, err)) < 0)
+                return r;
+        c.exclude = exclude;
         if (chmod_flag != NULL) {
                 char *end;
                 unsigned long m = strtoul(chmod_flag->value, &end, 8);
@@ -443,7 +541,8 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                         return r;
         } else {
                 for (size_t i = 0; i + 1 < ins->n_args; i++)
-                        if ((r = add_source(b->context_fd, true, args[i], &sources, &n_sources, err)) < 0)
+                        if (heredoc_of(ins, ins->args[i]) == NULL &&
+                            (r = add_source(b->context_fd, true, args[i], &sources, &n_sources, err)) < 0)
                                 goto out;
         }
         {
@@ -455,6 +554,10 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                 }
                 for (size_t i = 0; i < n_sources; i++)
                         build_hash_source(d, b, sources[i].rel);
+                for (size_t i = 0; i < ins->n_heredocs; i++) {
+                        heredoc_text[i] = heredoc_content(b, &ins->heredocs[i], env);
+                        digest_update(d, heredoc_text[i], strlen(heredoc_text[i]) + 1);
+                }
                 digest_final(d, content);
                 text = xasprintf("%s\n%s\n%s\n%s\n%s\n%s", ins->original, content, src_image ? src_image : "",
                                  chown ? chown->value : "", chmod_flag ? chmod_flag->value : "", workdir ? workdir : "");
@@ -488,12 +591,13 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                 if ((r = mount_image(b, src_image, &src_id, &src_mounted, &src_root, err)) < 0)
                         goto out;
                 for (size_t i = 0; i + 1 < ins->n_args; i++)
-                        if ((r = add_source(src_root, false, args[i], &sources, &n_sources, err)) < 0)
+                        if (heredoc_of(ins, ins->args[i]) == NULL &&
+                            (r = add_source(src_root, false, args[i], &sources, &n_sources, err)) < 0)
                                 goto out;
         }
         if (chown != NULL && (r = parse_chown(chown->value, rootfd, &c, err)) < 0)
                 goto out;
-        if (n_sources > 1 && !into_dir) {
+        if (n_sources + ins->n_heredocs > 1 && !into_dir) {
                 r = berth_failf(err, EINVAL, "When using %s with more than one source file, the destination must be a "
                                              "directory and end with a /", ins->keyword);
                 goto out;
@@ -547,12 +651,26 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                         }
                 }
                 dir_source = S_ISDIR(sst.st_mode);
+                c.source_prefix = strcmp(s->rel, ".") == 0 ? 0 : strlen(s->rel) + 1;
+                if (!dir_source && c.exclude != NULL && dockerignore_excluded(c.exclude, s->name))
+                        continue;
+                if (parents) {
+                        /* --parents: the source's own path is kept under DEST (a directory). */
+                        const char *slash = strrchr(s->rel, '/');
+                        free(source_dest);
+                        source_dest = dir_source ? (strcmp(s->rel, ".") ? xasprintf("%s/%s", dest, s->rel) : xstrdup(dest))
+                                      : slash ? xasprintf("%s/%.*s", dest, (int) (slash - s->rel), s->rel)
+                                              : xstrdup(dest);
+                } else {
+                        free(source_dest);
+                        source_dest = xstrdup(dest);
+                }
                 if (dir_source) {
                         /* A directory: its contents into DEST. */
                         cleanup_close int src = open_dir_of(from ? src_root : b->context_fd, from == NULL, s->rel, err);
                         cleanup_closedir DIR *d = NULL;
                         struct dirent *de;
-                        if (src < 0 || (dest_fd = path_mkdir_in_root(rootfd, dest, 0755, err)) < 0) {
+                        if (src < 0 || (dest_fd = path_mkdir_in_root(rootfd, source_dest, 0755, err)) < 0) {
                                 r = src < 0 ? src : dest_fd;
                                 goto out;
                         }
@@ -573,8 +691,8 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                         continue;
                 }
                 /* A file: DEST/NAME when DEST is a directory (or ends in /), else DEST itself. */
-                if (into_dir) {
-                        dest_parent = xstrdup(dest);
+                if (into_dir || parents) {
+                        dest_parent = xstrdup(source_dest);
                         dest_name = xstrdup(s->name);
                 } else {
                         cleanup_close int existing = path_open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0, NULL);
@@ -615,6 +733,9 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                         goto out;
                 }
         }
+        for (size_t i = 0; i < ins->n_heredocs; i++)
+                if ((r = write_heredoc(&c, rootfd, dest, into_dir, ins->heredocs[i].name, heredoc_text[i])) < 0)
+                        goto out;
         {
                 cleanup_free char *list = xstrdup("");
                 for (size_t i = 0; i + 1 < ins->n_args; i++) {

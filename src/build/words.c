@@ -187,6 +187,82 @@ static char *trim_match(const char *value, const char *pattern, bool suffix, boo
         return xstrdup(value);
 }
 
+/* The longest match of PATTERN (a glob) starting at VALUE + I: its length, or -1. */
+static long match_at(const char *value, size_t i, const char *pattern)
+{
+        size_t len = strlen(value);
+        cleanup_free char *copy = xstrdup(value);
+
+        for (size_t j = len; j > i; j--) {
+                char saved = copy[j];
+                copy[j] = '\0';
+                if (fnmatch(pattern, copy + i, 0) == 0)
+                        return (long) (j - i);
+                copy[j] = saved;
+        }
+        return -1;
+}
+
+/* ${VAR/pattern/replacement} (the first match, longest) and ${VAR//pattern/replacement} (every match), at
+ * the first "/". */
+static int substitute(struct lexer *lx, const char *value, const char *name, size_t n, char **out)
+{
+        struct sink pattern = {0}, replacement = {0};
+        bool all = false;
+        const char *v = value ? value : "";
+        size_t len = strlen(v);
+        char *result = xstrdup("");
+        int r;
+
+        lx->p++;
+        if (*lx->p == '/') {
+                all = true;
+                lx->p++;
+        }
+        if ((r = process(lx, &pattern, '/')) < 0)
+                goto fail;
+        if (*lx->p == '/') {
+                lx->p++;
+                if ((r = process(lx, &replacement, '}')) < 0)
+                        goto fail;
+        }
+        if (*lx->p != '}') {
+                r = berth_failf(lx->err, EINVAL, "missing '}' in the substitution of %.*s", (int) n, name);
+                goto fail;
+        }
+        lx->p++;
+        for (size_t i = 0; i < len;) {
+                long m = pattern.buf && *pattern.buf ? match_at(v, i, pattern.buf) : -1;
+                char *next;
+                if (m > 0) {
+                        next = xasprintf("%s%s", result, replacement.buf ? replacement.buf : "");
+                        i += (size_t) m;
+                        free(result);
+                        result = next;
+                        if (!all) {
+                                next = xasprintf("%s%s", result, v + i);
+                                free(result);
+                                result = next;
+                                break;
+                        }
+                        continue;
+                }
+                next = xasprintf("%s%c", result, v[i]);
+                free(result);
+                result = next;
+                i++;
+        }
+        free(pattern.buf);
+        free(replacement.buf);
+        *out = result;
+        return 0;
+fail:
+        free(pattern.buf);
+        free(replacement.buf);
+        free(result);
+        return r;
+}
+
 /* At "$". Returns the expansion in *out (NULL: a literal "$"). */
 static int process_dollar(struct lexer *lx, char **out)
 {
@@ -225,6 +301,8 @@ static int process_dollar(struct lexer *lx, char **out)
                 lx->p++;
         }
         op = *lx->p;
+        if (op == '/' && !colon)
+                return substitute(lx, value, name, n, out);
         if (op == '\0' || strchr(colon ? "-+?" : "-+?#%", op) == NULL)
                 return berth_failf(lx->err, EINVAL, "unsupported modifier (%s%c) in substitution of %.*s",
                                    colon ? ":" : "", op ? op : ' ', (int) n, name);
@@ -319,7 +397,8 @@ static int process(struct lexer *lx, struct sink *k, char stop)
 {
         int r;
 
-        while (*lx->p != '\0' && *lx->p != stop) {
+        /* A substitution's pattern ends at "/" or at its "}". */
+        while (*lx->p != '\0' && *lx->p != stop && !(stop == '/' && *lx->p == '}')) {
                 char c = *lx->p;
                 if (c == lx->escape) {
                         lx->p++;

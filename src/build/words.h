@@ -2,9 +2,9 @@
  * parseWords: quotes and escapes are kept, for expansion to remove), and the builder's variable expansion
  * (BuildKit's shell lexer: quotes, the escape character, $VAR, ${VAR}, ${VAR:-word}, ${VAR-word},
  * ${VAR:+word}, ${VAR+word}, ${VAR:?message}, ${VAR?message}, ${VAR#glob}, ${VAR##glob}, ${VAR%glob},
- * ${VAR%%glob}). Which instructions expand is the builder's business (the Dockerfile reference: ADD, COPY,
- * ENV, EXPOSE, FROM, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR, ONBUILD's, ARG; never RUN/CMD/ENTRYPOINT,
- * whose shell expands). */
+ * ${VAR%%glob}, ${VAR/glob/replacement}, ${VAR//glob/replacement}). Which instructions expand is the
+ * builder's business (the Dockerfile reference: ADD, COPY, ENV, EXPOSE, FROM, LABEL, STOPSIGNAL, USER,
+ * VOLUME, WORKDIR, ONBUILD's, ARG; never RUN/CMD/ENTRYPOINT, whose shell expands). */
 #pragma once
 
 #include "lib/error.h"

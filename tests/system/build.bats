@@ -183,7 +183,7 @@ EOF
         tar -czf "$CTX/a.tar.gz" -C "$CTX" a
         for df in 'COPY ../outside /x' 'COPY abs-escape /x' 'COPY rel-escape /x' 'COPY a b /single' 'RUNN true' \
                   'COPY --from=nostage2 /x /y' 'ADD http://127.0.0.1:1/x /x' 'RUN --mount=type=ssh true' \
-                  'COPY --link a /x' 'ADD --chown=1:1 a.tar.gz /x'; do
+                  'ADD --checksum=sha256:00 a /x' 'ADD --chown=1:1 a.tar.gz /x'; do
                 printf 'FROM busybox\n%s\n' "$df" > "$CTX/Dockerfile"
                 run b build "$CTX"
                 echo "$df: $output"
@@ -413,4 +413,52 @@ EOF
         [[ "$output" == *"secret none: not provided"* ]]
         b builder prune -f >/dev/null
         [ ! -e "$ROOT/build-cache/mounts" ]
+}
+
+@test "COPY <<EOF, --exclude, --parents, --link; ONBUILD triggers of the base run first; \${VAR/pattern/replacement}" {
+        mkdir -p "$CTX/src/a/b" "$CTX/docs"
+        echo keep > "$CTX/src/a/b/keep.c"
+        echo drop > "$CTX/src/a/b/drop.txt"
+        echo doc > "$CTX/docs/x.md"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+ENV WHO=heredoc
+COPY <<END /etc/greeting
+hello "$WHO"
+END
+COPY --chmod=0700 <<'RAW' <<two /h/
+raw $WHO
+RAW
+second
+two
+COPY --exclude=**/*.txt src/ /ex/
+COPY --parents src/a/b/keep.c docs/ /par/
+COPY --link docs/x.md /linked.md
+ARG P=/usr/local/bin:/usr/bin
+ENV Q=${P//bin/sbin}
+ONBUILD RUN echo triggered > /onbuild
+ONBUILD ENV CHILD=yes
+EOF
+        b build -q -t parent "$CTX" >/dev/null
+        run b run --rm parent sh -c 'cat /etc/greeting /h/RAW /h/two; stat -c %a /h/RAW; find /ex /par -type f | sort; cat /linked.md; echo $Q; ls /onbuild 2>&1 | wc -l'
+        echo "$output"
+        [ "${lines[0]}" = 'hello "heredoc"' ]
+        [ "${lines[1]}" = 'raw $WHO' ]
+        [ "${lines[2]}" = second ]
+        [ "${lines[3]}" = 700 ]
+        [ "${lines[4]}" = /ex/a/b/keep.c ]
+        [ "${lines[5]}" = /par/docs/x.md ]
+        [ "${lines[6]}" = /par/src/a/b/keep.c ]
+        [ "${lines[7]}" = doc ]
+        [ "${lines[8]}" = /usr/local/sbin:/usr/sbin ]
+        [ "${lines[9]}" = 1 ] # the error line of ls: the triggers did not run in the parent
+        b inspect -f '{{json .Config}}' parent | python3 -c 'import json,sys; assert json.load(sys.stdin)["OnBuild"] == ["RUN echo triggered > /onbuild", "ENV CHILD=yes"]'
+        printf 'FROM parent\nRUN echo child >> /onbuild\n' > "$CTX/Dockerfile"
+        b build -q -t child "$CTX" >/dev/null
+        run b run --rm child sh -c 'cat /onbuild; echo $CHILD'
+        [ "${lines[0]}" = triggered ]
+        [ "${lines[1]}" = child ]
+        [ "${lines[2]}" = yes ]
+        # Triggers are not passed on to grandchildren.
+        b inspect -f '{{json .Config}}' child | python3 -c 'import json,sys; assert not json.load(sys.stdin).get("OnBuild")'
 }

@@ -243,6 +243,11 @@ static void test_expansion(void **state)
         assert_expands("${FILE%.*}", "archive.tar");
         assert_expands("${FILE%%.*}", "archive");
         assert_expands("${FILE##*.}", "gz");
+        assert_expands("${PATH/bin/BIN}", "/usr/BIN:/bin");
+        assert_expands("${PATH//bin/BIN}", "/usr/BIN:/BIN");
+        assert_expands("${FILE/.*/}", "archive");
+        assert_expands("${NOPE/a/b}", "");
+        assert_expands("${A//a}", "");
         assert_expands("$", "$");
         assert_expands("a$/b", "a$/b");
         assert_expands("three\\ words", "three words");
@@ -260,7 +265,7 @@ static void test_expansion(void **state)
                 berth_error_clear(&err);
                 assert_true(dockerfile_expand_word("${A", '\\', NULL, &out, &err) < 0);
                 berth_error_clear(&err);
-                assert_true(dockerfile_expand_word("${A/x/y}", '\\', NULL, &out, &err) < 0);
+                assert_true(dockerfile_expand_word("${A:/x/y}", '\\', NULL, &out, &err) < 0);
                 assert_non_null(strstr(berth_error_message(&err), "unsupported modifier"));
                 berth_error_clear(&err);
         }
