@@ -1,4 +1,5 @@
 #include "registry/authfile.h"
+#include "registry/credhelper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -238,6 +239,17 @@ int authfile_lookup(const char *path, const char *repository, struct registry_cr
         domain = slash ? xstrndup(repository, (size_t) (slash - repository)) : xstrdup(repository);
         if ((r = load_file(path, &root, &exists, err)) < 0)
                 return r;
+        /* docker: a credential helper named for the registry (credHelpers) or for all (credsStore) holds its
+         * credentials; "auths" then only lists where one logged in. */
+        {
+                const char *helper = credhelper_for(root, domain);
+                if (helper != NULL) {
+                        cleanup_free char *server = authfile_key(domain);
+                        if ((r = credhelper_get(helper, server, out, found, err)) < 0)
+                                return berth_error_prefix(err, "%s: ", path);
+                        return 0;
+                }
+        }
         auths = json_object_get(root, "auths");
         if (!json_is_object(auths))
                 return 0;
@@ -332,6 +344,15 @@ int authfile_store(const char *path, const char *domain, const struct registry_c
                 auths = json_object();
                 json_object_set_new(root, "auths", auths);
         }
+        /* docker: with a helper the secret goes to it; the file keeps an empty entry for the registry. */
+        if (credhelper_for(root, domain) != NULL) {
+                if ((r = credhelper_store(credhelper_for(root, domain), key, c, err)) < 0) {
+                        json_decref(entry);
+                        return r;
+                }
+                json_object_set_new(auths, key, entry);
+                return save_file(path, root, err);
+        }
         {
                 char *plain = xasprintf("%s:%s", c->username ? c->username : "",
                                         c->identity_token ? "" : (c->password ? c->password : ""));
@@ -362,6 +383,16 @@ static int erase(const char *path, const char *domain, bool all, bool *found, be
         auths = json_object_get(root, "auths");
         if (!exists || !json_is_object(auths))
                 return 0;
+        /* With a helper: its credentials for the registry go too (logout --all: every listed one). */
+        json_object_foreach(auths, key, entry) {
+                bool scoped;
+                cleanup_free char *host = key_host(key, &scoped);
+                const char *helper = credhelper_for(root, host);
+                if (helper == NULL || scoped || !(all || strcmp(key, domain) == 0 || same_registry(host, domain)))
+                        continue;
+                if ((r = credhelper_erase(helper, key, err)) < 0)
+                        return r;
+        }
         json_object_foreach(auths, key, entry) {
                 bool scoped;
                 cleanup_free char *host = key_host(key, &scoped);

@@ -3,7 +3,8 @@
  *              "https://index.docker.io/v1/": {"auth": base64("user:"), "identitytoken": "..."}}}
  * The file is chosen as podman and docker do: --authfile, else $REGISTRY_AUTH_FILE, else
  * $DOCKER_CONFIG/config.json, else ~/.docker/config.json. It is written atomically with mode 0600; other keys
- * in it (credsStore, proxies, ...) are kept as they are. Passwords and tokens never appear in a message. */
+ * in it (credsStore, proxies, ...) are kept as they are; with a credential helper named there (credhelper.h) the
+ * secrets are the helper's. Passwords and tokens never appear in a message. */
 #pragma once
 
 #include <stdbool.h>

@@ -37,6 +37,77 @@ assert_no_secret() {
         store_fingerprint | diff "$T/before" -
 }
 
+# fake_helper NAME SCRIPT-BODY: a docker-credential-NAME on the test's PATH; what it is asked goes to $T/NAME.log.
+fake_helper() {
+        mkdir -p "$T/bin"
+        printf '#!/bin/sh\nread -r server\necho "$1 $server" >> %s/%s.log\n%s\n' "$T" "$1" "$2" > "$T/bin/docker-credential-$1"
+        chmod +x "$T/bin/docker-credential-$1"
+}
+
+@test "credential helpers: credsStore and credHelpers (docker-credential-* get); missing, failing, empty ones" {
+        export PATH=$T/bin:$PATH
+        fake_helper good "printf '{\"ServerURL\":\"%s\",\"Username\":\"berth\",\"Secret\":\"$AUTH_PASSWORD\"}' \"\$server\""
+        fake_helper none "echo 'credentials not found in native keychain'; exit 1"
+        fake_helper broken "echo 'keychain locked' ; exit 3"
+        # credsStore: every registry's credentials from the helper (the auths entry is only a marker).
+        printf '{"auths":{"%s":{}},"credsStore":"good"}' "$AUTH" > "$DOCKER_CONFIG/config.json"
+        run b pull -q --tls-verify=false "$AUTH/busybox"
+        [ "$status" -eq 0 ]
+        assert_no_secret
+        grep -qx "get $AUTH" "$T/good.log"
+        # credHelpers wins for its registry over credsStore.
+        printf '{"credsStore":"none","credHelpers":{"%s":"good"}}' "$AUTH" > "$DOCKER_CONFIG/config.json"
+        : > "$T/good.log"
+        run b pull -q --tls-verify=false "$AUTH/multilayer"
+        [ "$status" -eq 0 ]
+        grep -qx "get $AUTH" "$T/good.log"
+        [ ! -e "$T/none.log" ]
+        # Nothing stored for the registry: an anonymous pull, refused by the registry.
+        printf '{"credsStore":"none"}' > "$DOCKER_CONFIG/config.json"
+        run b pull -q --tls-verify=false "$AUTH/busybox:nope"
+        [ "$status" -eq 1 ]
+        assert_one_line_naming "no basic auth credentials"
+        # A helper that fails, or is not there: one line naming it, nothing fetched.
+        printf '{"credHelpers":{"%s":"broken"}}' "$AUTH" > "$DOCKER_CONFIG/config.json"
+        run b pull -q --tls-verify=false "$AUTH/busybox:nope"
+        [ "$status" -eq 1 ]
+        assert_one_line_naming "credential helper docker-credential-broken get $AUTH failed (exit status 3): keychain locked"
+        printf '{"credsStore":"missing"}' > "$DOCKER_CONFIG/config.json"
+        run b pull -q --tls-verify=false "$AUTH/busybox:nope"
+        [ "$status" -eq 1 ]
+        assert_one_line_naming "credential helper docker-credential-missing"
+        [[ "$output" == *"No such file or directory"* ]]
+}
+
+@test "credential helpers: login stores into credsStore's helper (the file keeps an empty entry), logout erases" {
+        export PATH=$T/bin:$PATH
+        mkdir -p "$T/bin"
+        cat > "$T/bin/docker-credential-keeper" <<EOF
+#!/bin/sh
+case "\$1" in
+store) cat > "$T/keeper.json" ;;
+get) read -r server; if [ -s "$T/keeper.json" ]; then cat "$T/keeper.json"; else echo 'credentials not found in native keychain'; exit 1; fi ;;
+erase) read -r server; echo "\$server" > "$T/erased"; rm -f "$T/keeper.json" ;;
+esac
+EOF
+        chmod +x "$T/bin/docker-credential-keeper"
+        printf '{"credsStore":"keeper"}' > "$DOCKER_CONFIG/config.json"
+        run b login --tls-verify=false -u berth --password-stdin "$AUTH" <<< "$AUTH_PASSWORD"
+        [ "$status" -eq 0 ]
+        assert_no_secret
+        jq -e --arg s "$AUTH" --arg p "$AUTH_PASSWORD" '.ServerURL == $s and .Username == "berth" and .Secret == $p' "$T/keeper.json"
+        # The file: an empty entry, no secret, the helper kept.
+        jq -e --arg s "$AUTH" '.auths[$s] == {} and .credsStore == "keeper"' "$DOCKER_CONFIG/config.json"
+        ! grep -qF "$AUTH_PASSWORD" "$DOCKER_CONFIG/config.json"
+        run b pull -q --tls-verify=false "$AUTH/busybox"
+        [ "$status" -eq 0 ]
+        run b logout "$AUTH"
+        [ "$status" -eq 0 ]
+        [ "$(cat "$T/erased")" = "$AUTH" ]
+        [ ! -e "$T/keeper.json" ]
+        jq -e --arg s "$AUTH" '.auths | has($s) | not' "$DOCKER_CONFIG/config.json"
+}
+
 @test "basic auth: a wrong password fails login and writes nothing; a right one is saved 0600 and used" {
         run b login --tls-verify=false -u berth -p wrong-pw "$AUTH"
         [ "$status" -eq 125 ]

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "registry/authfile.h"
+#include "registry/credhelper.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
@@ -74,6 +75,33 @@ static void test_base64(void **state)
         (void) state;
 }
 
+/* credHelpers' entry for the registry, else credsStore, else none; names that are not a program suffix are
+ * refused before anything runs. */
+static void test_credhelper_choice(void **state)
+{
+        json_t *root = json_loads("{\"credsStore\": \"all\", \"credHelpers\": {\"a.example\": \"one\", \"b.example\": \"\"}}", 0, NULL);
+        json_t *none = json_loads("{\"auths\": {}}", 0, NULL);
+        struct registry_credentials c = {0};
+        berth_error err = {0};
+        bool found = true;
+
+        assert_string_equal(credhelper_for(root, "a.example"), "one");
+        assert_string_equal(credhelper_for(root, "b.example"), "all");
+        assert_string_equal(credhelper_for(root, "c.example"), "all");
+        assert_null(credhelper_for(none, "a.example"));
+        assert_null(credhelper_for(NULL, "a.example"));
+        assert_int_equal(credhelper_get("../../bin/sh", "a.example", &c, &found, &err), -EINVAL);
+        assert_false(found);
+        assert_non_null(strstr(berth_error_message(&err), "not a docker-credential-NAME suffix"));
+        berth_error_clear(&err);
+        assert_true(credhelper_get("berth-no-such-helper", "a.example", &c, &found, &err) < 0);
+        assert_non_null(strstr(berth_error_message(&err), "docker-credential-berth-no-such-helper"));
+        berth_error_clear(&err);
+        json_decref(root);
+        json_decref(none);
+        (void) state;
+}
+
 static void test_lookup_rules(void **state)
 {
         cleanup_free char *path = write_file(
@@ -84,7 +112,7 @@ static void test_lookup_rules(void **state)
                 "\"127.0.0.1:5000\": {\"auth\": \"cmVnOnJlZ3B3\"},"                           /* reg:regpw */
                 "\"127.0.0.1:5000/team\": {\"auth\": \"dGVhbTp0ZWFtcHc=\"},"                  /* team:teampw */
                 "\"tok.example\": {\"auth\": \"dXNlcjo=\", \"identitytoken\": \"refresh-1\"}" /* user: */
-                "}, \"credsStore\": \"none\"}");
+                "}}");
         struct registry_credentials c;
         berth_error err = {0};
         bool found;
@@ -217,6 +245,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_base64),
+                cmocka_unit_test(test_credhelper_choice),
                 cmocka_unit_test_setup_teardown(test_lookup_rules, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing_and_invalid, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_and_erase, setup, teardown),
