@@ -347,80 +347,13 @@ static int add_source(int root, bool context, const char *src, struct source **o
         return 0;
 }
 
-/* The heredoc an argument ("<<EOF", "<<-EOF", "<<'EOF'") names, or NULL. */
-static const struct dockerfile_heredoc *heredoc_of(const struct dockerfile_instruction *ins, const char *arg)
+static size_t n_urls(const int *url_fd, size_t n_args)
 {
-        const char *p = arg;
-        size_t n;
-
-        if (!str_has_prefix(p, "<<"))
-                return NULL;
-        p += 2;
-        if (*p == '-')
-                p++;
-        n = strlen(p);
-        if (n >= 2 && (p[0] == '"' || p[0] == '\'') && p[n - 1] == p[0]) {
-                p++;
-                n -= 2;
-        }
-        for (size_t i = 0; i < ins->n_heredocs; i++)
-                if (strlen(ins->heredocs[i].name) == n && memcmp(ins->heredocs[i].name, p, n) == 0)
-                        return &ins->heredocs[i];
-        return NULL;
-}
-
-/* A heredoc's text: with an unquoted name its variables expanded (quotes are the text's own, as in the
- * shell's heredocs); else as written. */
-static char *heredoc_content(struct build *b, const struct dockerfile_heredoc *h, char **env)
-{
-        cleanup_free char *escaped = NULL;
         size_t n = 0;
-        char *out = NULL;
 
-        if (!h->expand)
-                return xstrdup(h->content);
-        escaped = xmalloc(strlen(h->content) * 2 + 1);
-        for (const char *p = h->content; *p; p++) {
-                if (*p == '"' || *p == '\'')
-                        escaped[n++] = b->df->escape;
-                escaped[n++] = *p;
-        }
-        escaped[n] = '\0';
-        if (dockerfile_expand_word(escaped, b->df->escape, env, &out, NULL) < 0)
-                return xstrdup(h->content);
-        return out;
-}
-
-/* COPY <<NAME DEST: a file NAME (in DEST, a directory) or DEST holding the text; root's unless --chown,
- * 0644 unless --chmod. */
-static int write_heredoc(struct copier *c, int rootfd, const char *dest, bool into_dir, const char *name,
-                         const char *text)
-{
-        cleanup_free char *parent_path = NULL, *file = NULL;
-        cleanup_close int parent = -1, fd = -1;
-        int r;
-
-        if (into_dir) {
-                parent_path = xstrdup(dest);
-                file = xstrdup(name);
-        } else {
-                const char *slash = strrchr(dest, '/');
-                parent_path = slash == dest ? xstrdup("/") : xstrndup(dest, (size_t) (slash - dest));
-                file = xstrdup(slash + 1);
-        }
-        if ((parent = path_mkdir_in_root(rootfd, parent_path, 0755, c->err)) < 0)
-                return parent;
-        if ((r = clear_target(c, parent, file, file)) < 0)
-                return r;
-        fd = openat(parent, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return berth_fail(c->err, errno, "create %s", file);
-        if (write_all(fd, text, strlen(text)) < 0)
-                return berth_fail(c->err, errno, "write %s", file);
-        if (fchown(fd, c->uid >= 0 ? (uid_t) c->uid : 0, c->gid >= 0 ? (gid_t) c->gid : 0) < 0 ||
-            fchmod(fd, c->has_chmod ? c->chmod : 0644) < 0)
-                return berth_fail(c->err, errno, "set the owner and mode of %s", file);
-        return 0;
+        for (size_t i = 0; i + 1 < n_args; i++)
+                n += url_fd[i] >= 0;
+        return n;
 }
 
 /* The image a --from names: an earlier stage, else an image (pulled when missing). */
@@ -489,19 +422,30 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
         cleanup_dockerignore struct dockerignore *exclude = NULL;
         bool parents = false;
         cleanup_free char *source_dest = NULL;
+        int *url_fd = xzalloc((ins->n_args + 1) * sizeof(int));
+        char (*url_digest)[DIGEST_STRING_LEN + 1] = xzalloc((ins->n_args + 1) * sizeof(*url_digest));
         int r;
 
         for (size_t i = 0; i < ins->n_args; i++) {
                 char *w = NULL;
                 if ((r = dockerfile_expand_word(ins->args[i], b->df->escape, env, &w, err)) < 0)
-                        return r;
+                        goto out;
                 args = strv_append(args, w);
                 free(w);
         }
-        if (strcmp(ins->keyword, "ADD") == 0)
-                for (size_t i = 0; i + 1 < ins->n_args; i++)
-                        if (strstr(args[i], "://") != NULL || str_has_prefix(args[i], "git@"))
-                                return berth_failf(err, ENOTSUP, "ADD of a URL or git repository (%s) is not supported yet", args[i]);
+        for (size_t i = 0; i + 1 < ins->n_args; i++) {
+                bool add = strcmp(ins->keyword, "ADD") == 0;
+                url_fd[i] = -1;
+                if (add && build_is_url(args[i])) {
+                        if ((r = build_fetch_url(b, args[i], &url_fd[i], url_digest[i], err)) < 0)
+                                goto out;
+                } else if (strstr(args[i], "://") != NULL || str_has_prefix(args[i], "git@")) {
+                        r = add ? berth_failf(err, ENOTSUP, "ADD of %s (git, or a scheme other than http and https) is "
+                                                            "not supported yet", args[i])
+                                : berth_failf(err, EINVAL, "source can't be a URL for COPY: %s", args[i]);
+                        goto out;
+                }
+        }
         for (size_t i = 0; i < ins->n_flags; i++) {
                 const struct dockerfile_flag *f = &ins->flags[i];
                 if (strcmp(f->name, "exclude") == 0) {
@@ -510,22 +454,36 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                         exclude_text = next;
                 } else if (strcmp(f->name, "parents") == 0) {
                         parents = f->value == NULL || strcmp(f->value, "true") == 0;
-                } else if (strcmp(f->name, "checksum") == 0 || strcmp(f->name, "keep-git-dir") == 0) {
-                        return berth_failf(err, ENOTSUP, "%s --%s (for URLs and git) is not supported yet", ins->keyword,
-                                           f->name);
+                } else if (strcmp(f->name, "checksum") == 0) {
+                        /* Only for one source, a URL (BuildKit's rule). */
+                        if (ins->n_args != 2 || url_fd[0] < 0) {
+                                r = berth_failf(err, EINVAL, "ADD --checksum needs one source, a URL");
+                                goto out;
+                        }
+                        if (strcmp(f->value, url_digest[0]) != 0) {
+                                r = berth_failf(err, EINVAL, "ADD %s: the content's digest %s is not --checksum=%s",
+                                                args[0], url_digest[0], f->value);
+                                goto out;
+                        }
+                } else if (strcmp(f->name, "keep-git-dir") == 0) {
+                        r = berth_failf(err, ENOTSUP, "ADD --keep-git-dir (git sources) is not supported yet");
+                        goto out;
                 }
                 /* --link: the layer holds the same files as without it (it is not rebased onto another base:
                  * the cache key keeps its parent). */
         }
         if (exclude_text != NULL &&
             (r = dockerignore_parse(exclude_text, strlen(exclude_text), "--exclude", &exclude, err)) < 0)
-                return r;
+                goto out;
         c.exclude = exclude;
         if (chmod_flag != NULL) {
                 char *end;
                 unsigned long m = strtoul(chmod_flag->value, &end, 8);
                 if (*end != '\0' || end == chmod_flag->value || m > 07777)
-                        return berth_failf(err, EINVAL, "invalid --chmod %s: an octal mode is expected", chmod_flag->value);
+                {
+                        r = berth_failf(err, EINVAL, "invalid --chmod %s: an octal mode is expected", chmod_flag->value);
+                        goto out;
+                }
                 c.has_chmod = true;
                 c.chmod = (mode_t) m;
         }
@@ -538,10 +496,10 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
          * files, read now; the --from image by its ID). */
         if (from != NULL) {
                 if ((r = from_image(b, st, from->value, &src_image, err)) < 0)
-                        return r;
+                        goto out;
         } else {
                 for (size_t i = 0; i + 1 < ins->n_args; i++)
-                        if (heredoc_of(ins, ins->args[i]) == NULL &&
+                        if (build_heredoc_of(ins, ins->args[i]) == NULL && url_fd[i] < 0 &&
                             (r = add_source(b->context_fd, true, args[i], &sources, &n_sources, err)) < 0)
                                 goto out;
         }
@@ -554,8 +512,11 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                 }
                 for (size_t i = 0; i < n_sources; i++)
                         build_hash_source(d, b, sources[i].rel);
+                for (size_t i = 0; i + 1 < ins->n_args; i++)
+                        if (url_fd[i] >= 0)
+                                digest_update(d, url_digest[i], strlen(url_digest[i]) + 1);
                 for (size_t i = 0; i < ins->n_heredocs; i++) {
-                        heredoc_text[i] = heredoc_content(b, &ins->heredocs[i], env);
+                        heredoc_text[i] = build_heredoc_content(b, &ins->heredocs[i], env);
                         digest_update(d, heredoc_text[i], strlen(heredoc_text[i]) + 1);
                 }
                 digest_final(d, content);
@@ -591,13 +552,13 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                 if ((r = mount_image(b, src_image, &src_id, &src_mounted, &src_root, err)) < 0)
                         goto out;
                 for (size_t i = 0; i + 1 < ins->n_args; i++)
-                        if (heredoc_of(ins, ins->args[i]) == NULL &&
+                        if (build_heredoc_of(ins, ins->args[i]) == NULL && url_fd[i] < 0 &&
                             (r = add_source(src_root, false, args[i], &sources, &n_sources, err)) < 0)
                                 goto out;
         }
         if (chown != NULL && (r = parse_chown(chown->value, rootfd, &c, err)) < 0)
                 goto out;
-        if (n_sources + ins->n_heredocs > 1 && !into_dir) {
+        if (n_sources + ins->n_heredocs + n_urls(url_fd, ins->n_args) > 1 && !into_dir) {
                 r = berth_failf(err, EINVAL, "When using %s with more than one source file, the destination must be a "
                                              "directory and end with a /", ins->keyword);
                 goto out;
@@ -734,8 +695,29 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                 }
         }
         for (size_t i = 0; i < ins->n_heredocs; i++)
-                if ((r = write_heredoc(&c, rootfd, dest, into_dir, ins->heredocs[i].name, heredoc_text[i])) < 0)
+                if ((r = build_write_source_file(rootfd, dest, into_dir, ins->heredocs[i].name, -1, heredoc_text[i],
+                                                 c.uid >= 0 ? (uid_t) c.uid : 0, c.gid >= 0 ? (gid_t) c.gid : 0,
+                                                 c.has_chmod ? c.chmod : 0644, err)) < 0)
                         goto out;
+        for (size_t i = 0; i + 1 < ins->n_args; i++) {
+                const char *url = args[i], *q;
+                cleanup_free char *name = NULL;
+                if (url_fd[i] < 0)
+                        continue;
+                /* The file's name: the URL's last path element (docker's), without its query. */
+                q = url + strcspn(url, "?#");
+                name = xstrndup(url, (size_t) (q - url));
+                {
+                        char *slash = strrchr(name, '/');
+                        char *base = xstrdup(slash && slash > strstr(name, "://") + 2 ? slash + 1 : "");
+                        free(name);
+                        name = base;
+                }
+                if ((r = build_write_source_file(rootfd, dest, into_dir, name, url_fd[i], NULL,
+                                                 c.uid >= 0 ? (uid_t) c.uid : 0, c.gid >= 0 ? (gid_t) c.gid : 0,
+                                                 c.has_chmod ? c.chmod : 0600, err)) < 0)
+                        goto out;
+        }
         {
                 cleanup_free char *list = xstrdup("");
                 for (size_t i = 0; i + 1 < ins->n_args; i++) {
@@ -751,6 +733,11 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
         mounted = false;
         r = build_step_commit(b, st, id, created_by, key, err);
 out:
+        for (size_t i = 0; i + 1 < ins->n_args; i++)
+                if (url_fd[i] > 0)
+                        close(url_fd[i]);
+        free(url_fd);
+        free(url_digest);
         sources_free(sources, n_sources);
         if (rootfd >= 0) {
                 close(rootfd);

@@ -102,5 +102,16 @@ void build_context_close(struct build *b);
 /* A tar or a compressed stream (by its magic numbers), read at offset 0 of FD. */
 bool build_is_archive(int fd);
 
+/* builder_sources.c: ADD's URLs fetched (an unnamed file, its sha256), and a file written from a text or a
+ * file into DEST (DEST/NAME when INTO_DIR), inside the root ROOTFD. */
+bool build_is_url(const char *s);
+/* The heredoc an argument ("<<EOF", "<<-EOF", "<<'EOF'") names, or NULL; its text, expanded with ENV when
+ * its name is unquoted. */
+const struct dockerfile_heredoc *build_heredoc_of(const struct dockerfile_instruction *ins, const char *arg);
+char *build_heredoc_content(struct build *b, const struct dockerfile_heredoc *h, char **env);
+int build_fetch_url(struct build *b, const char *url, int *fd, char digest[DIGEST_STRING_LEN + 1], berth_error *err);
+int build_write_source_file(int rootfd, const char *dest, bool into_dir, const char *name, int data_fd,
+                            const char *text, uid_t uid, gid_t gid, mode_t mode, berth_error *err);
+
 /* An error at the instruction: "Dockerfile:LINE:COLUMN: INSTRUCTION: message". */
 int build_fail_at(struct build *b, const struct dockerfile_instruction *ins, berth_error *err);

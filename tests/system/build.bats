@@ -462,3 +462,41 @@ EOF
         # Triggers are not passed on to grandchildren.
         b inspect -f '{{json .Config}}' child | python3 -c 'import json,sys; assert not json.load(sys.stdin).get("OnBuild")'
 }
+
+@test "ADD of a URL (a server on 127.0.0.1): the file, 0600, --checksum checked, a changed content reruns the step" {
+        mkdir -p "$T/www"
+        echo served-1 > "$T/www/file.txt"
+        port=$((20000 + RANDOM % 20000))
+        python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$port" > "$T/http.log" 2>&1 &
+        echo $! > "$T/http.pid"
+        wait_until bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+        sum=$(sha256sum "$T/www/file.txt" | cut -d' ' -f1)
+        printf 'FROM busybox\nADD http://127.0.0.1:%s/file.txt /dl/\nADD --checksum=sha256:%s http://127.0.0.1:%s/file.txt /checked\nRUN echo ran-after\n' \
+                "$port" "$sum" "$port" > "$CTX/Dockerfile"
+        run b build -t dl "$CTX"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(b run --rm dl cat /dl/file.txt)" = served-1 ]
+        [ "$(b run --rm dl stat -c %a /dl/file.txt)" = 600 ]
+        [ "$(b run --rm dl cat /checked)" = served-1 ]
+        run b build -t dl "$CTX"
+        [ "$(ran_steps "$output")" = "" ]
+        echo served-2 > "$T/www/file.txt"
+        run b build -t dl "$CTX"
+        echo "$output"
+        # The second ADD's --checksum no longer matches what the server sends.
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"is not --checksum=sha256:$sum"* ]]
+        printf 'FROM busybox\nADD http://127.0.0.1:%s/file.txt /dl/\nRUN echo ran-after\n' "$port" > "$CTX/Dockerfile"
+        run b build -t dl "$CTX"
+        [ "$(ran_steps "$output")" = "ran-after " ]
+        [ "$(b run --rm dl cat /dl/file.txt)" = served-2 ]
+        printf 'FROM busybox\nADD http://127.0.0.1:%s/missing /x\n' "$port" > "$CTX/Dockerfile"
+        run b build "$CTX"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"the server answered 404"* ]]
+        printf 'FROM busybox\nCOPY http://127.0.0.1:%s/file.txt /x\n' "$port" > "$CTX/Dockerfile"
+        run b build "$CTX"
+        [[ "$output" == *"source can't be a URL for COPY"* ]]
+        kill "$(cat "$T/http.pid")"
+}
