@@ -71,12 +71,57 @@ static void test_render_self(void **state)
         berth_error_clear(&err);
 }
 
+/* A file reads only the figures it shows: the memory ones leave the CPU ones unread, and the other way. */
+static void test_figures_by_file(void **state)
+{
+        static struct procview_figures f;
+        struct procview_mounts m;
+        struct procview_cgroup cg;
+        berth_error err = {0};
+
+        assert_int_equal(procview_mounts_read(&m, &err), 0);
+        assert_int_equal(procview_cgroup_of(&m, getpid(), &cg, &err), 0);
+        assert_int_equal(procview_figures_read(&cg, PROCVIEW_FIG_MEMORY, &f, &err), 0);
+        assert_int_equal(f.ncpus, 0);
+        assert_int_equal(f.host_cpus, 0);
+        assert_int_equal(procview_figures_read(&cg, PROCVIEW_FIG_CPU, &f, &err), 0);
+        assert_true(f.ncpus >= 1 && f.ncpus <= f.host_cpus);
+        assert_true(f.mem_limit == UINT64_MAX);
+        assert_int_equal(f.mem_usage, 0);
+        /* Read twice through the cache of cgroup directories: the same figures. */
+        assert_int_equal(procview_figures_read(&cg, PROCVIEW_FIG_CPU, &f, &err), 0);
+        assert_true(f.ncpus >= 1);
+}
+
+/* Each cgroup keeps load averages of its own (one server serves every container): reads of loadavg by the
+ * test's process, twice, use one entry of the table. */
+static void test_loadavg_twice(void **state)
+{
+        struct procview_mounts m;
+        static struct procview_context ctx;
+        berth_error err = {0};
+        char *out = NULL;
+        size_t len = 0, used = 0;
+
+        assert_int_equal(procview_mounts_read(&m, &err), 0);
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(procview_render(PROCVIEW_LOADAVG, &m, &ctx, getpid(), &out, &len, &err), 0);
+                free(out);
+                out = NULL;
+        }
+        for (size_t i = 0; i < PROCVIEW_LOADS; i++)
+                used += ctx.loads[i].key != 0;
+        assert_int_equal(used, 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cpulist),
                 cmocka_unit_test(test_quota_rounds_up),
                 cmocka_unit_test(test_render_self),
+                cmocka_unit_test(test_figures_by_file),
+                cmocka_unit_test(test_loadavg_twice),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
