@@ -30,7 +30,8 @@ struct pull_ctx {
         struct registry_session *sess;
         struct platform platform;
         bool platform_explicit;
-        const struct image_ref *ref;
+        const struct image_ref *ref; /* the name pulled: what the image is called, and the output's */
+        const struct image_ref *src; /* where it is fetched from: ref, or a mirror's name for it */
         char *scope;
         bool wrote; /* something entered the store: discard it on failure */
 };
@@ -58,7 +59,7 @@ static int fetch_platform_manifest(struct pull_ctx *c, const struct descriptor *
 {
         int r;
 
-        if ((r = remote_manifest_get(c->sess, c->ref, d->digest, c->scope, out, err)) < 0)
+        if ((r = remote_manifest_get(c->sess, c->src, d->digest, c->scope, out, err)) < 0)
                 return r;
         if ((int64_t) out->len != d->size)
                 return berth_failf(err, EBADMSG, "manifest %s: size mismatch: %zu bytes, the index says %lld", d->digest,
@@ -122,7 +123,7 @@ static void record_sources(struct pull_ctx *c, const struct image_manifest *m, c
         for (size_t i = 0; i < m->n_layers; i++)
                 digests = strv_append(digests, m->layers[i].digest);
         /* Hints for later cross-repository mounts: a failure here must not fail the pull. */
-        blob_sources_record(c->store, c->sess->domain, c->ref->path, digests, &e);
+        blob_sources_record(c->store, c->sess->domain, c->src->path, digests, &e);
         berth_error_clear(&e);
 }
 
@@ -143,11 +144,11 @@ static int fetch_and_commit(struct pull_ctx *c, const struct remote_manifest *do
         c->wrote = true;
         if (c->platform_explicit && !from_index) {
                 /* The config first: a single-platform image of another platform is refused before its layers. */
-                if ((r = registry_fetch_blobs(c->sess, c->store, c->ref->path, c->scope, items, 1, err)) < 0 ||
+                if ((r = registry_fetch_blobs(c->sess, c->store, c->src->path, c->scope, items, 1, err)) < 0 ||
                     (r = check_platform(c, m->config.digest, err)) < 0)
                         return r;
         }
-        if ((r = registry_fetch_blobs(c->sess, c->store, c->ref->path, c->scope, items, m->n_layers + 1, err)) < 0)
+        if ((r = registry_fetch_blobs(c->sess, c->store, c->src->path, c->scope, items, m->n_layers + 1, err)) < 0)
                 return r;
         if ((r = store_blob_put(c->store, doc->body, doc->len, stored, err)) < 0)
                 return r;
@@ -196,7 +197,7 @@ static int pull_one(struct pull_ctx *c, bool show_status, struct registry_pull_r
                 before = NULL;
         berth_error_clear(&ignored);
         registry_emit_line(c->o, "%s: Pulling from %s", c->ref->digest ? c->ref->digest : c->ref->tag, c->ref->path);
-        if ((r = remote_manifest_get(c->sess, c->ref, c->ref->digest ? c->ref->digest : c->ref->tag, c->scope, &top, err)) < 0 ||
+        if ((r = remote_manifest_get(c->sess, c->src, c->ref->digest ? c->ref->digest : c->ref->tag, c->scope, &top, err)) < 0 ||
             (r = resolve_manifest(c, &top, &image, err)) < 0)
                 return r;
         {
@@ -245,21 +246,22 @@ static int pull_all_tags(struct pull_ctx *c, struct image_ref *ref, struct regis
         return 0;
 }
 
-/* One registry: open, ping, pull (one reference or every tag). */
-static int pull_from(struct image_store *s, struct image_ref *ref, const struct registry_options *o,
-                     const struct registries_conf *conf, struct registry_pull_result **results, size_t *n,
-                     berth_error *err)
+/* One registry: open, ping, pull (one reference or every tag). src: where from (ref, or a mirror's name of
+ * it: same tag or digest). */
+static int pull_from(struct image_store *s, struct image_ref *ref, const struct image_ref *src,
+                     const struct registry_options *o, const struct registries_conf *conf,
+                     struct registry_pull_result **results, size_t *n, berth_error *err)
 {
         cleanup_session struct registry_session *sess = NULL;
-        cleanup_free char *repository = image_ref_repository(ref);
-        struct pull_ctx c = {.store = s, .o = o, .ref = ref};
+        cleanup_free char *repository = image_ref_repository(src);
+        struct pull_ctx c = {.store = s, .o = o, .ref = ref, .src = src};
         int r;
 
         c.platform_explicit = o->platform != NULL;
         if ((r = platform_parse(o->platform, &c.platform, err)) < 0)
                 return r;
-        c.scope = xasprintf("repository:%s:pull", ref->path);
-        if ((r = registry_session_open(ref->domain, repository, o, conf, &sess, err)) < 0 ||
+        c.scope = xasprintf("repository:%s:pull", src->path);
+        if ((r = registry_session_open(src->domain, repository, o, conf, &sess, err)) < 0 ||
             (r = registry_ping(sess, err)) < 0)
                 goto out;
         c.sess = sess;
@@ -283,6 +285,66 @@ static void results_free(struct registry_pull_result *results, size_t n)
         for (size_t i = 0; results != NULL && i < n; i++)
                 registry_pull_result_clear(&results[i]);
         free(results);
+}
+
+/* The mirror's name for ref: the entry's location in front of the repository replaced by the mirror's. */
+static int mirror_ref(const struct registry_entry *entry, const struct registry_mirror *m, const struct image_ref *ref,
+                      struct image_ref *out, berth_error *err)
+{
+        cleanup_free char *repository = image_ref_repository(ref), *name = NULL;
+        size_t n = strlen(entry->location);
+
+        while (n > 0 && entry->location[n - 1] == '/')
+                n--;
+        name = xasprintf("%s%s%s%s", m->location, repository + n, ref->digest ? "@" : ":",
+                         ref->digest ? ref->digest : ref->tag);
+        return image_ref_parse(name, true, out, err);
+}
+
+/* A pull through the mirrors of ref's registries.conf entry, in order, then from ref's own registry
+ * (containers-registries.conf's rule; pulls only). A mirror that fails is a line on the output naming it and
+ * why, then the next is tried. -a pulls from the registry itself. */
+static int pull_mirrored(struct image_store *s, struct image_ref *ref, const struct registry_options *o,
+                         const struct registries_conf *conf, struct registry_pull_result **results, size_t *n,
+                         berth_error *err)
+{
+        cleanup_free char *repository = image_ref_repository(ref);
+        const struct registry_entry *entry = registries_conf_find(conf, repository);
+
+        if (entry != NULL && !o->all_tags && !str_has_prefix(entry->location, "*.")) {
+                for (size_t i = 0; i < entry->n_mirrors; i++) {
+                        const struct registry_mirror *m = &entry->mirrors[i];
+                        cleanup_image_ref struct image_ref src = {0};
+                        cleanup_free char *src_repo = NULL;
+                        const struct registry_entry *own;
+                        struct registry_entry one = {0};
+                        struct registries_conf mconf = {.entries = &one, .n = 1};
+                        berth_error e = {0};
+                        int r;
+
+                        if ((r = mirror_ref(entry, m, ref, &src, err)) < 0)
+                                return berth_error_prefix(err, "mirror %s: ", m->location);
+                        /* The mirror's own insecure, or its registry's entry. */
+                        src_repo = image_ref_repository(&src);
+                        own = registries_conf_find(conf, src_repo);
+                        one.location = m->location;
+                        one.insecure = m->insecure || (own != NULL && own->insecure);
+                        r = pull_from(s, ref, &src, o, &mconf, results, n, &e);
+                        if (r == 0 || r == -ECANCELED) {
+                                if (r < 0)
+                                        berth_failf(err, e.code, "%s", berth_error_message(&e));
+                                berth_error_clear(&e);
+                                return r;
+                        }
+                        results_free(*results, *n);
+                        *results = NULL;
+                        *n = 0;
+                        registry_emit_line(o, "mirror %s: %s: trying %s", m->location, berth_error_message(&e),
+                                           i + 1 < entry->n_mirrors ? entry->mirrors[i + 1].location : ref->domain);
+                        berth_error_clear(&e);
+                }
+        }
+        return pull_from(s, ref, ref, o, conf, results, n, err);
 }
 
 /* The references to try: the name itself when it names its registry, else one per unqualified-search
@@ -325,7 +387,7 @@ int registry_pull(struct image_store *s, const char *name, const struct registry
                 defaulted = !o->all_tags && ref.digest == NULL && strchr(strrchr(*t, '/') ? strrchr(*t, '/') : *t, ':') == NULL;
                 if (defaulted && t == tries)
                         registry_emit_line(o, "Using default tag: %s", REFERENCE_DEFAULT_TAG);
-                r = pull_from(s, &ref, o, &conf, results, n, &e);
+                r = pull_mirrored(s, &ref, o, &conf, results, n, &e);
                 if (r == 0) {
                         berth_error_clear(&e);
                         return 0;

@@ -12,8 +12,12 @@
 void registries_conf_clear(struct registries_conf *c)
 {
         strv_free(c->search);
-        for (size_t i = 0; i < c->n; i++)
+        for (size_t i = 0; i < c->n; i++) {
                 free(c->entries[i].location);
+                for (size_t m = 0; m < c->entries[i].n_mirrors; m++)
+                        free(c->entries[i].mirrors[m].location);
+                free(c->entries[i].mirrors);
+        }
         free(c->entries);
         memset(c, 0, sizeof(*c));
 }
@@ -244,6 +248,20 @@ static int apply(struct toml_parser *t, struct registries_conf *c, const char *t
                 c->search = steal_pointer(&v->array);
                 return 0;
         }
+        if (strcmp(table, "registry.mirror") == 0 && entry != NULL && entry->n_mirrors > 0) {
+                struct registry_mirror *m = &entry->mirrors[entry->n_mirrors - 1];
+                if (strcmp(key, "insecure") == 0) {
+                        if (v->type != TOML_BOOL)
+                                return type_fail(t, key, "a boolean");
+                        m->insecure = v->b;
+                } else if (strcmp(key, "location") == 0) {
+                        if (v->type != TOML_STRING)
+                                return type_fail(t, key, "a string");
+                        free(m->location);
+                        m->location = steal_pointer(&v->str);
+                }
+                return 0;
+        }
         if (strcmp(table, "registry") == 0 && entry != NULL) {
                 if (strcmp(key, "insecure") == 0) {
                         if (v->type != TOML_BOOL)
@@ -307,6 +325,14 @@ int registries_conf_parse(const char *what, const char *text, struct registries_
                                 add_entry(c);
                                 entry = (ssize_t) c->n - 1;
                                 entry_has_prefix = false;
+                        } else if (array && strcmp(table, "registry.mirror") == 0) {
+                                struct registry_entry *owner;
+                                if (c->n == 0)
+                                        return toml_fail(&t, "[[registry.mirror]] before any [[registry]]");
+                                owner = &c->entries[c->n - 1];
+                                owner->mirrors = xrealloc(owner->mirrors, (owner->n_mirrors + 1) * sizeof(*owner->mirrors));
+                                memset(&owner->mirrors[owner->n_mirrors++], 0, sizeof(owner->mirrors[0]));
+                                entry = (ssize_t) c->n - 1;
                         }
                 } else {
                         cleanup_free char *key = NULL;
@@ -327,9 +353,18 @@ int registries_conf_parse(const char *what, const char *text, struct registries_
                 if (*t.p != '\0' && *t.p != '\n')
                         return toml_fail(&t, "unexpected text after the value");
         }
+        /* A mirror without a location stands for nothing: refused (a pull would silently skip it). */
+        for (size_t i = 0; i < c->n; i++)
+                for (size_t m = 0; m < c->entries[i].n_mirrors; m++)
+                        if (c->entries[i].mirrors[m].location == NULL || c->entries[i].mirrors[m].location[0] == '\0')
+                                return berth_failf(err, EINVAL, "%s: a [[registry.mirror]] of %s has no location", what,
+                                                   c->entries[i].location ? c->entries[i].location : "(no location)");
         /* A [[registry]] without a location matches nothing: drop it. */
         for (size_t i = 0; i < c->n;) {
                 if (c->entries[i].location == NULL || c->entries[i].location[0] == '\0') {
+                        for (size_t m = 0; m < c->entries[i].n_mirrors; m++)
+                                free(c->entries[i].mirrors[m].location);
+                        free(c->entries[i].mirrors);
                         free(c->entries[i].location);
                         memmove(&c->entries[i], &c->entries[i + 1], (c->n - i - 1) * sizeof(c->entries[0]));
                         c->n--;

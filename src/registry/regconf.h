@@ -4,10 +4,13 @@
  *   [[registry]]
  *   location = "127.0.0.1:5000"      # host[:port][/namespace], or "*.example.com"
  *   insecure = true                  # plain HTTP and unverified TLS allowed
+ *   [[registry.mirror]]              # pulls try each mirror first, in order, then location
+ *   location = "127.0.0.1:5001"      # host[:port][/namespace] standing in for the entry's location
+ *   insecure = true
  *
  * Files: $BERTH_REGISTRIES_CONF alone when set (as podman's CONTAINERS_REGISTRIES_CONF); otherwise
  * /etc/containers/registries.conf and then STORE_ROOT/registries.conf, whose settings win. Other keys and
- * tables (aliases, mirrors, blocked, prefix) are read and ignored. */
+ * tables (aliases, blocked, mirror-by-digest-only, ...) are read and ignored. */
 #pragma once
 
 #include <stdbool.h>
@@ -17,9 +20,16 @@
 
 #define REGCONF_SYSTEM_PATH "/etc/containers/registries.conf"
 
+struct registry_mirror {
+        char *location; /* host[:port][/namespace]: replaces the entry's location in a pulled name */
+        bool insecure;
+};
+
 struct registry_entry {
         char *location;
         bool insecure;
+        struct registry_mirror *mirrors; /* [[registry.mirror]]: tried in order by pull, before location */
+        size_t n_mirrors;
 };
 
 struct registries_conf {

@@ -298,6 +298,31 @@ teardown() { registry_test_teardown; }
         [[ "$output" == *"$REG: manifest for $REG/nosuch-image:latest not found"* ]]
 }
 
+@test "registries.conf mirrors: a pull tries each mirror in order, a mirror that is down is said and skipped, the name stays the registry's" {
+        # The registry itself (127.0.0.1:9, nothing there) is only reached through its mirrors.
+        printf '[[registry]]\nlocation = "127.0.0.1:9"\n[[registry.mirror]]\nlocation = "127.0.0.1:1"\n[[registry.mirror]]\nlocation = "%s"\ninsecure = true\n' \
+                "$REG" > "$BERTH_REGISTRIES_CONF"
+        run b pull --tls-verify=false 127.0.0.1:9/busybox
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"mirror 127.0.0.1:1: "*"trying $REG"* ]]
+        [ "${lines[-1]}" = "127.0.0.1:9/busybox:latest" ]
+        [ "$(b images -q --no-trunc 127.0.0.1:9/busybox)" = "$(layout_config busybox latest)" ]
+        [ -z "$(b images -q "$REG/busybox")" ]
+        run b events --since 0 --until "$(date +%s.%N)" --filter event=pull --format '{{.Actor.ID}}'
+        [ "$output" = "127.0.0.1:9/busybox:latest" ]
+        # Every mirror and the registry down: the registry's own error, exit 1.
+        printf '[[registry]]\nlocation = "127.0.0.1:9"\n[[registry.mirror]]\nlocation = "127.0.0.1:1"\n' > "$BERTH_REGISTRIES_CONF"
+        run b pull -q --tls-verify=false 127.0.0.1:9/multilayer
+        [ "$status" -eq 1 ]
+        [[ "${lines[-1]}" == "Error: "*"127.0.0.1:9"* ]]
+        # A mirror without a location is refused, not skipped.
+        printf '[[registry]]\nlocation = "127.0.0.1:9"\n[[registry.mirror]]\ninsecure = true\n' > "$BERTH_REGISTRIES_CONF"
+        run b pull -q --tls-verify=false 127.0.0.1:9/busybox
+        [ "$status" -eq 1 ]
+        assert_one_line_naming "a [[registry.mirror]] of 127.0.0.1:9 has no location"
+}
+
 @test "output without a terminal has docker's plain lines; on a terminal the layer lines are redrawn" {
         run b pull --tls-verify=false "$REG/multilayer"
         [ "$status" -eq 0 ]

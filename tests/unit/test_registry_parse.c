@@ -105,6 +105,10 @@ static void test_regconf_v2(void **state)
         e = registries_conf_find(&c, "127.0.0.1:5000/app");
         assert_non_null(e);
         assert_true(e->insecure);
+        /* its mirror, with its own keys */
+        assert_int_equal(e->n_mirrors, 1);
+        assert_string_equal(e->mirrors[0].location, "mirror.example");
+        assert_true(e->mirrors[0].insecure);
         assert_null(registries_conf_find(&c, "127.0.0.1:50000/app"));
         assert_null(registries_conf_find(&c, "mirror.example/x"));
         /* prefix, not location, is what names are matched against */
@@ -139,6 +143,15 @@ static void test_regconf_v1_and_errors(void **state)
                          0);
         assert_string_equal(c.search[0], "quay.io");
         assert_true(registries_conf_find(&c, "10.0.0.1:5000/x")->insecure);
+        registries_conf_clear(&c);
+        /* A mirror before any registry, or without a location: refused with the file's name. */
+        assert_int_equal(registries_conf_parse("m.conf", "[[registry.mirror]]\nlocation = \"m\"\n", &c, &err), -EINVAL);
+        berth_error_clear(&err);
+        registries_conf_clear(&c);
+        assert_int_equal(registries_conf_parse("m.conf", "[[registry]]\nlocation = \"r\"\n[[registry.mirror]]\ninsecure = true\n", &c, &err),
+                         -EINVAL);
+        assert_non_null(strstr(berth_error_message(&err), "has no location"));
+        berth_error_clear(&err);
         registries_conf_clear(&c);
 
         struct {
