@@ -353,6 +353,17 @@ static char **candidates(const char *name, const struct registries_conf *conf)
 {
         char **out = xzalloc(sizeof(char *));
 
+        if (!reference_is_qualified(name)) {
+                /* [aliases]: the short name (without its tag or digest) stands for one fully qualified name. */
+                size_t n = strcspn(name, "@");
+                const char *colon = memchr(name, ':', n);
+                cleanup_free char *repo = xstrndup(name, colon ? (size_t) (colon - name) : n);
+                const char *alias = registries_conf_alias(conf, repo);
+                if (alias != NULL) {
+                        cleanup_free char *full = xasprintf("%s%s", alias, name + strlen(repo));
+                        return strv_append(out, full);
+                }
+        }
         if (reference_is_qualified(name) || conf->search == NULL || conf->search[0] == NULL)
                 return strv_append(out, name);
         for (char **r = conf->search; *r != NULL; r++) {

@@ -12,6 +12,8 @@
 void registries_conf_clear(struct registries_conf *c)
 {
         strv_free(c->search);
+        strv_free(c->alias_names);
+        strv_free(c->alias_values);
         for (size_t i = 0; i < c->n; i++) {
                 free(c->entries[i].location);
                 for (size_t m = 0; m < c->entries[i].n_mirrors; m++)
@@ -248,6 +250,26 @@ static int apply(struct toml_parser *t, struct registries_conf *c, const char *t
                 c->search = steal_pointer(&v->array);
                 return 0;
         }
+        if (strcmp(table, "aliases") == 0) {
+                size_t i;
+                if (v->type != TOML_STRING)
+                        return type_fail(t, key, "a string (the fully qualified name)");
+                if (!reference_is_qualified(v->str))
+                        return berth_failf(t->err, EINVAL, "%s:%d: alias %s: %s is not a fully qualified name", t->what,
+                                           t->line, key, v->str);
+                /* A later file's alias for the same name replaces the earlier one. */
+                for (i = 0; c->alias_names != NULL && c->alias_names[i] != NULL; i++)
+                        if (strcmp(c->alias_names[i], key) == 0)
+                                break;
+                if (c->alias_names != NULL && c->alias_names[i] != NULL) {
+                        free(c->alias_values[i]);
+                        c->alias_values[i] = steal_pointer(&v->str);
+                } else {
+                        c->alias_names = strv_append(c->alias_names, key);
+                        c->alias_values = strv_append(c->alias_values, v->str);
+                }
+                return 0;
+        }
         if (strcmp(table, "registry.mirror") == 0 && entry != NULL && entry->n_mirrors > 0) {
                 struct registry_mirror *m = &entry->mirrors[entry->n_mirrors - 1];
                 if (strcmp(key, "insecure") == 0) {
@@ -465,4 +487,12 @@ bool reference_is_qualified(const char *name)
                 if (isupper((unsigned char) name[i]))
                         return true;
         return false;
+}
+
+const char *registries_conf_alias(const struct registries_conf *c, const char *short_name)
+{
+        for (size_t i = 0; c->alias_names != NULL && c->alias_names[i] != NULL; i++)
+                if (strcmp(c->alias_names[i], short_name) == 0)
+                        return c->alias_values[i];
+        return NULL;
 }

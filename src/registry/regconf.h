@@ -10,7 +10,9 @@
  *
  * Files: $BERTH_REGISTRIES_CONF alone when set (as podman's CONTAINERS_REGISTRIES_CONF); otherwise
  * /etc/containers/registries.conf and then STORE_ROOT/registries.conf, whose settings win. Other keys and
- * tables (aliases, blocked, mirror-by-digest-only, ...) are read and ignored. */
+ * tables (blocked, mirror-by-digest-only, ...) are read and ignored.
+ *   [aliases]
+ *   "busybox" = "docker.io/library/busybox"   # a short name pulled as that name (podman's short-name aliases) */
 #pragma once
 
 #include <stdbool.h>
@@ -34,6 +36,7 @@ struct registry_entry {
 
 struct registries_conf {
         char **search;    /* unqualified-search-registries (NULL-terminated), NULL when not set */
+        char **alias_names, **alias_values; /* [aliases]: short name -> fully qualified name, side by side */
         struct registry_entry *entries;
         size_t n;
 };
@@ -45,6 +48,8 @@ void registries_conf_clear(struct registries_conf *c);
 int registries_conf_parse(const char *what, const char *text, struct registries_conf *c, berth_error *err);
 /* Reads the files above; a missing file is not an error. store_root may be NULL. */
 int registries_conf_load(const char *store_root, struct registries_conf *c, berth_error *err);
+/* [aliases]' name for a short name ("busybox" -> "docker.io/library/busybox"), or NULL. */
+const char *registries_conf_alias(const struct registries_conf *c, const char *short_name);
 /* The entry for a repository ("127.0.0.1:5000/app"): the longest matching location, or NULL. */
 const struct registry_entry *registries_conf_find(const struct registries_conf *c, const char *repository);
 

@@ -298,7 +298,7 @@ teardown() { registry_test_teardown; }
         [[ "$output" == *"$REG: manifest for $REG/nosuch-image:latest not found"* ]]
 }
 
-@test "registries.conf mirrors: a pull tries each mirror in order, a mirror that is down is said and skipped, the name stays the registry's" {
+@test "registries.conf mirrors and aliases: a pull tries each mirror in order, a mirror that is down is said and skipped, the name stays the registry's" {
         # The registry itself (127.0.0.1:9, nothing there) is only reached through its mirrors.
         printf '[[registry]]\nlocation = "127.0.0.1:9"\n[[registry.mirror]]\nlocation = "127.0.0.1:1"\n[[registry.mirror]]\nlocation = "%s"\ninsecure = true\n' \
                 "$REG" > "$BERTH_REGISTRIES_CONF"
@@ -316,6 +316,15 @@ teardown() { registry_test_teardown; }
         run b pull -q --tls-verify=false 127.0.0.1:9/multilayer
         [ "$status" -eq 1 ]
         [[ "${lines[-1]}" == "Error: "*"127.0.0.1:9"* ]]
+        # [aliases]: a short name stands for its fully qualified name, tag or digest kept.
+        printf '[aliases]\n"bb" = "%s/busybox"\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG" "$REG" > "$BERTH_REGISTRIES_CONF"
+        run b pull bb:latest
+        [ "$status" -eq 0 ]
+        [ "${lines[-1]}" = "$REG/busybox:latest" ]
+        printf '[aliases]\n"bb" = "busybox"\n' > "$BERTH_REGISTRIES_CONF"
+        run b pull -q bb
+        [ "$status" -eq 1 ]
+        assert_one_line_naming "alias bb: busybox is not a fully qualified name"
         # A mirror without a location is refused, not skipped.
         printf '[[registry]]\nlocation = "127.0.0.1:9"\n[[registry.mirror]]\ninsecure = true\n' > "$BERTH_REGISTRIES_CONF"
         run b pull -q --tls-verify=false 127.0.0.1:9/busybox

@@ -102,6 +102,8 @@ static void test_regconf_v2(void **state)
         assert_string_equal(c.search[1], "docker.io");
         assert_null(c.search[2]);
         assert_int_equal(c.n, 3);
+        assert_string_equal(registries_conf_alias(&c, "busybox"), "docker.io/library/busybox");
+        assert_null(registries_conf_alias(&c, "alpine"));
         e = registries_conf_find(&c, "127.0.0.1:5000/app");
         assert_non_null(e);
         assert_true(e->insecure);
