@@ -57,6 +57,8 @@ int image_commit(struct image_store *s, const struct image_commit *c, char **id_
         for (size_t i = 0; i < c->n_layers; i++) {
                 jobs[i].blob_digest = c->layers[i].digest;
                 jobs[i].diff_id = cfg.diff_ids[i];
+                jobs[i].progress = c->progress;
+                jobs[i].progress_data = c->progress_data;
         }
         if ((r = layer_ensure_all(s, jobs, c->n_layers, 2, err)) < 0)
                 goto out;

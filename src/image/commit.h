@@ -5,6 +5,7 @@
 
 #include "image/manifest.h"
 #include "image/store.h"
+#include "image/stream.h"
 
 struct image_commit {
         const char *manifest_digest;     /* in the store */
@@ -13,6 +14,8 @@ struct image_commit {
         const struct descriptor *layers; /* in the store, in manifest order */
         size_t n_layers;
         char **names;                    /* normalised names to point at the image (may be NULL) */
+        layer_progress_fn progress;      /* NULL, or each layer's unpacking progress, from its threads */
+        void *progress_data;
 };
 
 /* id_out: the image ID (config digest). The caller holds the store's shared lock. */

@@ -7,11 +7,14 @@
 #include <stdint.h>
 
 #include "image/store.h"
+#include "image/stream.h"
 
 struct layer_job {
         /* in */
         const char *blob_digest; /* the blob in the store */
         const char *diff_id;     /* from the image config's rootfs.diff_ids: checked against the content */
+        layer_progress_fn progress; /* NULL, or called as the blob is read while unpacking (image/stream.h) */
+        void *progress_data;
         /* out */
         char *link;
         int64_t size;

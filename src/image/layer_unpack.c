@@ -94,7 +94,7 @@ static int unpack_into(struct image_store *s, struct layer_job *job, const char 
         if (blobfd < 0)
                 return blobfd;
         posix_fadvise(blobfd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        if ((r = layer_stream_open(blobfd, &stream, err)) < 0)
+        if ((r = layer_stream_open_progress(blobfd, job->progress, job->progress_data, job->blob_digest, &stream, err)) < 0)
                 return r;
         r = layer_unpack(stream, difffd, &opts, &stats, err);
         if (r == 0)

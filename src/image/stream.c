@@ -41,6 +41,9 @@ struct layer_stream {
         char *error_message;
 
         /* producer-only state */
+        layer_progress_fn progress;
+        void *progress_data;
+        const char *progress_digest;
         unsigned char *in;
         struct digest_ctx *compressed;
         struct digest_ctx *uncompressed;
@@ -122,6 +125,8 @@ static ssize_t producer_read(struct layer_stream *s)
         }
         digest_update(s->compressed, s->in, (size_t) n);
         s->result.compressed_size += (uint64_t) n;
+        if (s->progress != NULL && n > 0)
+                s->progress(s->progress_data, s->progress_digest, s->result.compressed_size);
         return n;
 }
 
@@ -386,10 +391,19 @@ static void *producer_main(void *arg)
 
 int layer_stream_open(int fd, struct layer_stream **out, berth_error *err)
 {
+        return layer_stream_open_progress(fd, NULL, NULL, NULL, out, err);
+}
+
+int layer_stream_open_progress(int fd, layer_progress_fn fn, void *data, const char *blob_digest,
+                               struct layer_stream **out, berth_error *err)
+{
         struct layer_stream *s = xzalloc(sizeof(*s));
         int r;
 
         s->fd = fd;
+        s->progress = fn;
+        s->progress_data = data;
+        s->progress_digest = blob_digest;
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->changed, NULL);
         for (size_t i = 0; i < STREAM_SLOTS; i++)

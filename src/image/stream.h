@@ -30,6 +30,12 @@ struct layer_stream;
 
 /* Starts the producer on fd (borrowed: it must stay open until layer_stream_close). */
 int layer_stream_open(int fd, struct layer_stream **out, berth_error *err);
+/* Called from the producer thread after each read with the compressed bytes read so far (docker's
+ * "Extracting" counts those). */
+typedef void (*layer_progress_fn)(void *data, const char *blob_digest, uint64_t compressed_done);
+/* layer_stream_open with progress: fn(data, blob_digest, done) after each read of the blob. */
+int layer_stream_open_progress(int fd, layer_progress_fn fn, void *data, const char *blob_digest,
+                               struct layer_stream **out, berth_error *err);
 
 /* The next chunk of uncompressed bytes, valid until the next call. Returns its length, 0 at the end of the
  * stream, or -errno with err set (corrupt input, read error). */

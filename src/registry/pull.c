@@ -2,6 +2,7 @@
  * image_commit. Docker's output, events only (the CLI renders them). A failure discards what the pull
  * added, so the store is as it was. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,37 @@ static int check_config_media_type(const struct image_manifest *m, berth_error *
         if (mt != NULL && strcmp(mt, MEDIA_OCI_CONFIG) != 0 && strcmp(mt, MEDIA_DOCKER_CONFIG) != 0)
                 return berth_failf(err, ENOTSUP, "unsupported image configuration media type %s (not a container image)", mt);
         return 0;
+}
+
+/* docker's "Extracting" with byte counts: the compressed bytes of each layer read by the unpacking threads
+ * (two layers at once, each read in its own thread), one line per MiB at most, and the last. */
+struct extract_progress {
+        const struct registry_options *o;
+        const struct image_manifest *m;
+        pthread_mutex_t lock; /* the unpacking threads report at once; the display is one */
+        uint64_t *shown;
+};
+
+#define EXTRACT_STEP (1u << 20)
+
+static void extract_progress(void *data, const char *digest, uint64_t done)
+{
+        struct extract_progress *xp = data;
+
+        for (size_t i = 0; i < xp->m->n_layers; i++) {
+                const struct descriptor *d = &xp->m->layers[i];
+                if (strcmp(d->digest, digest) != 0)
+                        continue;
+                pthread_mutex_lock(&xp->lock);
+                if (xp->shown == NULL)
+                        xp->shown = xzalloc((xp->m->n_layers + 1) * sizeof(*xp->shown));
+                if (done >= xp->shown[i] + EXTRACT_STEP || done >= (uint64_t) d->size || xp->shown[i] == 0) {
+                        xp->shown[i] = done;
+                        registry_emit_layer(xp->o, d->digest, LAYER_EXTRACTING, done, (uint64_t) d->size, NULL);
+                }
+                pthread_mutex_unlock(&xp->lock);
+                return;
+        }
 }
 
 /* A manifest named by an index entry: fetched by digest, its size and media type as the index says. */
@@ -152,17 +184,20 @@ static int fetch_and_commit(struct pull_ctx *c, const struct remote_manifest *do
                 return r;
         if ((r = store_blob_put(c->store, doc->body, doc->len, stored, err)) < 0)
                 return r;
-        for (size_t i = 0; i < m->n_layers; i++)
-                if (!items[i + 1].present)
-                        registry_emit_layer(c->o, m->layers[i].digest, LAYER_EXTRACTING, 0, 0, NULL);
+        struct extract_progress xp = {.o = c->o, .m = m};
+        pthread_mutex_init(&xp.lock, NULL);
         r = image_commit(c->store,
                          &(struct image_commit){.manifest_digest = doc->digest,
                                                 .manifest_media_type = doc->media_type,
                                                 .config_digest = m->config.digest,
                                                 .layers = m->layers,
                                                 .n_layers = m->n_layers,
-                                                .names = names},
+                                                .names = names,
+                                                .progress = extract_progress,
+                                                .progress_data = &xp},
                          id, err);
+        pthread_mutex_destroy(&xp.lock);
+        free(xp.shown);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < m->n_layers; i++)

@@ -338,10 +338,13 @@ teardown() { registry_test_teardown; }
         # no byte counts and no escape sequences in a log
         ! grep -q $'\x1b' <<< "$output"
         ! grep -q 'Downloading' <<< "$output"
+        ! grep -q 'Extracting' <<< "$output"
         [ "$(grep -c ': Pulling fs layer$' <<< "$output")" -eq 4 ]
         b rmi "$REG/multilayer" > /dev/null
         script -qfec "$BERTH_BIN --root $ROOT pull --tls-verify=false $REG/multilayer" "$T/tty.log" > /dev/null
         # cursor up, clear line: docker's jsonmessage redraw
         grep -q $'\x1b\[[0-9]*A\x1b\[2K' "$T/tty.log"
         grep -q 'Pull complete' "$T/tty.log"
+        # docker's "Extracting" with the layer's bytes read so far and its size, as the layers unpack.
+        grep -qE 'Extracting .*[0-9.]+[kMG]?B/[0-9.]+[kMG]?B' "$T/tty.log"
 }
