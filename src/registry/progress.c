@@ -1,5 +1,6 @@
 #include "registry/progress.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 
 #define REDRAW_INTERVAL_MS 100
 
+/* Layers are pushed, and unpacked, several at once: one event at a time reaches the display. */
+static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void registry_emit_line(const struct registry_options *o, const char *fmt, ...)
 {
         cleanup_free char *text = NULL;
@@ -24,7 +28,9 @@ void registry_emit_line(const struct registry_options *o, const char *fmt, ...)
         if (vasprintf(&text, fmt, ap) < 0)
                 abort();
         va_end(ap);
+        pthread_mutex_lock(&emit_lock);
         o->event(o->event_data, &(struct registry_event){.kind = REGISTRY_EVENT_LINE, .text = text});
+        pthread_mutex_unlock(&emit_lock);
 }
 
 void registry_emit_layer(const struct registry_options *o, const char *digest, enum registry_layer_state state,
@@ -35,8 +41,10 @@ void registry_emit_layer(const struct registry_options *o, const char *digest, e
         if (o->event == NULL)
                 return;
         snprintf(id, sizeof(id), "%.12s", digest_is_valid(digest) ? digest_hex(digest) : digest);
+        pthread_mutex_lock(&emit_lock);
         o->event(o->event_data, &(struct registry_event){.kind = REGISTRY_EVENT_LAYER, .id = id, .state = state,
                                                          .current = current, .total = total, .text = text});
+        pthread_mutex_unlock(&emit_lock);
 }
 
 void progress_human_size(double bytes, char *buf, size_t size)

@@ -1,6 +1,7 @@
 /* docker push: the stored manifest, config and layer blobs of an image go to the registry byte for byte (the
  * digests do not change), then the manifest is put under the tag. */
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "registry/progress.h"
 #include "image/reference.h"
 #include "registry/registry.h"
+#include "registry/regconf.h"
 #include "registry/session.h"
 #include "registry/upload.h"
 #include "lib/util.h"
@@ -124,6 +126,126 @@ static void record_sources(struct image_store *s, struct registry_session *sess,
         berth_error_clear(&e);
 }
 
+/* The layers' uploads, several at once as docker pushes them: one thread and one session (its own
+ * connection and token) each, the layers taken top first from a shared counter. Mount sources are looked up
+ * before (the store's database belongs to this thread). The first failure stops the others' next layers. */
+#define PUSH_DEFAULT_PARALLEL 3
+
+struct push_pool {
+        struct image_store *store;
+        const struct image_ref *ref;
+        const struct registry_options *o;
+        const struct image_manifest *m;
+        char **hints;           /* per layer, NULL when none */
+        pthread_mutex_t lock;
+        size_t next;            /* layers left: the next to take is next - 1 */
+        int status;             /* the first failure */
+        berth_error err;
+};
+
+struct push_worker {
+        struct push_pool *pool;
+        struct registry_session *sess;
+        pthread_t thread;
+};
+
+static void *push_worker_main(void *arg)
+{
+        struct push_worker *w = arg;
+        struct push_pool *p = w->pool;
+
+        for (;;) {
+                enum upload_outcome outcome;
+                cleanup_free char *from = NULL;
+                berth_error e = {0};
+                size_t i;
+                int r;
+
+                pthread_mutex_lock(&p->lock);
+                if (p->status < 0 || p->next == 0) {
+                        pthread_mutex_unlock(&p->lock);
+                        return NULL;
+                }
+                i = --p->next;
+                pthread_mutex_unlock(&p->lock);
+                r = registry_upload_blob_hinted(w->sess, p->store, p->ref->path, &p->m->layers[i], true, p->hints[i],
+                                                &outcome, &from, &e);
+                if (r == 0) {
+                        report_upload(p->o, p->m->layers[i].digest, outcome, from);
+                        continue;
+                }
+                pthread_mutex_lock(&p->lock);
+                if (p->status == 0) {
+                        p->status = r;
+                        p->err = e;
+                        e = (berth_error){0};
+                }
+                pthread_mutex_unlock(&p->lock);
+                berth_error_clear(&e);
+        }
+}
+
+static int push_layers(struct image_store *s, struct registry_session *sess, const struct image_ref *ref,
+                       const struct registry_options *o, const struct image_manifest *m, berth_error *err)
+{
+        unsigned parallel = o->parallel ? o->parallel : PUSH_DEFAULT_PARALLEL;
+        size_t n_workers = m->n_layers < parallel ? m->n_layers : parallel, started = 0;
+        struct push_pool p = {.store = s, .ref = ref, .o = o, .m = m, .next = m->n_layers};
+        cleanup_free struct push_worker *workers = xzalloc((n_workers + 1) * sizeof(*workers));
+        cleanup_free char *repository = image_ref_repository(ref);
+        cleanup_regconf struct registries_conf conf = {0};
+        int r = 0;
+
+        if (m->n_layers == 0)
+                return 0;
+        p.hints = xzalloc((m->n_layers + 1) * sizeof(char *));
+        for (size_t i = 0; i < m->n_layers; i++) {
+                berth_error ignored = {0};
+                if (blob_sources_find(s, sess->domain, m->layers[i].digest, ref->path, &p.hints[i], &ignored) < 0) {
+                        berth_error_clear(&ignored);
+                        p.hints[i] = NULL;
+                }
+        }
+        /* Sessions are opened here, one after the other (the auth file, a credential helper, curl's setup):
+         * the threads only use them. The first worker takes the caller's. */
+        workers[0].sess = sess;
+        if (n_workers > 1 && (r = registries_conf_load(o->store_root, &conf, err)) < 0)
+                goto out;
+        for (size_t i = 1; i < n_workers; i++) {
+                if ((r = registry_session_open(ref->domain, repository, o, &conf, &workers[i].sess, err)) < 0 ||
+                    (r = registry_ping(workers[i].sess, err)) < 0)
+                        goto out;
+        }
+        pthread_mutex_init(&p.lock, NULL);
+        for (size_t i = 0; i < n_workers; i++) {
+                workers[i].pool = &p;
+                if ((r = pthread_create(&workers[i].thread, NULL, push_worker_main, &workers[i])) != 0) {
+                        r = berth_fail(err, r, "start an upload thread");
+                        pthread_mutex_lock(&p.lock);
+                        p.status = p.status ? p.status : r;
+                        pthread_mutex_unlock(&p.lock);
+                        break;
+                }
+                started++;
+        }
+        for (size_t i = 0; i < started; i++)
+                pthread_join(workers[i].thread, NULL);
+        pthread_mutex_destroy(&p.lock);
+        if (r == 0 && p.status < 0) {
+                r = p.status;
+                berth_failf(err, p.err.code, "%s", berth_error_message(&p.err));
+        }
+        berth_error_clear(&p.err);
+out:
+        for (size_t i = 1; i < n_workers; i++)
+                if (workers[i].sess != NULL)
+                        registry_session_free(workers[i].sess);
+        for (size_t i = 0; i < m->n_layers; i++)
+                free(p.hints[i]);
+        free(p.hints);
+        return r;
+}
+
 static int push_tag(struct image_store *s, struct registry_session *sess, const struct image_ref *ref,
                     const struct registry_options *o, struct registry_push_result *res, berth_error *err)
 {
@@ -136,13 +258,8 @@ static int push_tag(struct image_store *s, struct registry_session *sess, const 
         /* Layers top first, as docker lists them. */
         for (size_t i = p.m.n_layers; i-- > 0;)
                 registry_emit_layer(o, p.m.layers[i].digest, LAYER_PREPARING, 0, 0, NULL);
-        for (size_t i = p.m.n_layers; i-- > 0;) {
-                enum upload_outcome outcome;
-                cleanup_free char *from = NULL;
-                if ((r = registry_upload_blob(sess, s, ref->path, &p.m.layers[i], true, &outcome, &from, err)) < 0)
-                        goto out;
-                report_upload(o, p.m.layers[i].digest, outcome, from);
-        }
+        if ((r = push_layers(s, sess, ref, o, &p.m, err)) < 0)
+                goto out;
         {
                 enum upload_outcome outcome;
                 cleanup_free char *from = NULL;

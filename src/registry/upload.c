@@ -197,8 +197,23 @@ int registry_upload_blob(struct registry_session *s, struct image_store *store, 
                          const struct descriptor *d, bool report, enum upload_outcome *outcome, char **mounted_from,
                          berth_error *err)
 {
+        cleanup_free char *hint = NULL;
+        berth_error ignored = {0};
+
+        /* A mount is a hint: an error finding one is a plain upload. */
+        if (blob_sources_find(store, s->domain, d->digest, path, &hint, &ignored) < 0) {
+                berth_error_clear(&ignored);
+                hint = NULL;
+        }
+        return registry_upload_blob_hinted(s, store, path, d, report, hint, outcome, mounted_from, err);
+}
+
+int registry_upload_blob_hinted(struct registry_session *s, struct image_store *store, const char *path,
+                                const struct descriptor *d, bool report, const char *hint,
+                                enum upload_outcome *outcome, char **mounted_from, berth_error *err)
+{
         struct upload u = {.s = s, .store = store, .path = path, .d = d, .report = report, .fd = -1};
-        cleanup_free char *from = NULL;
+        cleanup_free char *from = hint ? xstrdup(hint) : NULL;
         bool exists = false;
         int r;
 
@@ -210,11 +225,7 @@ int registry_upload_blob(struct registry_session *s, struct image_store *store, 
                 *outcome = UPLOAD_EXISTED;
                 goto out;
         }
-        /* A mount is a hint: a refusal (202) falls back to the upload it opened; an error to a plain upload. */
-        if (blob_sources_find(store, s->domain, d->digest, path, &from, err) < 0) {
-                berth_error_clear(err);
-                from = NULL;
-        }
+        /* A mount is a hint: a refusal (202) falls back to the upload it opened. */
         if ((u.fd = store_blob_open(store, d->digest, err)) < 0) {
                 r = u.fd;
                 goto out;

@@ -19,3 +19,8 @@ enum upload_outcome { UPLOAD_EXISTED, UPLOAD_MOUNTED, UPLOAD_PUSHED };
 int registry_upload_blob(struct registry_session *s, struct image_store *store, const char *path,
                          const struct descriptor *d, bool report, enum upload_outcome *outcome, char **mounted_from,
                          berth_error *err);
+/* The same with the mount source looked up already (blob_sources_find; NULL: none): what the push's upload
+ * threads call, since they do not touch the store's database. */
+int registry_upload_blob_hinted(struct registry_session *s, struct image_store *store, const char *path,
+                                const struct descriptor *d, bool report, const char *hint,
+                                enum upload_outcome *outcome, char **mounted_from, berth_error *err);

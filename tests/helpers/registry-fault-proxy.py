@@ -17,6 +17,8 @@ GET /v2/NAME/blobs/sha256:..., the first N matching requests; N=0: every one):
                        for the client), which serves the blob; the log says whether Authorization came along
                        (--storage-auth USER:PW: the storage side's own credentials for the upstream)
     manifest:FILE:TYPE answer GET of manifests by tag with FILE's bytes and Content-Type TYPE
+    holdput:SECONDS    hold each blob upload's closing PUT that long before forwarding it; the log's
+                       uploads=N says how many such PUTs were held at once (a client's parallel uploads)
 
 The log has one line per request: METHOD PATH STATUS [range=...] [auth=yes|no] [fault=...].
 """
@@ -48,6 +50,7 @@ class Faults:
         self.slow = 0
         self.redirect = False
         self.manifest = None
+        self.holdput = 0.0
         for spec in specs:
             parts = spec.split(":")
             kind = parts[0]
@@ -64,6 +67,8 @@ class Faults:
                 self.slow = int(parts[1])
             elif kind == "redirect":
                 self.redirect = True
+            elif kind == "holdput":
+                self.holdput = float(parts[1])
             elif kind == "manifest":
                 with open(parts[1], "rb") as f:
                     self.manifest = (f.read(), ":".join(parts[2:]))
@@ -93,6 +98,7 @@ def main():
     args = ap.parse_args()
     faults = Faults(args.fault)
     inflight = [0]  # blob GETs being answered right now
+    uploads = [0]   # blob upload PUTs being held right now (holdput)
     up_host, up_port = args.upstream.rsplit(":", 1)
     log_lock = threading.Lock()
     logf = open(args.log, "a", buffering=1)
@@ -191,6 +197,15 @@ def main():
                 headers.pop("Authorization", None)
                 if args.storage_auth:
                     headers["Authorization"] = "Basic " + base64.b64encode(args.storage_auth.encode()).decode()
+            self.uploads = 0
+            held = faults.holdput > 0 and self.command == "PUT" and "/blobs/uploads/" in target
+            if held:
+                with faults.lock:
+                    uploads[0] += 1
+                    self.uploads = uploads[0]
+                time.sleep(faults.holdput)
+                with faults.lock:
+                    uploads[0] -= 1
             conn = http.client.HTTPConnection(up_host, int(up_port), timeout=60)
             try:
                 conn.request(self.command, target, body=body, headers=headers)
@@ -213,6 +228,8 @@ def main():
 
         def relay(self, conn, resp, is_blob, storage):
             extra_base = " inflight=%d" % self.inflight if is_blob else ""
+            if getattr(self, "uploads", 0):
+                extra_base += " uploads=%d" % self.uploads
             self.send_response(resp.status, resp.reason)
             length = resp.getheader("Content-Length")
             data = None

@@ -212,6 +212,36 @@ teardown() { registry_test_teardown; }
         "${pm[@]}" rmi -a -f > /dev/null
 }
 
+@test "push sends layers in parallel, 3 at a time, each on its own connection; the registry has every blob" {
+        many_layers_archive 6 "$T/many.tar"
+        b load -q -i "$T/many.tar" > /dev/null
+        # Each upload's closing PUT is held 1 s by the proxy: sequential uploads would never overlap.
+        proxy_start "$DST" holdput:1
+        b tag localhost/many:6 "$PROXY/par/many:6"
+        start=$(date +%s%N)
+        run b push --tls-verify=false "$PROXY/par/many:6"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        pushed=$(awk '/: digest: / {print $3}' <<< "$output")
+        wait_log_lines "$PROXY_LOG" '^PUT /v2/par/many/manifests/' 1
+        cat "$PROXY_LOG"
+        [ "$(grep -c ': Pushed$' <<< "$output")" -eq 6 ]
+        max=$(grep -o 'uploads=[0-9]*' "$PROXY_LOG" | cut -d= -f2 | sort -n | tail -1)
+        [ "$max" -eq 3 ]
+        # 7 held PUTs (6 layers, then the config): ~3 s, not 7.
+        [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 6000 ]
+        # The registry has the manifest and every blob it names (skopeo fetches them all).
+        [ "$(skopeo inspect --tls-verify=false "docker://$DST/par/many:6" | jq -r .Digest)" = "$pushed" ]
+        skopeo copy -q --src-tls-verify=false "docker://$DST/par/many:6" "dir:$T/copy"
+        [ "$(ls "$T/copy" | grep -c '^[0-9a-f]\{64\}$')" -eq 7 ]
+        # A failing upload fails the push (one line, exit 1), the other threads stop taking layers.
+        b tag localhost/many:6 "$PROXY/par/other:6"
+        proxy_start "$DST" 'status:500:1:^PUT /v2/par/other/blobs/uploads/'
+        run b push -q --tls-verify=false "$PROXY/par/other:6"
+        [ "$status" -eq 1 ]
+        [ "${#lines[@]}" -eq 1 ]
+}
+
 @test "push debian with chunked uploads (PATCH chunks then PUT), pulled back by skopeo" {
         b pull -q --tls-verify=false "$REG/debian" > /dev/null
         proxy_start "$DST"
