@@ -3,14 +3,18 @@
 #include "engine/list.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/db.h"
+#include "engine/events.h"
 #include "engine/health.h"
 #include "engine/lifecycle.h"
+#include "image/fsutil.h"
 #include "image/imagedb.h"
+#include "image/snapshot.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
@@ -171,8 +175,8 @@ int engine_container_list(struct engine *e, const struct engine_list_options *op
         return 0;
 }
 
-int engine_container_prune(struct engine *e, char ***ids, void (*warn)(const berth_error *err, void *data), void *data,
-                           berth_error *err)
+int engine_container_prune(struct engine *e, char ***ids, uint64_t *reclaimed,
+                           void (*warn)(const berth_error *err, void *data), void *data, berth_error *err)
 {
         struct engine_container **list = NULL;
         char **removed = xzalloc(sizeof(char *));
@@ -183,10 +187,20 @@ int engine_container_prune(struct engine *e, char ***ids, void (*warn)(const ber
                 free(removed);
                 return r;
         }
+        *reclaimed = 0;
         for (size_t i = 0; i < n; i++) {
                 berth_error e2 = {0};
+                struct snapshot_paths paths = {0};
+                uint64_t size = 0;
                 if (list[i]->status != ENGINE_EXITED && list[i]->status != ENGINE_DEAD && list[i]->status != ENGINE_CREATED)
                         continue;
+                /* The writable layer's bytes, measured before it goes (none: 0). */
+                if (snapshot_paths_get(e->store, list[i]->id, &paths, &e2) < 0 ||
+                    fs_tree_size_at(AT_FDCWD, paths.upper, &size, &e2) < 0) {
+                        berth_error_clear(&e2);
+                        size = 0;
+                }
+                snapshot_paths_clear(&paths);
                 if (engine_container_remove(e, list[i]->id, false, false, &e2) < 0) {
                         if (warn != NULL)
                                 warn(&e2, data);
@@ -194,8 +208,10 @@ int engine_container_prune(struct engine *e, char ***ids, void (*warn)(const ber
                         continue;
                 }
                 removed = strv_append(removed, list[i]->id);
+                *reclaimed += size;
         }
         engine_container_list_free(list, n);
         *ids = removed;
+        engine_event_prune(e->store->root, "container", *reclaimed);
         return 0;
 }

@@ -277,6 +277,19 @@ die 137"* ]]
         b inspect busybox >/dev/null
 }
 
+@test "container prune: a destroy per container, then docker's prune event with the writable layers' bytes" {
+        b run --name p1 busybox sh -c 'head -c 30000 /dev/zero > /blob'
+        b create --name p2 busybox true >/dev/null
+        b run -d --name keep busybox sleep 100 >/dev/null
+        run b container prune -f
+        [ "$status" -eq 0 ]
+        [[ "${lines[-1]}" =~ ^Total\ reclaimed\ space:\ [0-9.]+kB$ ]]
+        run journal --filter type=container --filter event=destroy --filter event=prune --format '{{.Action}} {{.Actor.Attributes.name}}'
+        [ "$(sort <<< "$output" | xargs)" = "destroy p1 destroy p2 prune" ]
+        [ "$(journal --filter event=prune --filter type=container --format '{{.Actor.Attributes.reclaimed}}')" -ge 30000 ]
+        [ "$(container_state keep)" = running ]
+}
+
 @test "exec and attach events: exec_create and exec_start with the command, exec_die with exitCode, attach" {
         b run -d --name ex -i busybox sleep 100
         run b exec ex sh -c 'exit 3'

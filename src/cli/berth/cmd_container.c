@@ -12,6 +12,7 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cmd_container.h"
+#include "cli/berth/format.h"
 #include "engine/create.h"
 #include "engine/list.h"
 #include "runtime/exe_protect.h"
@@ -388,17 +389,20 @@ int cmd_container_prune(struct berth_cli *cli, int argc, char **argv)
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
         cleanup_strv char **ids = NULL;
+        uint64_t reclaimed = 0;
+        char size[32];
         int r;
 
         if ((r = usage_simple(cli, "container prune [OPTIONS]", argc, argv, "+f", options, prune_handle, NULL)) != 0)
                 return r == 1 ? 0 : r;
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_prune(e, &ids, prune_warn, NULL, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_prune(e, &ids, &reclaimed, prune_warn, NULL, &err) < 0)
                 return cli_fail(cli, &err);
         if (ids[0] != NULL)
                 printf("Deleted Containers:\n");
         for (char **id = ids; *id; id++)
                 printf("%s\n", *id);
-        printf("%sTotal reclaimed space: 0B\n", ids[0] != NULL ? "\n" : "");
+        format_human_size((double) reclaimed, size, sizeof(size));
+        printf("%sTotal reclaimed space: %s\n", ids[0] != NULL ? "\n" : "", size);
         return 0;
 }
 
