@@ -76,6 +76,8 @@ if [ -n "$want_tests" ]; then
         need_file /usr/lib/cni/bridge containernetworking-plugins
         need_cmd slirp4netns slirp4netns
         need_cmd zstd zstd
+        need_cmd xz xz-utils            # image.bats: xz layers and tarballs (docker load/import take them)
+        need_cmd bzip2 bzip2            # image.bats: bzip2 layers and tarballs
         need_cmd debootstrap debootstrap
         # The API's tests (tests/system/api.bats): curl for raw requests, systemd-socket-activate for
         # LISTEN_FDS. The docker CLI they drive is the machine's (api.bats skips without one: Debian 12's
