@@ -48,6 +48,7 @@ struct api_request {
         unsigned minor;      /* the API version asked for: 1.<minor> */
         char **parts;        /* the path after the version, split on '/' */
         size_t n_parts;
+        char *name;          /* what a route's "**" matched (an image name with its slashes) */
         char *body;
         size_t body_len;
         bool refused;        /* a reply was queued while the body came (too large): the rest is dropped */
@@ -99,6 +100,13 @@ enum MHD_Result api_container_restart(struct api_request *req);
 enum MHD_Result api_container_kill(struct api_request *req);
 enum MHD_Result api_container_wait(struct api_request *req);
 enum MHD_Result api_container_remove(struct api_request *req);
+
+/* images.c */
+enum MHD_Result api_image_list(struct api_request *req);
+enum MHD_Result api_image_inspect(struct api_request *req);
+enum MHD_Result api_image_tag(struct api_request *req);
+enum MHD_Result api_image_remove(struct api_request *req);
+enum MHD_Result api_image_create(struct api_request *req);
 
 /* streams.c: logs, attach (hijacked). */
 enum MHD_Result api_container_logs(struct api_request *req);

@@ -2,6 +2,7 @@
  * prefix (/v1.NN/), the route table, and docker's replies and errors. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,11 @@ static const struct route ROUTES[] = {
         {"DELETE", "containers/*", api_container_remove},
         {"GET", "containers/*/logs", api_container_logs},
         {"POST", "containers/*/attach", api_container_attach},
+        {"GET", "images/json", api_image_list},
+        {"POST", "images/create", api_image_create},
+        {"GET", "images/**/json", api_image_inspect},
+        {"POST", "images/**/tag", api_image_tag},
+        {"DELETE", "images/**", api_image_remove},
 };
 
 void api_add_common_headers(struct MHD_Response *resp)
@@ -255,16 +261,45 @@ static void split_path(struct api_request *req, const char *path)
         }
 }
 
-static bool route_matches(const struct route *rt, const struct api_request *req)
+/* A pattern's parts: literal, "*" (one part) or "**" (one or more parts, kept in req->name joined by '/'). */
+static bool route_matches(const struct route *rt, struct api_request *req)
 {
-        cleanup_free char *pat = xstrdup(rt->pattern);
+        cleanup_strv char **pat = xzalloc(sizeof(char *));
+        cleanup_free char *copy = xstrdup(rt->pattern);
+        size_t n = 0, star = SIZE_MAX, tail;
         char *save = NULL;
-        size_t i = 0;
 
-        for (char *t = strtok_r(pat, "/", &save); t != NULL; t = strtok_r(NULL, "/", &save), i++)
-                if (i >= req->n_parts || (strcmp(t, "*") != 0 && strcmp(t, req->parts[i]) != 0))
+        for (char *t = strtok_r(copy, "/", &save); t != NULL; t = strtok_r(NULL, "/", &save)) {
+                if (strcmp(t, "**") == 0)
+                        star = n;
+                pat = strv_append(pat, t);
+                n++;
+        }
+        if (star == SIZE_MAX) {
+                if (n != req->n_parts)
                         return false;
-        return i == req->n_parts;
+                for (size_t i = 0; i < n; i++)
+                        if (strcmp(pat[i], "*") != 0 && strcmp(pat[i], req->parts[i]) != 0)
+                                return false;
+                return true;
+        }
+        tail = n - star - 1;
+        if (req->n_parts < n)
+                return false;
+        for (size_t i = 0; i < star; i++)
+                if (strcmp(pat[i], "*") != 0 && strcmp(pat[i], req->parts[i]) != 0)
+                        return false;
+        for (size_t i = 0; i < tail; i++)
+                if (strcmp(pat[star + 1 + i], req->parts[req->n_parts - tail + i]) != 0)
+                        return false;
+        free(req->name);
+        req->name = xstrdup(req->parts[star]);
+        for (size_t i = star + 1; i < req->n_parts - tail; i++) {
+                char *joined = xasprintf("%s/%s", req->name, req->parts[i]);
+                free(req->name);
+                req->name = joined;
+        }
+        return true;
 }
 
 static enum MHD_Result dispatch(struct api_request *req)
@@ -343,6 +378,7 @@ void api_request_completed(void *cls, struct MHD_Connection *conn, void **con_cl
                 return;
         engine_close(req->engine);
         strv_free(req->parts);
+        free(req->name);
         free(req->body);
         free(req->url);
         free(req);

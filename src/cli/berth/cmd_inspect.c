@@ -7,6 +7,7 @@
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
 #include "cli/berth/cmd_container.h"
+#include "engine/imageinfo.h"
 #include "engine/inspect.h"
 #include "image/commit.h"
 #include "cli/berth/format.h"
@@ -14,64 +15,6 @@
 #include "lib/json.h"
 #include "image/layer.h"
 #include "lib/util.h"
-
-static json_t *graph_driver(struct image_store *s, const struct image_record *rec)
-{
-        json_t *data = json_object();
-        char *lower = xstrdup("");
-
-        for (size_t i = rec->n_layers; i-- > 0;) {
-                cleanup_free char *dir = xasprintf("%s/layers/%s/diff", s->root, digest_hex(rec->layers[i].diff_id));
-                char *n = xasprintf("%s%s%s", lower, lower[0] ? ":" : "", dir);
-                free(lower);
-                lower = n;
-        }
-        json_object_set_new(data, "LowerDir", json_string(lower));
-        free(lower);
-        return json_pack("{s:o, s:s}", "Data", data, "Name", strcmp(s->driver, "overlay") == 0 ? "overlay2" : "vfs");
-}
-
-static json_t *inspect_image(struct image_store *s, const char *id, berth_error *err)
-{
-        cleanup_image_record struct image_record rec = {0};
-        cleanup_config struct image_config cfg = {0};
-        json_t *tags = json_array(), *digests = json_array(), *layers = json_array(), *out;
-        json_t *config;
-
-        if (imagedb_get(s, id, &rec, err) < 0 || image_config_read(s, id, &cfg, err) < 0) {
-                json_decref(tags);
-                json_decref(digests);
-                json_decref(layers);
-                return NULL;
-        }
-        for (char **n = rec.names; *n; n++) {
-                cleanup_free char *repo = NULL, *tag = NULL, *display = cli_display_name(*n);
-                cleanup_free char *rd = NULL;
-                cli_split_name(*n, &repo, &tag);
-                json_array_append_new(tags, json_string(display));
-                rd = xasprintf("%s@%s", repo, rec.manifest_digest);
-                bool seen = false;
-                for (size_t i = 0; i < json_array_size(digests); i++)
-                        seen |= strcmp(json_string_value(json_array_get(digests, i)), rd) == 0;
-                if (!seen)
-                        json_array_append_new(digests, json_string(rd));
-        }
-        for (size_t i = 0; i < rec.n_layers; i++)
-                json_array_append_new(layers, json_string(rec.layers[i].diff_id));
-        config = json_object_get(cfg.json, "config");
-        out = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:o, s:{s:s, s:o}, s:{s:s}}",
-                        "Id", rec.id, "RepoTags", tags, "RepoDigests", digests, "Parent", "", "Comment",
-                        json_string_value(json_object_get(json_array_get(json_object_get(cfg.json, "history"), 0), "comment"))
-                                ?: "",
-                        "Created", cfg.created, "DockerVersion",
-                        json_string_value(json_object_get(cfg.json, "docker_version")) ?: "", "Author", cfg.author,
-                        "Config", config ? config : json_null(), "Architecture", cfg.architecture, "Os", cfg.os, "Size",
-                        (json_int_t) rec.size, "GraphDriver", graph_driver(s, &rec), "RootFS", "Type", "layers",
-                        "Layers", layers, "Metadata", "LastTagTime", "0001-01-01T00:00:00Z");
-        if (out != NULL && cfg.variant != NULL)
-                json_object_set_new(out, "Variant", json_string(cfg.variant));
-        return out;
-}
 
 int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
 {
@@ -133,7 +76,7 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
                         }
                         berth_error_clear(&e);
                 }
-                if (imagedb_resolve(s, argv[i], &id, NULL, &e) < 0 || (j = inspect_image(s, id, &e)) == NULL) {
+                if (imagedb_resolve(s, argv[i], &id, NULL, &e) < 0 || (j = engine_image_inspect_id(s, id, &e)) == NULL) {
                         /* docker prints what it found and an error line for each object it did not find. */
                         fprintf(stderr, "Error: %s\n", berth_error_message(&e));
                         berth_error_clear(&e);

@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# The Docker Engine API's images (docs/api.md), driven by the real docker CLI: pull from the local registry of
+# shared/images (docker's JSON progress, which the CLI renders), run of a missing image (create's 404, the
+# CLI's pull, create again), images, inspect, tag, rmi; the records as berth's own CLI shows them.
+bats_require_minimum_version 1.5.0
+load registry-helpers
+load api-helpers
+
+setup_file() {
+        ensure_registry_images
+        registry_start REG
+        registry_push "$REG_PORT" busybox
+}
+
+teardown_file() {
+        registries_stop
+}
+
+setup() {
+        [ -x "$DOCKER" ] || skip "the docker CLI is not installed"
+        registry_test_setup
+        mkdir -p "$T/docker-config"
+        api_start
+}
+
+teardown() {
+        local id
+        api_stop
+        for id in $(b ps -aq --no-trunc 2>/dev/null); do
+                b rm -f -v "$id" >/dev/null 2>&1 || true
+        done
+        registry_test_teardown
+}
+
+@test "docker pull: docker's progress, the registry's image in the store, a pull event" {
+        run dk pull "$REG/busybox"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "Using default tag: latest" ]
+        [[ "$output" == *"latest: Pulling from busybox"* ]]
+        [[ "$output" == *"Digest: $(layout_manifest busybox latest)"* ]]
+        [[ "$output" == *"Status: Downloaded newer image for $REG/busybox:latest"* ]]
+        [ "$(db_query "SELECT id FROM images")" = "$(layout_config busybox latest)" ]
+        [ "$(b images --format '{{.Repository}}:{{.Tag}}')" = "$REG/busybox:latest" ]
+        [ "$(b events --since 0 --until "$(date +%s.%N)" --filter event=pull --format '{{.Actor.ID}}')" = "$REG/busybox:latest" ]
+        assert_store_clean
+        # An image that is not there: docker's error, the store unchanged.
+        run dk pull "$REG/nosuch:1"
+        [ "$status" -ne 0 ]
+        [ "$(db_query "SELECT count(*) FROM images")" = 1 ]
+}
+
+@test "docker run of a missing image: create answers 404, the CLI pulls through the API and runs it" {
+        run --separate-stderr dk run --rm "$REG/busybox" echo pulled
+        echo "$stderr"
+        [ "$status" -eq 0 ]
+        [ "$output" = pulled ]
+        [[ "$stderr" == "Unable to find image '$REG/busybox:latest' locally"* ]]
+        [ -z "$(b ps -aq)" ]
+        [ "$(db_query "SELECT count(*) FROM images")" = 1 ]
+}
+
+@test "docker images, image inspect, tag, rmi: the store's records" {
+        dk pull -q "$REG/busybox" >/dev/null
+        id=$(layout_config busybox latest)
+        [ "$(dk images --format '{{.Repository}} {{.Tag}}')" = "$REG/busybox latest" ]
+        [ "$(dk images -q --no-trunc)" = "$id" ]
+        [ "$(dk image inspect -f '{{.Id}} {{index .RepoTags 0}}' "$REG/busybox")" = "$id $REG/busybox:latest" ]
+        diff <(api GET "/v1.50/images/$REG/busybox/json" | head -1 | jq -S .) <(b image inspect "$REG/busybox" | jq -S '.[0]')
+        dk tag "$REG/busybox" mine/box:v1
+        [ "$(b images --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')" = "$REG/busybox:latest mine/box:v1 " ]
+        run dk rmi mine/box:v1
+        [ "$status" -eq 0 ]
+        [ "$output" = "Untagged: mine/box:v1" ]
+        run api GET /v1.50/images/nosuch/json
+        [ "${lines[-1]}" = 404 ]
+        [ "$(jq -r .message <<< "${lines[0]}")" = "No such image: nosuch" ] || [[ "$(jq -r .message <<< "${lines[0]}")" == "No such image: "* ]]
+        # In use by a container: refused with 409; then removed with the container gone.
+        dk create --name user "$REG/busybox" true >/dev/null
+        run dk rmi "$REG/busybox"
+        [ "$status" -ne 0 ]
+        dk rm user
+        run dk rmi "$REG/busybox"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Deleted: $id"* ]]
+        [ "$(db_query "SELECT count(*) FROM images")" = 0 ]
+}
