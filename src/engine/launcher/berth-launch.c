@@ -119,7 +119,7 @@ int main(int argc, char **argv)
         struct runtime_context ctx = {.log = &log, .rootless = geteuid() != 0};
         struct create_options opts = {0};
         struct created_container created = {.terminal_master = -1};
-        berth_error err = {0};
+        cleanup_error berth_error err = {0}; /* a failed create returns with it set */
         char pid_arg[32], pty_arg[32];
         int status_fd, null_fd, first, net = 0, nnet = 0;
         bool rebuilt = false;
