@@ -108,6 +108,12 @@ enum MHD_Result api_image_tag(struct api_request *req);
 enum MHD_Result api_image_remove(struct api_request *req);
 enum MHD_Result api_image_create(struct api_request *req);
 
+/* volumes.c */
+enum MHD_Result api_volume_list(struct api_request *req);
+enum MHD_Result api_volume_inspect(struct api_request *req);
+enum MHD_Result api_volume_create(struct api_request *req);
+enum MHD_Result api_volume_remove(struct api_request *req);
+
 /* streams.c: logs, attach (hijacked). */
 enum MHD_Result api_container_logs(struct api_request *req);
 enum MHD_Result api_container_attach(struct api_request *req);

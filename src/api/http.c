@@ -40,6 +40,10 @@ static const struct route ROUTES[] = {
         {"GET", "images/**/json", api_image_inspect},
         {"POST", "images/**/tag", api_image_tag},
         {"DELETE", "images/**", api_image_remove},
+        {"GET", "volumes", api_volume_list},
+        {"POST", "volumes/create", api_volume_create},
+        {"GET", "volumes/*", api_volume_inspect},
+        {"DELETE", "volumes/*", api_volume_remove},
 };
 
 void api_add_common_headers(struct MHD_Response *resp)

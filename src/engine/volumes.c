@@ -326,3 +326,12 @@ int engine_volume_prune(struct engine *e, bool all, char ***names, uint64_t *rec
         engine_event_prune(e->store->root, "volume", *reclaimed);
         return 0;
 }
+
+json_t *engine_volume_json(struct engine *e, const struct engine_volume *v)
+{
+        cleanup_free char *mp = engine_volume_path(e, v->name);
+
+        return json_pack("{s:s,s:s,s:o,s:s,s:s,s:n,s:s}", "CreatedAt", v->created, "Driver", "local", "Labels",
+                         v->labels ? json_incref(v->labels) : json_object(), "Mountpoint", mp, "Name", v->name, "Options",
+                         "Scope", "local");
+}

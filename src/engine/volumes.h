@@ -26,6 +26,10 @@ int engine_volume_remove(struct engine *e, const char *name, bool force, berth_e
 char *engine_volume_path(struct engine *e, const char *name);
 bool engine_volume_name_is_valid(const char *name);
 
+/* docker's volume object (volume inspect, the API's /volumes): CreatedAt, Driver, Labels, Mountpoint, Name,
+ * Options, Scope. */
+json_t *engine_volume_json(struct engine *e, const struct engine_volume *v);
+
 /* volume ls / inspect. */
 int engine_volume_list(struct engine *e, struct engine_volume **out, size_t *n, berth_error *err);
 int engine_volume_get(struct engine *e, const char *name, struct engine_volume *out, berth_error *err);

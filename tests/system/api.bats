@@ -214,3 +214,28 @@ print("stuck", flush=True); time.sleep(30)' "$SOCK")
         timeout 5 "$DOCKER" -H "unix://$SOCK" version >/dev/null
         exec 7<&-
 }
+
+@test "docker volume create, ls, inspect, rm, and a container using one: the store's records" {
+        [ "$(dk volume create --label app=db data)" = data ]
+        [ -d "$ROOT/volumes/data/_data" ]
+        [ "$(b volume ls -q)" = data ]
+        [ "$(dk volume ls -q)" = data ]
+        [ "$(dk volume inspect -f '{{.Name}} {{.Driver}} {{.Mountpoint}} {{.Labels.app}}' data)" = "data local $ROOT/volumes/data/_data db" ]
+        diff <(api GET /v1.50/volumes/data | head -1 | jq -S .) <(b volume inspect data | jq -S '.[0]')
+        dk run --rm -v data:/data busybox sh -c 'echo kept > /data/f'
+        [ "$(cat "$ROOT/volumes/data/_data/f")" = kept ]
+        dk create --name user -v data:/data busybox true >/dev/null
+        run dk volume rm data
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"volume is in use"* ]]
+        dk rm user
+        dk volume rm data
+        [ ! -e "$ROOT/volumes/data" ]
+        [ -z "$(b volume ls -q)" ]
+        run api GET /v1.50/volumes/nosuch
+        [ "${lines[-1]}" = 404 ]
+        # An anonymous volume: named by 64 hex digits.
+        name=$(dk volume create)
+        [[ "$name" =~ ^[0-9a-f]{64}$ ]]
+        dk volume rm "$name"
+}

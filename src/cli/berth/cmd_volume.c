@@ -12,15 +12,6 @@
 #include "lib/json.h"
 #include "lib/util.h"
 
-static json_t *volume_json(struct engine *e, const struct engine_volume *v)
-{
-        cleanup_free char *mp = engine_volume_path(e, v->name);
-
-        return json_pack("{s:s,s:s,s:O,s:s,s:s,s:n,s:s}", "CreatedAt", v->created, "Driver", "local", "Labels",
-                         v->labels ? v->labels : json_object(), "Mountpoint", mp, "Name", v->name, "Options", "Scope",
-                         "local");
-}
-
 static int simple_opts(struct berth_cli *cli, int argc, char **argv, const char *shorts, const struct option *options,
                        bool *flag_f, bool *flag_q, bool *flag_a, char ***labels, const char **format)
 {
@@ -93,12 +84,12 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv)
                 if (quiet)
                         printf("%s\n", list[i].name);
                 else if (format != NULL && strcmp(format, "json") == 0) {
-                        cleanup_json json_t *j = volume_json(e, &list[i]);
+                        cleanup_json json_t *j = engine_volume_json(e, &list[i]);
                         cleanup_free char *t = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
                         printf("%s\n", t);
                 } else if (format != NULL) {
                         struct output_format f;
-                        cleanup_json json_t *j = volume_json(e, &list[i]);
+                        cleanup_json json_t *j = engine_volume_json(e, &list[i]);
                         cleanup_free char *line = NULL;
                         if (output_format_parse(format, &f, &err) == 0 && template_render(f.template, j, &line, &err) == 0)
                                 printf("%s\n", line);
@@ -134,7 +125,7 @@ int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv)
                         status = 1;
                         continue;
                 }
-                json_array_append_new(all, volume_json(e, &v));
+                json_array_append_new(all, engine_volume_json(e, &v));
                 engine_volume_clear(&v);
         }
         {

@@ -1,0 +1,85 @@
+/* /volumes: list, inspect, create, remove, each one engine operation (engine/volumes.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
+#include "api/api.h"
+#include "engine/create.h"
+#include "engine/volumes.h"
+
+enum MHD_Result api_volume_list(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        struct engine_volume *list = NULL;
+        struct engine *e;
+        size_t n = 0;
+        json_t *vols;
+
+        if (api_engine(req, &e, &err) < 0 || engine_volume_list(e, &list, &n, &err) < 0)
+                return api_reply_error(req, &err);
+        vols = json_array();
+        for (size_t i = 0; i < n; i++) {
+                json_array_append_new(vols, engine_volume_json(e, &list[i]));
+                engine_volume_clear(&list[i]);
+        }
+        free(list);
+        return api_reply_json(req, 200, json_pack("{s:o,s:[]}", "Volumes", vols, "Warnings"));
+}
+
+enum MHD_Result api_volume_inspect(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        struct engine_volume v = {0};
+        struct engine *e;
+        json_t *out;
+
+        if (api_engine(req, &e, &err) < 0 || engine_volume_get(e, req->parts[1], &v, &err) < 0)
+                return api_reply_error(req, &err);
+        out = engine_volume_json(e, &v);
+        engine_volume_clear(&v);
+        return api_reply_json(req, 200, out);
+}
+
+enum MHD_Result api_volume_create(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_json json_t *body = NULL;
+        cleanup_free char *name = NULL;
+        struct engine_volume v = {0};
+        const char *given, *driver;
+        json_t *labels;
+        struct engine *e;
+        json_t *out;
+
+        if (api_body_json(req, &body, &err) < 0)
+                return api_reply_error(req, &err);
+        if (body != NULL && !json_is_object(body))
+                return api_reply_message(req, 400, "the volume's options must be a JSON object");
+        given = json_string_value(json_object_get(body, "Name"));
+        driver = json_string_value(json_object_get(body, "Driver"));
+        if (driver != NULL && *driver != '\0' && strcmp(driver, "local") != 0)
+                return api_reply_message(req, 400, "volume driver %s is not supported (only local)", driver);
+        labels = json_object_get(body, "Labels");
+        /* No name: an anonymous volume, named by 64 hex digits as docker names it. */
+        name = given != NULL && *given != '\0' ? xstrdup(given) : engine_new_id();
+        if (api_engine(req, &e, &err) < 0 ||
+            engine_volume_create(e, name, json_is_object(labels) ? labels : NULL, given == NULL || *given == '\0', &err) < 0 ||
+            engine_volume_get(e, name, &v, &err) < 0)
+                return api_reply_error(req, &err);
+        out = engine_volume_json(e, &v);
+        engine_volume_clear(&v);
+        return api_reply_json(req, 201, out);
+}
+
+enum MHD_Result api_volume_remove(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        struct engine *e;
+
+        if (api_engine(req, &e, &err) < 0 || engine_volume_rm(e, req->parts[1], api_query_bool(req, "force", false), &err) < 0)
+                return api_reply_error(req, &err);
+        return api_reply_empty(req, 204);
+}
