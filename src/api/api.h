@@ -108,6 +108,9 @@ enum MHD_Result api_image_tag(struct api_request *req);
 enum MHD_Result api_image_remove(struct api_request *req);
 enum MHD_Result api_image_create(struct api_request *req);
 
+/* events.c */
+enum MHD_Result api_events(struct api_request *req);
+
 /* volumes.c */
 enum MHD_Result api_volume_list(struct api_request *req);
 enum MHD_Result api_volume_inspect(struct api_request *req);

@@ -40,6 +40,7 @@ static const struct route ROUTES[] = {
         {"GET", "images/**/json", api_image_inspect},
         {"POST", "images/**/tag", api_image_tag},
         {"DELETE", "images/**", api_image_remove},
+        {"GET", "events", api_events},
         {"GET", "volumes", api_volume_list},
         {"POST", "volumes/create", api_volume_create},
         {"GET", "volumes/*", api_volume_inspect},

@@ -239,3 +239,24 @@ print("stuck", flush=True); time.sleep(30)' "$SOCK")
         [[ "$name" =~ ^[0-9a-f]{64}$ ]]
         dk volume rm "$name"
 }
+
+@test "docker events: the journal's past events with since/until and filters, then the ones to come" {
+        since=$(date +%s.%N)
+        dk create --name ev1 --label team=a busybox true >/dev/null
+        dk rm ev1 >/dev/null
+        now=$(date +%s.%N)
+        [ "$(dk events --since "$since" --until "$now" --filter container=ev1 --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.team}}')" = \
+          "$(printf 'container create ev1 a\ncontainer destroy ev1 a')" ]
+        [ "$(dk events --since "$since" --until "$now" --filter event=destroy --format '{{.Action}}')" = destroy ]
+        # Following: what berth's own CLI does shows up in the stream.
+        timeout 20 "$DOCKER" -H "unix://$SOCK" events --filter event=start --format '{{.Actor.Attributes.name}}' > "$T/follow" &
+        follower=$!
+        sleep 1
+        b run -d --name ev2 busybox true >/dev/null
+        has_start() { grep -qx ev2 "$T/follow"; }
+        wait_until has_start
+        kill "$follower"
+        wait "$follower" || true
+        run api GET '/v1.50/events?filters=%7B%22nokey%22%3A%5B%22x%22%5D%7D&until=1'
+        [ "${lines[-1]}" = 400 ]
+}
