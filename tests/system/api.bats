@@ -260,3 +260,26 @@ print("stuck", flush=True); time.sleep(30)' "$SOCK")
         run api GET '/v1.50/events?filters=%7B%22nokey%22%3A%5B%22x%22%5D%7D&until=1'
         [ "${lines[-1]}" = 400 ]
 }
+
+@test "contrib/berth.socket and berth.service: the socket's settings, and the service's command serves a passed socket, then exits when idle" {
+        socket=$BERTH_ROOT_DIR/contrib/berth.socket service=$BERTH_ROOT_DIR/contrib/berth.service
+        grep -qx 'ListenStream=/run/berth/docker.sock' "$socket"
+        grep -qx 'SocketMode=0660' "$socket"
+        grep -qx 'SocketGroup=berth' "$socket"
+        exec_start=$(sed -n 's|^ExecStart=/usr/local/bin/berth ||p' "$service")
+        [ "$exec_start" = "system service --time 5" ]
+        command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate is not installed"
+        api_stop
+        SOCK=$T/activated.sock
+        # The unit's command line, with this build's berth and the test's store.
+        # shellcheck disable=SC2086
+        systemd-socket-activate -l "$SOCK" -- "$BERTH_BIN" --root "$ROOT" $exec_start 2> "$T/service.log" &
+        API_PID=$!
+        wait_until test -S "$SOCK"
+        [ "$(dk ps -q | wc -l)" -eq 0 ]
+        [ "$(dk version --format '{{.Server.Os}}')" = linux ]
+        # Idle for 5 s: it exits (systemd would start it again on the next connection).
+        sleep 5
+        wait_until api_exited
+        API_PID=
+}
