@@ -100,6 +100,9 @@ enum MHD_Result api_container_restart(struct api_request *req);
 enum MHD_Result api_container_kill(struct api_request *req);
 enum MHD_Result api_container_wait(struct api_request *req);
 enum MHD_Result api_container_remove(struct api_request *req);
+enum MHD_Result api_container_pause(struct api_request *req);
+enum MHD_Result api_container_unpause(struct api_request *req);
+enum MHD_Result api_container_rename(struct api_request *req);
 
 /* images.c */
 enum MHD_Result api_image_list(struct api_request *req);

@@ -244,3 +244,37 @@ enum MHD_Result api_container_remove(struct api_request *req)
                 return api_reply_error(req, &err);
         return api_reply_empty(req, 204);
 }
+
+static enum MHD_Result pause_or_unpause(struct api_request *req, bool pause)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_free char *id = NULL;
+        struct engine *e;
+
+        if (resolve(req, &e, &id, &err) < 0 || engine_container_pause(e, id, pause, &err) < 0)
+                return api_reply_error(req, &err);
+        return api_reply_empty(req, 204);
+}
+
+enum MHD_Result api_container_pause(struct api_request *req)
+{
+        return pause_or_unpause(req, true);
+}
+
+enum MHD_Result api_container_unpause(struct api_request *req)
+{
+        return pause_or_unpause(req, false);
+}
+
+enum MHD_Result api_container_rename(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        const char *name = api_query(req, "name");
+        struct engine *e;
+
+        if (name == NULL || *name == '\0')
+                return api_reply_message(req, 400, "the new name (name) must be given");
+        if (api_engine(req, &e, &err) < 0 || engine_container_rename(e, req->parts[1], name, &err) < 0)
+                return api_reply_error(req, &err);
+        return api_reply_empty(req, 204);
+}

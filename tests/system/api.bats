@@ -283,3 +283,24 @@ print("stuck", flush=True); time.sleep(30)' "$SOCK")
         wait_until api_exited
         API_PID=
 }
+
+@test "docker pause, unpause, rename: the freezer and the record" {
+        dk run -d --name sleeper busybox sleep 100 >/dev/null
+        dk pause sleeper
+        [ "$(b inspect -f '{{.State.Status}}' sleeper)" = paused ]
+        if is_cgroup_v2; then
+                [ "$(cat "$(cgroup_dir sleeper)/cgroup.freeze")" = 1 ]
+        else
+                [ "$(cat "$(cgroup_dir sleeper freezer)/freezer.state")" = FROZEN ]
+        fi
+        [[ "$(dk ps --format '{{.Status}}')" == *"(Paused)" ]]
+        dk unpause sleeper
+        [ "$(b inspect -f '{{.State.Status}}' sleeper)" = running ]
+        dk rename sleeper dozer
+        [ "$(b inspect -f '{{.Name}}' dozer)" = /dozer ]
+        run dk rename dozer "bad name"
+        [ "$status" -ne 0 ]
+        run api POST /v1.50/containers/nosuch/pause
+        [ "${lines[-1]}" = 404 ]
+        dk rm -f dozer >/dev/null
+}
