@@ -500,3 +500,26 @@ EOF
         [[ "$output" == *"source can't be a URL for COPY"* ]]
         kill "$(cat "$T/http.pid")"
 }
+
+@test "a 100,000-file context and a 1 GB file: copied and hashed as streams (berth's peak memory stays small)" {
+        mkdir -p "$CTX/many"
+        python3 -c 'import os, sys
+d = sys.argv[1]
+for i in range(100):
+    sub = os.path.join(d, "d%03d" % i); os.mkdir(sub)
+    for j in range(1000):
+        with open(os.path.join(sub, "f%04d" % j), "w") as f: f.write("%d-%d\n" % (i, j))' "$CTX/many"
+        # 1 GiB of data: written, not sparse (the copy reads and writes every byte).
+        head -c $((1 << 30)) /dev/zero | tr '\0' 'x' > "$CTX/big"
+        printf 'FROM busybox\nCOPY many /many\nCOPY big /big\nRUN find /many -type f | wc -l > /count && wc -c < /big > /size\n' > "$CTX/Dockerfile"
+        /usr/bin/time -f '%M' -o "$T/rss" "$BERTH_BIN" --root "$ROOT" build -q -t large "$CTX" >/dev/null
+        echo "peak RSS: $(cat "$T/rss") KiB"
+        [ "$(tail -1 "$T/rss")" -lt 204800 ]
+        [ "$(b run --rm large cat /count)" = 100000 ]
+        [ "$(b run --rm large cat /size)" = $((1 << 30)) ]
+        # The rebuild hashes the whole context again (the cache's key) and runs nothing.
+        run b build -t large "$CTX"
+        [ "$(echo "$output" | grep -c 'Using cache')" -eq 3 ]
+        b rmi large >/dev/null
+        b builder prune -f >/dev/null
+}
