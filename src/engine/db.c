@@ -316,16 +316,23 @@ int engine_db_list(struct engine *e, struct engine_container ***out, size_t *n, 
         return 0;
 }
 
-int engine_db_update_state(struct engine *e, const struct engine_container *c, berth_error *err)
+/* One UPDATE of the state columns. With `was`, only while the row still holds the run that `was` saw
+ * (status, init, monitor): a reader folding an exit it observed without the container's lock must not
+ * overwrite what a writer (a restart, a start) put there meanwhile. *updated says whether the row changed. */
+static int update_state(struct engine *e, const struct engine_container *c, const struct engine_run_key *was,
+                        bool *updated, berth_error *err)
 {
         cleanup_stmt sqlite3_stmt *st = NULL;
+        const char *sql = was == NULL
+                ? "UPDATE engine_containers SET status=?, pid=?, pid_start=?, monitor_pid=?, monitor_start=?, "
+                  "exit_code=?, oom_killed=?, manual_stop=?, restart_count=?, started_at=?, finished_at=?, "
+                  "error=? WHERE id=?"
+                : "UPDATE engine_containers SET status=?, pid=?, pid_start=?, monitor_pid=?, monitor_start=?, "
+                  "exit_code=?, oom_killed=?, manual_stop=?, restart_count=?, started_at=?, finished_at=?, "
+                  "error=? WHERE id=? AND status=? AND pid=? AND monitor_pid=? AND monitor_start=?";
         int r;
 
-        if ((r = store_prepare(e->store,
-                               "UPDATE engine_containers SET status=?, pid=?, pid_start=?, monitor_pid=?, monitor_start=?, "
-                               "exit_code=?, oom_killed=?, manual_stop=?, restart_count=?, started_at=?, finished_at=?, "
-                               "error=? WHERE id=?",
-                               &st, err)) < 0)
+        if ((r = store_prepare(e->store, sql, &st, err)) < 0)
                 return r;
         sqlite3_bind_text(st, 1, engine_status_name(c->status), -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, c->pid);
@@ -340,9 +347,28 @@ int engine_db_update_state(struct engine *e, const struct engine_container *c, b
         sqlite3_bind_text(st, 11, c->finished_at ? c->finished_at : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 12, c->error ? c->error : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 13, c->id, -1, SQLITE_STATIC);
+        if (was != NULL) {
+                sqlite3_bind_text(st, 14, engine_status_name(was->status), -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 15, was->pid);
+                sqlite3_bind_int64(st, 16, was->monitor_pid);
+                sqlite3_bind_int64(st, 17, (int64_t) was->monitor_start);
+        }
         if (sqlite3_step(st) != SQLITE_DONE)
                 return store_sql_fail(e->store, "update container", err);
+        if (updated != NULL)
+                *updated = sqlite3_changes(e->store->db) > 0;
         return 0;
+}
+
+int engine_db_update_state(struct engine *e, const struct engine_container *c, berth_error *err)
+{
+        return update_state(e, c, NULL, NULL, err);
+}
+
+int engine_db_update_state_if(struct engine *e, const struct engine_container *c, const struct engine_run_key *was,
+                              bool *updated, berth_error *err)
+{
+        return update_state(e, c, was, updated, err);
 }
 
 int engine_db_delete(struct engine *e, const char *id, berth_error *err)

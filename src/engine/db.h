@@ -27,6 +27,18 @@ void engine_container_list_free(struct engine_container **list, size_t n);
 /* Writes the state columns (status, pids, exit code, times, restart count, manual stop, error). */
 int engine_db_update_state(struct engine *e, const struct engine_container *c, berth_error *err);
 
+/* The run a reader saw: the row's status, init and monitor. */
+struct engine_run_key {
+        enum engine_status status;
+        pid_t pid;
+        pid_t monitor_pid;
+        uint64_t monitor_start;
+};
+/* The same, only while the row still holds the run `was` (compare and swap): *updated is false when a
+ * writer changed it first, and nothing was written. */
+int engine_db_update_state_if(struct engine *e, const struct engine_container *c, const struct engine_run_key *was,
+                              bool *updated, berth_error *err);
+
 /* Removes both rows (the snapshot row is the snapshot's). */
 int engine_db_delete(struct engine *e, const char *id, berth_error *err);
 

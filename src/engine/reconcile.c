@@ -4,6 +4,7 @@
  * or removes anything (lifecycle.c and launch.c do, on top of this). */
 #include "engine/reconcile.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,8 @@ static void record_die_event(struct engine *e, struct engine_container *c)
         engine_event_container(e, c, "die", json_pack("{s:s}", "exitCode", code));
 }
 
-void engine_container_fold_exit(struct engine *e, struct engine_container *c, int code, const char *finished)
+/* The record's fields for the end of a run; whether it was running (and so owes a die event). */
+static bool fold_exit_state(struct engine *e, struct engine_container *c, int code, const char *finished)
 {
         bool was_running = c->status != ENGINE_EXITED && c->status != ENGINE_DEAD && c->status != ENGINE_CREATED;
 
@@ -89,7 +91,12 @@ void engine_container_fold_exit(struct engine *e, struct engine_container *c, in
         set_string(&c->finished_at, finished);
         if (!c->oom_killed)
                 c->oom_killed = oom_killed(e, c->id);
-        if (was_running)
+        return was_running;
+}
+
+void engine_container_fold_exit(struct engine *e, struct engine_container *c, int code, const char *finished)
+{
+        if (fold_exit_state(e, c, code, finished))
                 record_die_event(e, c);
 }
 
@@ -107,47 +114,96 @@ static bool adopt_runtime_container(struct engine *e, struct engine_container *c
         return true;
 }
 
-int engine_container_refresh(struct engine *e, struct engine_container *c, berth_error *err)
+/* The exit of a run whose init is gone: the monitor's exit file, else (the monitor gone too) docker's "dead
+ * monitor" code. False while the monitor lives and has not written it yet. The file is read once more
+ * after the monitor is seen gone: it writes the file and then exits, so a first read can miss it and the
+ * second cannot. */
+static bool read_end_of_run(struct engine *e, const struct engine_container *c, int *code, char **finished,
+                            bool *monitor_lost)
 {
-        enum engine_status before = c->status;
+        *monitor_lost = false;
+        if (engine_container_read_exit(e, c->id, code, finished))
+                return true;
+        if (monitor_alive(c))
+                return false; /* the init is gone; the monitor is about to say how */
+        if (engine_container_read_exit(e, c->id, code, finished))
+                return true;
+        *code = 255;
+        *finished = engine_now_rfc3339();
+        *monitor_lost = true;
+        return true;
+}
+
+/* One look at the kernel for the row as read: the new state folded into *c (no event yet). Whether it
+ * changed, and whether the change ends a run (a die event to record once the row is written). */
+static bool fold_once(struct engine *e, struct engine_container *c, bool *ends_run)
+{
         cleanup_free char *finished = NULL;
-        pid_t pid_before = c->pid;
+        bool monitor_lost = false;
         int code = 0;
 
+        *ends_run = false;
         switch (c->status) {
         case ENGINE_CREATED:
-                if (!adopt_runtime_container(e, c))
-                        return 0;
-                break;
+                return adopt_runtime_container(e, c);
         case ENGINE_RESTARTING:
                 if (monitor_alive(c))
-                        return 0;
+                        return false;
                 c->status = ENGINE_EXITED;
-                break;
+                return true;
         case ENGINE_RUNNING:
         case ENGINE_PAUSED:
         case ENGINE_REMOVING:
                 if (engine_process_alive(c->pid, c->pid_start))
-                        return 0;
-                if (engine_container_read_exit(e, c->id, &code, &finished)) {
-                        if (c->status == ENGINE_REMOVING)
-                                return 0;
-                        engine_container_fold_exit(e, c, code, finished);
-                } else if (monitor_alive(c)) {
-                        return 0; /* the init is gone; the monitor is about to say how */
-                } else {
-                        /* Nobody saw the end (the monitor was killed): docker's "dead monitor" code. */
-                        cleanup_free char *now = engine_now_rfc3339();
-                        engine_container_fold_exit(e, c, 255, now);
+                        return false;
+                if (!read_end_of_run(e, c, &code, &finished, &monitor_lost))
+                        return false;
+                if (c->status == ENGINE_REMOVING && !monitor_lost)
+                        return false; /* rm folds it itself */
+                *ends_run = fold_exit_state(e, c, code, finished);
+                if (monitor_lost)
                         set_string(&c->error, "the container's monitor exited before the container");
-                }
-                break;
+                return true;
         default:
-                return 0;
+                return false;
         }
-        if (c->status == before && c->pid == pid_before)
-                return 0;
-        return engine_db_update_state(e, c, err);
+}
+
+/* Readers (ps, inspect, stats) refresh without the container's lock, so a writer (the monitor's exit
+ * command, a restart, a start) may change the row between this read and the write: the write is a
+ * compare-and-swap on the run that was read, and on a miss the row is read again and looked at anew. The
+ * die event is recorded only by the one whose write went in. */
+int engine_container_refresh(struct engine *e, struct engine_container *c, berth_error *err)
+{
+        for (int attempt = 0; attempt < 8; attempt++) {
+                struct engine_run_key was = { c->status, c->pid, c->monitor_pid, c->monitor_start };
+                cleanup_error berth_error reread_err = { 0 };
+                struct engine_container *fresh = NULL;
+                struct engine_container swap;
+                bool ends_run = false;
+                bool updated = false;
+                int r;
+
+                if (!fold_once(e, c, &ends_run))
+                        return 0;
+                if ((r = engine_db_update_state_if(e, c, &was, &updated, err)) < 0)
+                        return r;
+                if (updated) {
+                        if (ends_run)
+                                record_die_event(e, c);
+                        return 0;
+                }
+                if ((r = engine_db_get(e, c->id, &fresh, &reread_err)) < 0) {
+                        if (r == -ENOENT)
+                                return 0; /* removed meanwhile: what was read stands for this reader */
+                        return berth_failf(err, -r, "%s", berth_error_message(&reread_err));
+                }
+                swap = *c;
+                *c = *fresh;
+                *fresh = swap;
+                engine_container_free(fresh);
+        }
+        return 0; /* the row keeps changing under us: what was read last stands */
 }
 
 int engine_container_load(struct engine *e, const char *id, struct engine_container **out, berth_error *err)
