@@ -3,8 +3,10 @@
  * until its mount goes (umount: it sees the connection end and exits). A container's start only checks that
  * it runs: two fcntl(F_OFD_GETLK) on ROOT/procview.lock, whose byte 0 the server holds locked for its whole
  * life (through the open file description it inherits from the berth that started it) and whose byte 1 a
- * berth holds while it starts one. Nothing of it is made or waited for per container, and nothing is
- * undone at a container's exit.
+ * berth holds while it starts one, and a statfs(2) that ROOT/procview is its FUSE mount in this mount
+ * namespace (a berth in another namespace starts one of its own, holding a byte named after that
+ * namespace). Nothing of it is made or waited for per container, and nothing is undone at a container's
+ * exit.
  *
  * Starting it: the engine mounts the FUSE file system itself (the kernel queues requests until the server
  * reads them) and hands the /dev/fuse fd, the seccomp listener's listening socket and the lock to
@@ -23,6 +25,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -186,6 +190,35 @@ static int start_server(struct engine *e, int lock_fd, int fuse_fd, berth_error 
         return 0;
 }
 
+static int statfs_procview(struct engine *e, struct statfs *sfs)
+{
+        cleanup_free char *dir = xasprintf("%s/" ENGINE_PROCVIEW_DIR, e->store->root);
+
+        return statfs(dir, sfs);
+}
+
+/* Whether ROOT/procview is a live FUSE mount in this mount namespace. A server is started in the mount
+ * namespace of the berth that starts it: a berth in another one (unshare -m, a service with a private
+ * namespace made before the server) does not see its mount, and one whose server died sees ENOTCONN (statfs
+ * is answered by the server itself). */
+static bool served_here(struct engine *e)
+{
+        struct statfs sfs;
+
+        return statfs_procview(e, &sfs) == 0 && sfs.f_type == FUSE_SUPER_MAGIC;
+}
+
+/* The lock byte a server for this mount namespace holds when byte LOCK_SERVED is another namespace's
+ * server's: one per namespace, after the two fixed ones. */
+static off_t namespace_byte(void)
+{
+        struct stat st;
+
+        if (stat("/proc/self/ns/mnt", &st) < 0)
+                return LOCK_STARTING + 1;
+        return LOCK_STARTING + 1 + (off_t) (st.st_ino & 0x3fffffff);
+}
+
 int engine_procview_ensure(struct engine *e, bool *available, berth_error *err)
 {
         cleanup_close int fd = openat(e->store->rootfd, LOCK_FILE, O_RDWR | O_CLOEXEC);
@@ -193,8 +226,8 @@ int engine_procview_ensure(struct engine *e, bool *available, berth_error *err)
         int r;
 
         *available = false;
-        /* The hot path: a server holds byte 0 and nobody is starting one. */
-        if (fd >= 0 && byte_locked(fd, LOCK_SERVED) && !byte_locked(fd, LOCK_STARTING)) {
+        /* The hot path: a server runs, nobody is starting one, and its mount is here. */
+        if (fd >= 0 && byte_locked(fd, LOCK_SERVED) && !byte_locked(fd, LOCK_STARTING) && served_here(e)) {
                 *available = true;
                 return 0;
         }
@@ -204,10 +237,25 @@ int engine_procview_ensure(struct engine *e, bool *available, berth_error *err)
                 return berth_fail(err, errno, "lock %s/%s", e->store->root, LOCK_FILE);
         /* Started by another berth meanwhile? */
         if (lock_byte(fd, LOCK_SERVED, F_WRLCK, false) < 0) {
-                r = errno == EAGAIN || errno == EACCES ? 0 : berth_fail(err, errno, "lock %s/%s", e->store->root, LOCK_FILE);
-                *available = r == 0;
-                lock_byte(fd, LOCK_STARTING, F_UNLCK, false);
-                return r;
+                if (errno != EAGAIN && errno != EACCES) {
+                        r = berth_fail(err, errno, "lock %s/%s", e->store->root, LOCK_FILE);
+                        lock_byte(fd, LOCK_STARTING, F_UNLCK, false);
+                        return r;
+                }
+                if (served_here(e)) {
+                        *available = true;
+                        lock_byte(fd, LOCK_STARTING, F_UNLCK, false);
+                        return 0;
+                }
+                /* The server runs for another mount namespace: one more, for this one, holding this
+                 * namespace's byte (free unless its server is alive with its mount gone, a moment before
+                 * it exits). */
+                if (lock_byte(fd, namespace_byte(), F_WRLCK, false) < 0) {
+                        r = berth_fail(err, errno, "berth-procview of %s serves another mount namespace; lock %s/%s",
+                                       e->store->root, e->store->root, LOCK_FILE);
+                        lock_byte(fd, LOCK_STARTING, F_UNLCK, false);
+                        return r;
+                }
         }
         fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
         if (fuse_fd < 0 && (errno == ENOENT || errno == ENXIO || errno == ENODEV))

@@ -326,3 +326,19 @@ gone() {
         [ "$(grep -c " $ROOT/procview " /proc/self/mountinfo)" = 1 ]
         b rm -f "$a" > /dev/null
 }
+
+@test "a berth in another mount namespace (unshare -m) that started the server first: the host's berth gets one of its own" {
+        # The first container of the store is run from a private mount namespace: the server's mount is there
+        # only, which the host's berth cannot bind from.
+        run unshare -m --propagation private "$BERTH_BIN" --root "$ROOT" run --rm --memory 64m busybox grep MemTotal /proc/meminfo
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^MemTotal:\ +65536\ kB$ ]]
+        ! grep -q " $ROOT/procview " /proc/self/mountinfo
+        run b run --rm --memory 32m busybox grep MemTotal /proc/meminfo
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^MemTotal:\ +32768\ kB$ ]]
+        [ "$(grep -c " $ROOT/procview " /proc/self/mountinfo)" = 1 ]
+        # Two servers, a supervisor and a worker each: the namespace's and the host's.
+        [ "$(procview_supervisor | wc -l)" = 2 ]
+}

@@ -381,13 +381,16 @@ fetch() {  # WHERE URL: WHERE is in_host, in_out or a container id
         printf 'nameserver 127.0.0.1\nnameserver 192.0.2.53\n' > "$T/resolv.mixed"
         run unshare -m sh -c "mount --bind $T/resolv.stub /etc/resolv.conf &&
                 nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT run --rm busybox cat /etc/resolv.conf"
+        echo "$output"  # shown when an assertion below fails
         [ "$output" = "$(printf 'options edns0\nsearch lan\nnameserver 8.8.8.8\nnameserver 8.8.4.4')" ]
         run unshare -m sh -c "mount --bind $T/resolv.mixed /etc/resolv.conf &&
                 nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT run --rm busybox cat /etc/resolv.conf"
+        echo "$output"  # shown when an assertion below fails
         [ "$output" = "nameserver 192.0.2.53" ]
         # --network host keeps the host's own
         run unshare -m sh -c "mount --bind $T/resolv.stub /etc/resolv.conf &&
                 nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT run --rm --network host busybox cat /etc/resolv.conf"
+        echo "$output"  # shown when an assertion below fails
         [[ $output == *"nameserver 127.0.0.53"* ]]
 }
 
