@@ -514,7 +514,13 @@ for i in range(100):
         printf 'FROM busybox\nCOPY many /many\nCOPY big /big\nRUN find /many -type f | wc -l > /count && wc -c < /big > /size\n' > "$CTX/Dockerfile"
         /usr/bin/time -f '%M' -o "$T/rss" "$BERTH_BIN" --root "$ROOT" build -q -t large "$CTX" >/dev/null
         echo "peak RSS: $(cat "$T/rss") KiB"
-        [ "$(tail -1 "$T/rss")" -lt 204800 ]
+        # The bound is the release build's (tests/run.sh's first pass): under AddressSanitizer the RSS is
+        # the sanitizer's (256 MB of quarantine for freed memory, shadow memory), not berth's.
+        if ldd "$BERTH_BIN" | grep -q libasan; then
+                echo "# peak RSS not bounded: $BERTH_BIN is the ASan build" >&3
+        else
+                [ "$(tail -1 "$T/rss")" -lt 204800 ]
+        fi
         [ "$(b run --rm large cat /count)" = 100000 ]
         [ "$(b run --rm large cat /size)" = $((1 << 30)) ]
         # The rebuild hashes the whole context again (the cache's key) and runs nothing.
