@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
         esac
         shift
 done
-all=(spec seccomp resources manifest unpack copy_tar registry reference run_flags format changes dockerfile)
+all=(spec seccomp resources manifest unpack copy_tar registry reference run_flags format changes dockerfile api)
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 
 dir=$top/build-fuzz
@@ -53,7 +53,7 @@ for h in "${harnesses[@]}"; do
         log=$dir/logs/$h.log
         dict=()
         case $h in
-        spec|seccomp|resources|manifest|registry|format) dict=(-dict="$top/tests/fuzz/json.dict") ;;
+        spec|seccomp|resources|manifest|registry|format|api) dict=(-dict="$top/tests/fuzz/json.dict") ;;
         changes|dockerfile) dict=(-dict="$top/tests/fuzz/dockerfile.dict") ;;
         esac
         maxlen=16384

@@ -111,7 +111,7 @@ fi
 
 # ---- fuzzing (issue 15, docs/fuzzing.md) ------------------------------------------------------------------
 # Each libFuzzer harness of tests/fuzz replays its stored crash reproducers, then fuzzes for a fixed time
-# (BERTH_FUZZ_SECONDS, 20 s: about 4 min for the twelve). One test per harness. Built with clang in build-fuzz/.
+# (BERTH_FUZZ_SECONDS, 20 s: about 5 min for the thirteen). One test per harness. Built with clang in build-fuzz/.
 # Skipped when suites are named (a developer's run of one suite).
 if [ ${#suites[@]} -eq 0 ]; then
         fuzz_seconds=${BERTH_FUZZ_SECONDS:-20}

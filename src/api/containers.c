@@ -10,6 +10,7 @@
 #include "lib/json.h"
 #include "lib/util.h"
 #include "api/api.h"
+#include "api/request.h"
 #include "engine/create.h"
 #include "engine/inspect.h"
 #include "engine/launch.h"
@@ -37,23 +38,8 @@ enum MHD_Result api_container_create(struct api_request *req)
         const char *name = api_query(req, "name");
         struct engine *e;
 
-        if (api_body_json(req, &body, &err) < 0)
+        if (api_body_json(req, &body, &err) < 0 || api_create_request_decode(body, name, &cr, &config, &err) < 0)
                 return api_reply_error(req, &err);
-        if (!json_is_object(body))
-                return api_reply_message(req, 400, "config cannot be empty in order to create a container");
-        /* The body is docker's Config with HostConfig and NetworkingConfig beside its fields. */
-        config = json_deep_copy(body);
-        json_object_del(config, "HostConfig");
-        json_object_del(config, "NetworkingConfig");
-        cr.image = json_string_value(json_object_get(config, "Image"));
-        if (cr.image == NULL || *cr.image == '\0')
-                return api_reply_message(req, 400, "no image was given (Config.Image)");
-        cr.name = name != NULL && *name != '\0' ? name : NULL;
-        cr.config = config;
-        cr.host_config = json_object_get(body, "HostConfig");
-        if (cr.host_config != NULL && !json_is_object(cr.host_config))
-                cr.host_config = NULL;
-        cr.networking_config = json_object_get(body, "NetworkingConfig");
         if (api_engine(req, &e, &err) < 0 || engine_container_create(e, &cr, &id, &err) < 0)
                 return api_reply_error(req, &err);
         return api_reply_json(req, 201, json_pack("{s:s,s:[]}", "Id", id, "Warnings"));

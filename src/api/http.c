@@ -1,5 +1,5 @@
-/* The HTTP side of the API server: libmicrohttpd's request callback (the body gathered, bounded), the version
- * prefix (/v1.NN/), the route table, and docker's replies and errors. */
+/* The HTTP side of the API server: libmicrohttpd's request callback (the body gathered, bounded), the route
+ * table (matched by request.c), and docker's replies and errors. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -12,6 +12,7 @@
 #include "lib/util.h"
 #include "api/api.h"
 #include "api/http.h"
+#include "api/request.h"
 
 struct route {
         const char *method;
@@ -191,123 +192,20 @@ int api_body_json(struct api_request *req, json_t **out, berth_error *err)
 
 int api_query_filters(struct api_request *req, char ***out, berth_error *err)
 {
-        const char *text = api_query(req, "filters");
-        cleanup_json json_t *f = NULL;
-        cleanup_strv char **v = NULL;
-        const char *key;
-        json_t *vals;
-
-        *out = NULL;
-        if (text == NULL || *text == '\0')
-                return 0;
-        f = json_loads(text, JSON_DECODE_ANY, NULL);
-        if (!json_is_object(f))
-                return berth_failf(err, EINVAL, "invalid filter: %s", text);
-        v = xzalloc(sizeof(char *));
-        json_object_foreach(f, key, vals) {
-                size_t i;
-                json_t *x;
-                const char *val;
-                if (json_is_array(vals)) {
-                        json_array_foreach(vals, i, x) {
-                                if (!json_is_string(x))
-                                        return berth_failf(err, EINVAL, "invalid filter: %s", text);
-                                cleanup_free char *kv = xasprintf("%s=%s", key, json_string_value(x));
-                                v = strv_append(v, kv);
-                        }
-                } else if (json_is_object(vals)) {
-                        json_object_foreach(vals, val, x) {
-                                cleanup_free char *kv = xasprintf("%s=%s", key, val);
-                                if (json_is_true(x))
-                                        v = strv_append(v, kv);
-                        }
-                } else {
-                        return berth_failf(err, EINVAL, "invalid filter: %s", text);
-                }
-        }
-        *out = steal_pointer(&v);
-        return 0;
+        return api_filters_decode(api_query(req, "filters"), out, err);
 }
 
-/* "/v1.50/containers/json" -> minor 50 and "containers/json"; no prefix: the newest version. */
-static int parse_version(struct api_request *req, const char **rest, berth_error *err)
+int api_route_find(const char *method, char *const *parts, size_t n_parts, char **name, bool *path_known)
 {
-        const char *p = req->url;
-        unsigned major, minor;
-        int n = 0;
-
-        req->minor = API_VERSION_MAX_MINOR;
-        while (*p == '/')
-                p++;
-        if (p[0] == 'v' && sscanf(p, "v%u.%u%n", &major, &minor, &n) == 2 && (p[n] == '/' || p[n] == '\0')) {
-                if (major != 1 || minor > API_VERSION_MAX_MINOR)
-                        return berth_failf(err, EINVAL,
-                                           "client version %u.%u is too new. Maximum supported API version is " API_VERSION_MAX,
-                                           major, minor);
-                if (minor < API_VERSION_MIN_MINOR)
-                        return berth_failf(err, EINVAL,
-                                           "client version %u.%u is too old. Minimum supported API version is " API_VERSION_MIN
-                                           ", please upgrade your client to a newer version",
-                                           major, minor);
-                req->minor = minor;
-                p += n;
+        *path_known = false;
+        for (size_t i = 0; i < ARRAY_SIZE(ROUTES); i++) {
+                if (!api_route_match(ROUTES[i].pattern, parts, n_parts, name))
+                        continue;
+                *path_known = true;
+                if (strcmp(ROUTES[i].method, method) == 0)
+                        return (int) i;
         }
-        *rest = p;
-        return 0;
-}
-
-static void split_path(struct api_request *req, const char *path)
-{
-        cleanup_free char *copy = xstrdup(path);
-        char *save = NULL;
-
-        req->parts = xzalloc(sizeof(char *));
-        for (char *t = strtok_r(copy, "/", &save); t != NULL; t = strtok_r(NULL, "/", &save)) {
-                req->parts = xrealloc(req->parts, (req->n_parts + 2) * sizeof(char *));
-                req->parts[req->n_parts++] = xstrdup(t);
-                req->parts[req->n_parts] = NULL;
-        }
-}
-
-/* A pattern's parts: literal, "*" (one part) or "**" (one or more parts, kept in req->name joined by '/'). */
-static bool route_matches(const struct route *rt, struct api_request *req)
-{
-        cleanup_strv char **pat = xzalloc(sizeof(char *));
-        cleanup_free char *copy = xstrdup(rt->pattern);
-        size_t n = 0, star = SIZE_MAX, tail;
-        char *save = NULL;
-
-        for (char *t = strtok_r(copy, "/", &save); t != NULL; t = strtok_r(NULL, "/", &save)) {
-                if (strcmp(t, "**") == 0)
-                        star = n;
-                pat = strv_append(pat, t);
-                n++;
-        }
-        if (star == SIZE_MAX) {
-                if (n != req->n_parts)
-                        return false;
-                for (size_t i = 0; i < n; i++)
-                        if (strcmp(pat[i], "*") != 0 && strcmp(pat[i], req->parts[i]) != 0)
-                                return false;
-                return true;
-        }
-        tail = n - star - 1;
-        if (req->n_parts < n)
-                return false;
-        for (size_t i = 0; i < star; i++)
-                if (strcmp(pat[i], "*") != 0 && strcmp(pat[i], req->parts[i]) != 0)
-                        return false;
-        for (size_t i = 0; i < tail; i++)
-                if (strcmp(pat[star + 1 + i], req->parts[req->n_parts - tail + i]) != 0)
-                        return false;
-        free(req->name);
-        req->name = xstrdup(req->parts[star]);
-        for (size_t i = star + 1; i < req->n_parts - tail; i++) {
-                char *joined = xasprintf("%s/%s", req->name, req->parts[i]);
-                free(req->name);
-                req->name = joined;
-        }
-        return true;
+        return -1;
 }
 
 static enum MHD_Result dispatch(struct api_request *req)
@@ -315,17 +213,14 @@ static enum MHD_Result dispatch(struct api_request *req)
         cleanup_error berth_error err = {0};
         const char *rest = "";
         bool path_known = false;
+        int route;
 
-        if (parse_version(req, &rest, &err) < 0)
+        if (api_parse_version(req->url, &req->minor, &rest, &err) < 0)
                 return api_reply_error(req, &err);
-        split_path(req, rest);
-        for (size_t i = 0; i < ARRAY_SIZE(ROUTES); i++) {
-                if (!route_matches(&ROUTES[i], req))
-                        continue;
-                path_known = true;
-                if (strcmp(ROUTES[i].method, req->method) == 0)
-                        return ROUTES[i].handler(req);
-        }
+        req->parts = api_split_path(rest, &req->n_parts);
+        route = api_route_find(req->method, req->parts, req->n_parts, &req->name, &path_known);
+        if (route >= 0)
+                return ROUTES[route].handler(req);
         if (path_known)
                 return api_reply_message(req, 405, "method %s not allowed on %s", req->method, rest);
         return api_reply_message(req, 404, "page not found");

@@ -227,14 +227,6 @@ static void reap_monitors(struct api_server *srv)
         pthread_mutex_unlock(&srv->lock);
 }
 
-void api_monitor_started(struct api_server *srv, pid_t pid)
-{
-        pthread_mutex_lock(&srv->lock);
-        srv->monitors = xrealloc(srv->monitors, (srv->n_monitors + 1) * sizeof(pid_t));
-        srv->monitors[srv->n_monitors++] = pid;
-        pthread_mutex_unlock(&srv->lock);
-}
-
 static bool idle_expired(struct api_server *srv, long idle_s)
 {
         bool expired;

@@ -1,6 +1,7 @@
 /* Replies that outlive the request callback: streamed bodies (logs, pull progress: a thread writes into a pipe
  * that libmicrohttpd reads) and hijacked connections (attach: HTTP Upgrade, then the raw socket is ours). The
- * server counts both as activity (idle timeout) and shuts hijacked sockets down when it stops. */
+ * server counts both as activity (idle timeout) and shuts hijacked sockets down when it stops. Also the record of
+ * the monitors the server forked, which main.c's loop reaps. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -270,4 +271,13 @@ void api_sessions_shutdown(struct api_server *srv)
                         return;
                 usleep(10000);
         }
+}
+
+/* Recorded for main.c's loop, which reaps them (they are our children until they exit). */
+void api_monitor_started(struct api_server *srv, pid_t pid)
+{
+        pthread_mutex_lock(&srv->lock);
+        srv->monitors = xrealloc(srv->monitors, (srv->n_monitors + 1) * sizeof(pid_t));
+        srv->monitors[srv->n_monitors++] = pid;
+        pthread_mutex_unlock(&srv->lock);
 }

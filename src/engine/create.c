@@ -193,6 +193,29 @@ static int fold_networking_config(const json_t *nc, json_t *hc, berth_error *err
         return 0;
 }
 
+int engine_create_request_check(const struct engine_create_request *req, json_t **host_config, berth_error *err)
+{
+        cleanup_json json_t *folded = NULL;
+        int r;
+
+        *host_config = NULL;
+        if (req->name != NULL && !engine_name_is_valid(req->name))
+                return berth_failf(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                                   req->name);
+        if (req->networking_config != NULL && !json_is_null(req->networking_config)) {
+                folded = req->host_config ? json_deep_copy(req->host_config) : json_object();
+                if ((r = fold_networking_config(req->networking_config, folded, err)) < 0)
+                        return r;
+        } else if (req->host_config != NULL) {
+                folded = json_incref(req->host_config);
+        }
+        if ((r = engine_config_validate(req->config, folded, err)) < 0 ||
+            (r = engine_healthcheck_validate(req->config, err)) < 0)
+                return r;
+        *host_config = steal_pointer(&folded);
+        return 0;
+}
+
 int engine_container_create(struct engine *e, const struct engine_create_request *req, char **id_out,
                             berth_error *err)
 {
@@ -201,21 +224,9 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         cleanup_free char *image_name = NULL;
         int r;
 
-        cleanup_json json_t *folded = NULL;
-        const json_t *host_config = req->host_config;
+        cleanup_json json_t *host_config = NULL;
 
-        /* docker's checks of what was asked, before anything exists. */
-        if (req->name != NULL && !engine_name_is_valid(req->name))
-                return berth_failf(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-                                   req->name);
-        if (req->networking_config != NULL && !json_is_null(req->networking_config)) {
-                folded = req->host_config ? json_deep_copy(req->host_config) : json_object();
-                if ((r = fold_networking_config(req->networking_config, folded, err)) < 0)
-                        return r;
-                host_config = folded;
-        }
-        if ((r = engine_config_validate(req->config, host_config, err)) < 0 ||
-            (r = engine_healthcheck_validate(req->config, err)) < 0)
+        if ((r = engine_create_request_check(req, &host_config, err)) < 0)
                 return r;
         /* The image: resolved here, or already found (or pulled) by engine_image_ensure (pull.h). */
         if (req->image_id != NULL)

@@ -18,6 +18,11 @@ struct engine_create_request {
         json_t *networking_config;
 };
 
+/* docker's checks of what was asked, before anything exists: the name, NetworkingConfig folded into the
+ * HostConfig (*host_config: a new reference, NULL when none was given), Config and HostConfig validated.
+ * Needs no store: the API's fuzz harness runs it on decoded request bodies. */
+int engine_create_request_check(const struct engine_create_request *req, json_t **host_config, berth_error *err);
+
 /* On failure nothing is left: no record, snapshot, volume it made or directory. */
 int engine_container_create(struct engine *e, const struct engine_create_request *req, char **id_out,
                             berth_error *err);

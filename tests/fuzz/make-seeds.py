@@ -142,3 +142,23 @@ for argv in [["-d", "--name", "x", "busybox", "sleep", "1"],
 for tmpl in ["table {{.Repository}}\t{{.Tag}}\t{{.ID}}", "{{json .}}", "json", "{{.ID}}: {{.Labels.a}}",
              "{{json .Names}}", "table", "{{.Size}}\\n{{.Empty}}"]:
     add("format", tmpl + "\0" + '{"ID":"abc","Repository":"r","Tag":"t","Labels":{"a":"b"},"Names":["x"],"Size":1}')
+# The API's requests (method, path, filters, create body; NUL-separated): the routes of src/api/http.c, the
+# filters the docker CLI sends, and create bodies around the HostConfigs of the engine's unit test.
+api_paths = [("GET", "/_ping"), ("GET", "/v1.50/containers/json"), ("POST", "/v1.47/containers/create"),
+             ("GET", "/v1.50/containers/abc/json"), ("POST", "/v1.24/containers/abc/wait"),
+             ("DELETE", "/containers/abc"), ("GET", "/v1.50/images/localhost:5000/a/b:1/json"),
+             ("POST", "/v1.50/images/a/b/tag"), ("DELETE", "/v1.50/images/sha256:0123"), ("GET", "/v2.0/info"),
+             ("GET", "/v1.12/version"), ("PUT", "/v1.50/volumes/x"), ("GET", "//v1.50//events//")]
+api_filters = ['{"label":["a=b"],"status":["running"]}', '{"dangling":{"true":true}}', '{"name":{"x":false}}',
+               '[]', '{"a":[1]}', '']
+hostconfigs = [s for s in c_strings(os.path.join(top, "tests/unit/test_engine_hostconfig.c"))
+               if s.startswith("{")]
+bodies = ['{"Image":"busybox","Cmd":["true"]}', '{}', '{"Image":""}', 'null',
+          '{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"net":{"Aliases":["a"],'
+          '"IPAMConfig":{"IPv4Address":"10.0.0.2"}}}},"HostConfig":{"NetworkMode":"net"}}',
+          '{"Image":"busybox","Healthcheck":{"Test":["CMD","true"],"Interval":-1}}']
+for hc in hostconfigs:
+    bodies.append('{"Image":"busybox","HostConfig":' + hc + '}')
+for i, body in enumerate(bodies):
+    method, path = api_paths[i % len(api_paths)]
+    add("api", method + "\0" + path + "\0" + api_filters[i % len(api_filters)] + "\0" + body)
