@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "lib/cleanup.h"
@@ -12,16 +11,33 @@
 #include "lib/util.h"
 #include "api/api.h"
 
+/* A version number's part: 1 to 9 digits (no sign, no overflow: "1.4294967346" is not 1.50). */
+static bool parse_version_number(const char **p, unsigned *out)
+{
+        unsigned value = 0;
+        size_t digits = 0;
+
+        while (**p >= '0' && **p <= '9') {
+                if (++digits > 9)
+                        return false;
+                value = value * 10 + (unsigned) (**p - '0');
+                (*p)++;
+        }
+        *out = value;
+        return digits > 0;
+}
+
 int api_parse_version(const char *url, unsigned *minor, const char **rest, berth_error *err)
 {
-        const char *p = url;
+        const char *p = url, *q;
         unsigned major, asked;
-        int n = 0;
 
         *minor = API_VERSION_MAX_MINOR;
         while (*p == '/')
                 p++;
-        if (p[0] == 'v' && sscanf(p, "v%u.%u%n", &major, &asked, &n) == 2 && (p[n] == '/' || p[n] == '\0')) {
+        q = p + 1;
+        if (p[0] == 'v' && parse_version_number(&q, &major) && *q++ == '.' && parse_version_number(&q, &asked) &&
+            (*q == '/' || *q == '\0')) {
                 if (major != 1 || asked > API_VERSION_MAX_MINOR)
                         return berth_failf(err, EINVAL,
                                            "client version %u.%u is too new. Maximum supported API version is " API_VERSION_MAX,
@@ -32,7 +48,7 @@ int api_parse_version(const char *url, unsigned *minor, const char **rest, berth
                                            ", please upgrade your client to a newer version",
                                            major, asked);
                 *minor = asked;
-                p += n;
+                p = q;
         }
         *rest = p;
         return 0;

@@ -296,6 +296,8 @@ int engine_config_validate(const json_t *config, const json_t *host_config, bert
         const char *workdir = string_of(config, "WorkingDir"), *stop = string_of(config, "StopSignal");
         int sig, r;
 
+        if ((r = engine_config_check_types(config, host_config, err)) < 0)
+                return r;
         if (workdir != NULL && *workdir != '\0' && workdir[0] != '/')
                 return berth_failf(err, EINVAL, "the working directory '%s' is invalid, it needs to be an absolute path", workdir);
         if (stop != NULL && *stop != '\0' && signal_parse(stop, &sig) < 0)

@@ -12,6 +12,9 @@
  * with one), ulimits, devices, tmpfs and mount targets, namespace and network modes, user namespace,
  * the stop signal, the log driver and its options, CPU and block I/O values. */
 int engine_config_validate(const json_t *config, const json_t *host_config, berth_error *err);
+/* hostconfig_types.c: the fields' JSON types as dockerd's decoder holds them (run first by
+ * engine_config_validate). EINVAL with Go's message for a value of another type; null is any field's zero. */
+int engine_config_check_types(const json_t *config, const json_t *host_config, berth_error *err);
 
 /* The restart policy a HostConfig asks for: docker's names ("" and "no" are none). */
 enum engine_restart_policy {

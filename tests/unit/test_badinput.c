@@ -3,6 +3,7 @@
  * uint64 values up to UINT64_MAX: docker's "swappiness not set" is (uint64)-1), invalid UTF-8 and NUL bytes.
  * Each must give a one-line error naming the input, or be read as Go would read it: never a crash, a
  * truncated value or a silently different document. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/api.h"
+#include "api/request.h"
 #include "cli/berth/format.h"
+#include "engine/create.h"
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "lib/cleanup.h"
@@ -299,6 +303,104 @@ static void test_nul_bytes(void **state)
         assert_null(remote_next_link("</v2/x/tags/list?n=1>; rel=\"nex"));
 }
 
+/* The Docker API's request decoding (src/api/request.c) and the engine's checks of a create body: each
+ * classic case gives one line and no request half-decoded. */
+static int decode_and_check(const char *body_text, berth_error *err)
+{
+        struct engine_create_request cr;
+        json_t *config = NULL, *host_config = NULL;
+        json_t *body = json_load_text("the request body", body_text, strlen(body_text), err);
+        int r;
+
+        if (body == NULL)
+                return -EINVAL;
+        r = api_create_request_decode(body, NULL, &cr, &config, err);
+        if (r == 0)
+                r = engine_create_request_check(&cr, &host_config, err);
+        json_decref(host_config);
+        json_decref(config);
+        json_decref(body);
+        return r;
+}
+
+static void expect_filters_refused(const char *text)
+{
+        berth_error err = {0};
+        char **kv = NULL;
+
+        assert_int_equal(api_filters_decode(text, &kv, &err), -EINVAL);
+        assert_null(kv);
+        assert_non_null(strstr(berth_error_message(&err), "invalid filter"));
+        berth_error_clear(&err);
+}
+
+static void test_api_requests(void **state)
+{
+        berth_error err = {0};
+        const char *rest = NULL;
+        unsigned minor = 0;
+        size_t len;
+        char *deep = nested(3000, &len);
+        char *doc;
+
+        /* Nesting past jansson's depth: in the filters, in the body. */
+        doc = xasprintf("{\"label\":%s}", deep);
+        expect_filters_refused(doc);
+        free(doc);
+        doc = xasprintf("{\"Image\":\"busybox\",\"HostConfig\":{\"Memory\":%s}}", deep);
+        assert_true(decode_and_check(doc, &err) < 0);
+        assert_non_null(strstr(berth_error_message(&err), "maximum parsing depth"));
+        berth_error_clear(&err);
+        free(doc);
+        free(deep);
+        /* Just under it, where a number belongs: a type error. */
+        deep = nested(2000, &len);
+        doc = xasprintf("{\"Image\":\"busybox\",\"HostConfig\":{\"Memory\":%s}}", deep);
+        assert_true(decode_and_check(doc, &err) < 0);
+        assert_null(strchr(berth_error_message(&err), '\n'));
+        berth_error_clear(&err);
+        free(doc);
+        free(deep);
+
+        /* Integers past INT64_MAX, and a version number past 32 bits (1.4294967346 is not 1.50). */
+        assert_true(decode_and_check("{\"Image\":\"busybox\",\"HostConfig\":{\"Memory\":" UINT64_MAX_TEXT "0}}", &err) < 0);
+        berth_error_clear(&err);
+        assert_true(decode_and_check("{\"Image\":\"busybox\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"on-failure\","
+                                     "\"MaximumRetryCount\":-" UINT64_MAX_TEXT "}}}", &err) < 0);
+        berth_error_clear(&err);
+        assert_int_equal(api_parse_version("/v1.4294967346/containers/json", &minor, &rest, &err), 0);
+        assert_int_equal(minor, API_VERSION_MAX_MINOR);
+        assert_string_equal(rest, "v1.4294967346/containers/json"); /* no version: a path no route has */
+        assert_true(api_parse_version("/v1.51/info", &minor, &rest, &err) < 0);
+        assert_non_null(strstr(berth_error_message(&err), "too new"));
+        berth_error_clear(&err);
+        assert_true(api_parse_version("/v1.23/info", &minor, &rest, &err) < 0);
+        assert_non_null(strstr(berth_error_message(&err), "too old"));
+        berth_error_clear(&err);
+        assert_int_equal(api_parse_version("/v1.24/info", &minor, &rest, &err), 0);
+        assert_int_equal(minor, 24);
+        assert_string_equal(rest, "/info");
+
+        /* Invalid UTF-8 and NUL bytes. */
+        expect_filters_refused("{\"label\":[\"a\xff\"]}");
+        expect_filters_refused("{\"label\":[\"a\\u0000b\"]}");
+        expect_filters_refused("{\"label\":[1]}");
+        assert_true(decode_and_check("{\"Image\":\"busy\xff\"}", &err) < 0);
+        assert_non_null(strstr(berth_error_message(&err), "unable to decode byte 0xff"));
+        berth_error_clear(&err);
+        assert_true(decode_and_check("{\"Image\":\"busybox\",\"WorkingDir\":\"/a\\u0000b\"}", &err) < 0);
+        assert_non_null(strstr(berth_error_message(&err), "\\u0000 is not allowed"));
+        berth_error_clear(&err);
+
+        /* Not a create request at all: dockerd's words. */
+        assert_true(decode_and_check("[]", &err) < 0);
+        assert_string_equal(berth_error_message(&err), "config cannot be empty in order to create a container");
+        berth_error_clear(&err);
+        assert_true(decode_and_check("{\"Image\":7}", &err) < 0);
+        assert_string_equal(berth_error_message(&err), "no image was given (Config.Image)");
+        berth_error_clear(&err);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -307,6 +409,7 @@ int main(void)
                 cmocka_unit_test(test_swappiness_uint64_minus_one),
                 cmocka_unit_test(test_invalid_utf8),
                 cmocka_unit_test(test_nul_bytes),
+                cmocka_unit_test(test_api_requests),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,6 +100,26 @@ static void test_refuses_bad_values(void **state)
         assert_refused("{}", "{\"SecurityOpt\":[\"apparmor=docker-default\"]}", "invalid --security-opt");
 }
 
+static void test_field_types(void **state)
+{
+        (void) state;
+        /* dockerd's decoder refuses a value of another type in Go's words; jansson's accessors would read 0. */
+        assert_refused("{}", "{\"Memory\":\"64m\"}",
+                       "json: cannot unmarshal string into Go struct field HostConfig.Memory of type int64");
+        assert_refused("{}", "{\"Memory\":[[0]]}", "cannot unmarshal array into Go struct field HostConfig.Memory");
+        assert_refused("{}", "{\"NanoCpus\":1.5}", "cannot unmarshal number 1.5 into Go struct field HostConfig.NanoCpus");
+        assert_refused("{}", "{\"Privileged\":1}", "cannot unmarshal number into Go struct field HostConfig.Privileged of type bool");
+        assert_refused("{}", "{\"CapAdd\":[\"NET_ADMIN\",7]}", "HostConfig.CapAdd of type string");
+        assert_refused("{}", "{\"RestartPolicy\":\"always\"}", "HostConfig.RestartPolicy of type container.RestartPolicy");
+        assert_refused("{\"Env\":\"A=1\"}", "{}", "cannot unmarshal string into Go struct field Config.Env of type []string");
+        assert_refused("{\"Cmd\":[\"sh\",[\"-c\"]]}", "{}", "Config.Cmd of type string");
+        assert_refused("{\"Tty\":\"yes\"}", "{}", "Config.Tty of type bool");
+        assert_refused("{\"Labels\":[\"a=b\"]}", "{}", "Config.Labels of type map[string]string");
+        /* null is a field's zero value; strslice takes a string; unknown fields are ignored, as Go does. */
+        assert_accepted("{\"Cmd\":\"echo hi\",\"Entrypoint\":null,\"Env\":null,\"Whatever\":[1]}",
+                        "{\"Memory\":null,\"CapAdd\":null,\"BerthProcView\":false,\"Unknown\":\"x\"}");
+}
+
 static void test_restart_policy_checks(void **state)
 {
         (void) state;
@@ -193,6 +213,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_accepts_docker_defaults),
                 cmocka_unit_test(test_refuses_bad_values),
+                cmocka_unit_test(test_field_types),
                 cmocka_unit_test(test_restart_policy_checks),
                 cmocka_unit_test(test_restart_decisions),
                 cmocka_unit_test(test_names),
