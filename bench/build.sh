@@ -11,8 +11,7 @@
 #   bench/build.sh [--runs N]
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs=10
 while [ $# -gt 0 ]; do
         case $1 in
@@ -20,12 +19,7 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--runs N]" >&2; exit 2 ;;
         esac
 done
-build=${BERTH_BUILD:-$top/build}
-berth=$build/src/cli/berth/berth
-images=${BERTH_IMAGES:-$HOME/.cache/berth-images}
-for tool in hyperfine podman jq; do
-        command -v "$tool" >/dev/null || { echo "$tool missing" >&2; exit 1; }
-done
+bench_need hyperfine podman jq
 [ -e "$images/busybox.docker.tar" ] || "$top/../shared/images/make-images.sh" "$images" busybox >&2
 
 work=$(mktemp -d /tmp/berth-bench-build.XXXXXX)

@@ -7,8 +7,7 @@
 #   bench/engine-many.sh [--count N]
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 count=100
 while [ $# -gt 0 ]; do
         case $1 in
@@ -17,10 +16,7 @@ while [ $# -gt 0 ]; do
         esac
 done
 
-build=${BERTH_BUILD:-$top/build}
-berth=$build/src/cli/berth/berth
-images=${BERTH_IMAGES:-$HOME/.cache/berth-images}
-[ -x "$berth" ] || { echo "build first: $berth missing" >&2; exit 1; }
+bench_built "$berth"
 [ -e "$images/busybox.docker.tar" ] || "$top/../shared/images/make-images.sh" "$images" busybox >&2
 
 work=$(mktemp -d /tmp/berth-bench-many.XXXXXX)

@@ -9,8 +9,7 @@
 #   bench/health-probe.sh [--probes N]
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 probes=10
 while [ $# -gt 0 ]; do
         case $1 in
@@ -18,10 +17,7 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--probes N]" >&2; exit 2 ;;
         esac
 done
-build=${BERTH_BUILD:-$top/build}
-berth=$build/src/cli/berth/berth
-images=${BERTH_IMAGES:-$HOME/.cache/berth-images}
-[ -x "$berth" ] || { echo "build first: $berth missing" >&2; exit 1; }
+bench_built "$berth"
 [ -e "$images/busybox.docker.tar" ] || "$top/../shared/images/make-images.sh" "$images" busybox >&2
 work=$(mktemp -d /tmp/berth-bench-health.XXXXXX)
 b() { "$berth" --root "$work/root" "$@"; }

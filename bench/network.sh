@@ -11,8 +11,7 @@
 # markdown table on stdout and in bench/results/.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs=30
 cycles=1000
 while [ $# -gt 0 ]; do
@@ -23,13 +22,8 @@ while [ $# -gt 0 ]; do
         esac
 done
 
-build=${BERTH_BUILD:-$top/build}
-berth=$build/src/cli/berth/berth
-images=${BERTH_IMAGES:-$HOME/.cache/berth-images}
-for tool in hyperfine podman jq nft ip nsenter; do
-        command -v "$tool" >/dev/null || { echo "$tool missing" >&2; exit 1; }
-done
-[ -x "$berth" ] || { echo "build first: $berth missing" >&2; exit 1; }
+bench_need hyperfine podman jq nft ip nsenter
+bench_built "$berth"
 [ -e "$images/busybox.docker.tar" ] || "$top/../shared/images/make-images.sh" "$images" busybox >&2
 
 work=$(mktemp -d /tmp/berth-bench-network.XXXXXX)

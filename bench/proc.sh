@@ -14,8 +14,7 @@
 # Results: a markdown table on stdout. Long on a small machine: 50 containers busy-reading want many cores.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 reads=10000 containers=50 seconds=10 runs=30 lxcfs=1
 while [ $# -gt 0 ]; do
         case $1 in
@@ -28,18 +27,13 @@ while [ $# -gt 0 ]; do
         esac
 done
 
-build=${BERTH_BUILD:-$top/build}
-berth=$build/src/cli/berth/berth
-images=${BERTH_IMAGES:-$HOME/.cache/berth-images}
-for tool in gcc bc; do
-        command -v "$tool" >/dev/null || { echo "$tool missing" >&2; exit 1; }
-done
+bench_need gcc bc
 if [ -n "$lxcfs" ] && ! command -v lxcfs >/dev/null; then
         echo "lxcfs missing (apt-get install lxcfs, or --skip-lxcfs)" >&2
         exit 1
 fi
 [ -e /dev/fuse ] || { echo "no /dev/fuse: nothing to measure" >&2; exit 1; }
-[ -x "$berth" ] || { echo "build first: $berth missing" >&2; exit 1; }
+bench_built "$berth"
 [ -e "$images/busybox.docker.tar" ] || "$top/../shared/images/make-images.sh" "$images" busybox >&2
 
 work=$(mktemp -d /tmp/berth-bench-proc.XXXXXX)

@@ -107,10 +107,9 @@ enum MHD_Result api_reply_message(struct api_request *req, unsigned status, cons
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        msg = xvasprintf(fmt, ap);
         va_end(ap);
-        return api_reply_json(req, status, json_pack("{s:s}", "message", msg ? msg : "out of memory"));
+        return api_reply_json(req, status, json_pack("{s:s}", "message", msg));
 }
 
 unsigned api_status_for(int code)

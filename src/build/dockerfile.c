@@ -59,8 +59,7 @@ static int fail_at(berth_error *err, const char *file, unsigned line, unsigned c
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&what, fmt, ap) < 0)
-                abort();
+        what = xvasprintf(fmt, ap);
         va_end(ap);
         return berth_failf(err, EINVAL, "%s:%u:%u: %s", file, line, column, what);
 }

@@ -272,18 +272,14 @@ static void __attribute__((noreturn)) child_main(struct launch *l)
 static int read_status(struct launch *l, pid_t child, pid_t *init, bool *rebuilt, berth_error *err)
 {
         char buf[4096];
-        size_t len = 0;
+        ssize_t n;
+        size_t len;
         int code = 0, off = 0;
 
         close_fd_ptr(&l->status[1]);
-        for (;;) {
-                ssize_t n = read(l->status[0], buf + len, sizeof(buf) - 1 - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (size_t) n;
-        }
+        /* The monitor's one line, up to its end of the pipe (closed when the init runs or the start failed). */
+        n = read_all(l->status[0], buf, sizeof(buf) - 1);
+        len = n > 0 ? (size_t) n : 0;
         buf[len] = '\0';
         if (len == 0 || sscanf(buf, "%d %n", &code, &off) != 1) {
                 int status = 0;

@@ -69,8 +69,7 @@ static void producer_fail(struct layer_stream *s, int code, const char *fmt, ...
         char *msg = NULL;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        msg = xvasprintf(fmt, ap);
         va_end(ap);
         pthread_mutex_lock(&s->lock);
         if (s->error_code == 0) {

@@ -67,17 +67,23 @@ char *xstrndup(const char *s, size_t n)
         return d;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
         char *s = NULL;
+
+        if (vasprintf(&s, fmt, ap) < 0)
+                out_of_memory();
+        return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
         va_list ap;
-        int r;
+        char *s;
 
         va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
+        s = xvasprintf(fmt, ap);
         va_end(ap);
-        if (r < 0)
-                out_of_memory();
         return s;
 }
 

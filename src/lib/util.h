@@ -1,6 +1,7 @@
 /* Small helpers shared by every layer: allocation, whole-file I/O, string vectors, numbers, time. */
 #pragma once
 
+#include <stdarg.h>
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@ void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* write(2)/read(2) until done, retrying EINTR and short transfers. Return 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);

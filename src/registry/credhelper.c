@@ -49,7 +49,8 @@ static int run_helper(const char *program, const char *action, const char *input
         posix_spawn_file_actions_t fa;
         int in[2] = {-1, -1}, out[2] = {-1, -1};
         char *argv[] = {(char *) program, (char *) action, NULL};
-        size_t len = 0, cap = 1024;
+        size_t len = 0;
+        ssize_t n;
         char *buf = NULL;
         pid_t pid;
         int r;
@@ -78,22 +79,10 @@ static int run_helper(const char *program, const char *action, const char *input
         }
         close(in[1]);
         in[1] = -1;
-        buf = xmalloc(cap);
-        for (;;) {
-                ssize_t n;
-                if (len + 1 >= cap) {
-                        if (cap >= HELPER_OUTPUT_MAX)
-                                break;
-                        cap *= 2;
-                        buf = xrealloc(buf, cap);
-                }
-                n = read(out[0], buf + len, cap - len - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (size_t) n;
-        }
+        /* Its answer, up to its end of the pipe or HELPER_OUTPUT_MAX. */
+        buf = xmalloc(HELPER_OUTPUT_MAX);
+        n = read_all(out[0], buf, HELPER_OUTPUT_MAX - 1);
+        len = n > 0 ? (size_t) n : 0;
         buf[len] = '\0';
         close(out[0]);
         out[0] = -1;

@@ -25,8 +25,7 @@ void registry_emit_line(const struct registry_options *o, const char *fmt, ...)
         if (o->event == NULL)
                 return;
         va_start(ap, fmt);
-        if (vasprintf(&text, fmt, ap) < 0)
-                abort();
+        text = xvasprintf(fmt, ap);
         va_end(ap);
         pthread_mutex_lock(&emit_lock);
         o->event(o->event_data, &(struct registry_event){.kind = REGISTRY_EVENT_LINE, .text = text});

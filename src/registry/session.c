@@ -132,8 +132,7 @@ char *registry_url(struct registry_session *s, const char *fmt, ...)
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&path, fmt, ap) < 0)
-                abort();
+        path = xvasprintf(fmt, ap);
         va_end(ap);
         return xasprintf("%s%s", s->base_url, path);
 }

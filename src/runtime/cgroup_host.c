@@ -314,11 +314,8 @@ int cgroup_writef(struct cgroup_hierarchy *h, berth_error *err, const char *file
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&value, fmt, ap) < 0)
-                value = NULL;
+        value = xvasprintf(fmt, ap);
         va_end(ap);
-        if (value == NULL)
-                abort();
         return cgroup_write(h, file, value, err);
 }
 

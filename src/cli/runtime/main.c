@@ -51,10 +51,9 @@ int cli_usage_error(struct runtime_context *ctx, const char *fmt, ...)
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        msg = xvasprintf(fmt, ap);
         va_end(ap);
-        berth_log(ctx->log, LOG_LEVEL_ERROR, "%s", msg ? msg : "usage error");
+        berth_log(ctx->log, LOG_LEVEL_ERROR, "%s", msg);
         free(msg);
         return 1;
 }
