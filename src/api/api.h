@@ -104,12 +104,23 @@ enum MHD_Result api_container_pause(struct api_request *req);
 enum MHD_Result api_container_unpause(struct api_request *req);
 enum MHD_Result api_container_rename(struct api_request *req);
 
+/* containers_info.c */
+enum MHD_Result api_container_top(struct api_request *req);
+enum MHD_Result api_container_changes(struct api_request *req);
+enum MHD_Result api_container_export(struct api_request *req);
+enum MHD_Result api_container_prune(struct api_request *req);
+/* stats.c */
+enum MHD_Result api_container_stats(struct api_request *req);
+/* A prune's filters ("key=value", NULL when none): EINVAL for a key not in known (NULL-terminated). */
+int api_prune_filters(struct api_request *req, const char *const *known, char ***out, berth_error *err);
+
 /* images.c */
 enum MHD_Result api_image_list(struct api_request *req);
 enum MHD_Result api_image_inspect(struct api_request *req);
 enum MHD_Result api_image_tag(struct api_request *req);
 enum MHD_Result api_image_remove(struct api_request *req);
 enum MHD_Result api_image_create(struct api_request *req);
+enum MHD_Result api_image_prune(struct api_request *req);
 
 /* events.c */
 enum MHD_Result api_events(struct api_request *req);
@@ -119,6 +130,7 @@ enum MHD_Result api_volume_list(struct api_request *req);
 enum MHD_Result api_volume_inspect(struct api_request *req);
 enum MHD_Result api_volume_create(struct api_request *req);
 enum MHD_Result api_volume_remove(struct api_request *req);
+enum MHD_Result api_volume_prune(struct api_request *req);
 
 /* streams.c: logs, attach (hijacked). */
 enum MHD_Result api_container_logs(struct api_request *req);

@@ -37,6 +37,11 @@ static const struct route ROUTES[] = {
         {"POST", "containers/*/pause", api_container_pause},
         {"POST", "containers/*/unpause", api_container_unpause},
         {"POST", "containers/*/rename", api_container_rename},
+        {"GET", "containers/*/top", api_container_top},
+        {"GET", "containers/*/stats", api_container_stats},
+        {"GET", "containers/*/changes", api_container_changes},
+        {"GET", "containers/*/export", api_container_export},
+        {"POST", "containers/prune", api_container_prune},
         {"GET", "containers/*/logs", api_container_logs},
         {"POST", "containers/*/attach", api_container_attach},
         {"GET", "images/json", api_image_list},
@@ -44,11 +49,13 @@ static const struct route ROUTES[] = {
         {"GET", "images/**/json", api_image_inspect},
         {"POST", "images/**/tag", api_image_tag},
         {"DELETE", "images/**", api_image_remove},
+        {"POST", "images/prune", api_image_prune},
         {"GET", "events", api_events},
         {"GET", "volumes", api_volume_list},
         {"POST", "volumes/create", api_volume_create},
         {"GET", "volumes/*", api_volume_inspect},
         {"DELETE", "volumes/*", api_volume_remove},
+        {"POST", "volumes/prune", api_volume_prune},
 };
 
 void api_add_common_headers(struct MHD_Response *resp)

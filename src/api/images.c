@@ -75,6 +75,41 @@ enum MHD_Result api_image_remove(struct api_request *req)
         return api_reply_json(req, 200, out);
 }
 
+/* docker image prune: dangling images, or (dangling=false, `-a`) every image no container uses. */
+enum MHD_Result api_image_prune(struct api_request *req)
+{
+        static const char *const known[] = {"dangling", NULL};
+        cleanup_error berth_error err = {0};
+        cleanup_strv char **filters = NULL;
+        struct removal_report rep = {0};
+        struct engine *e;
+        bool all = false;
+        json_t *deleted;
+
+        if (api_prune_filters(req, known, &filters, &err) < 0)
+                return api_reply_error(req, &err);
+        for (char **f = filters; f && *f; f++)
+                all = strcmp(*f, "dangling=false") == 0 || strcmp(*f, "dangling=0") == 0;
+        if (api_engine(req, &e, &err) < 0 || engine_image_prune(e, all, &rep, &err) < 0) {
+                removal_report_clear(&rep);
+                return api_reply_error(req, &err);
+        }
+        deleted = json_array();
+        for (char **u = rep.untagged; u && *u; u++)
+                json_array_append_new(deleted, json_pack("{s:s}", "Untagged", *u));
+        for (char **d = rep.deleted; d && *d; d++)
+                json_array_append_new(deleted, json_pack("{s:s}", "Deleted", *d));
+        if (json_array_size(deleted) == 0) {
+                json_decref(deleted);
+                deleted = json_null();
+        }
+        {
+                json_t *out = json_pack("{s:o,s:I}", "ImagesDeleted", deleted, "SpaceReclaimed", (json_int_t) rep.reclaimed);
+                removal_report_clear(&rep);
+                return api_reply_json(req, 200, out);
+        }
+}
+
 /* ---- pull ---- */
 
 struct pull_job {

@@ -83,3 +83,28 @@ enum MHD_Result api_volume_remove(struct api_request *req)
                 return api_reply_error(req, &err);
         return api_reply_empty(req, 204);
 }
+
+/* docker volume prune: unused anonymous volumes, every unused one with all=true (`-a`). */
+enum MHD_Result api_volume_prune(struct api_request *req)
+{
+        static const char *const known[] = {"all", NULL};
+        cleanup_error berth_error err = {0};
+        cleanup_strv char **filters = NULL;
+        cleanup_strv char **names = NULL;
+        uint64_t reclaimed = 0;
+        struct engine *e;
+        bool all = false;
+        json_t *deleted;
+
+        if (api_prune_filters(req, known, &filters, &err) < 0)
+                return api_reply_error(req, &err);
+        for (char **f = filters; f && *f; f++)
+                all = strcmp(*f, "all=true") == 0 || strcmp(*f, "all=1") == 0;
+        if (api_engine(req, &e, &err) < 0 || engine_volume_prune(e, all, &names, &reclaimed, &err) < 0)
+                return api_reply_error(req, &err);
+        deleted = names && names[0] ? json_array() : json_null();
+        for (char **n = names; n && *n; n++)
+                json_array_append_new(deleted, json_string(*n));
+        return api_reply_json(req, 200, json_pack("{s:o,s:I}", "VolumesDeleted", deleted, "SpaceReclaimed",
+                                                  (json_int_t) reclaimed));
+}

@@ -304,3 +304,94 @@ print("stuck", flush=True); time.sleep(30)' "$SOCK")
         [ "${lines[-1]}" = 404 ]
         dk rm -f dozer >/dev/null
 }
+
+@test "docker top, diff, export: the container's processes (its cgroup's), its changes, its root as a tar" {
+        dk run -d --name box busybox sh -c 'mkdir /data; echo hello > /data/f; rm /bin/vi; touch /ready; exec sleep 100' >/dev/null
+        wait_until b exec box test -e /ready
+        # top: the processes of the container's cgroup, as the kernel lists them.
+        run dk top box
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == UID*PID*CMD ]]
+        [[ "$output" == *"sleep 100"* ]]
+        top_pids=$(dk top box -o pid | tail -n +2 | tr -d ' ' | sort -n)
+        if is_cgroup_v2; then procs=$(cgroup_dir box)/cgroup.procs; else procs=$(cgroup_dir box pids)/cgroup.procs; fi
+        [ "$top_pids" = "$(sort -n "$procs")" ]
+        [ "$(dk top box -o pid,comm | head -1 | awk '{print $1, $2}')" = "PID COMMAND" ]
+        # diff: what the command changed.
+        run dk diff box
+        echo "$output"
+        [[ "$output" == *"A /data/f"* ]]
+        [[ "$output" == *"D /bin/vi"* ]]
+        [[ "$output" == *"C /bin"* ]]
+        # export: the root with the changes, as a tar the host's tar reads.
+        dk export box > "$T/box.tar"
+        [ "$(tar -xOf "$T/box.tar" data/f)" = hello ]
+        ! tar -tf "$T/box.tar" | grep -qx 'bin/vi'
+        tar -tf "$T/box.tar" | grep -qx 'bin/sh'
+        run dk top nosuch
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"No such container: nosuch"* ]]
+        dk rm -f box >/dev/null
+}
+
+@test "docker container, image and volume prune: what is unused goes from the store, what is used stays" {
+        dk run -d --name keep busybox sleep 100 >/dev/null
+        dk create --name stopped busybox true >/dev/null
+        stopped=$(b inspect -f '{{.Id}}' stopped)
+        run dk container prune -f
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"$stopped"* ]]
+        [ ! -e "$ROOT/containers/$stopped" ]
+        [ "$(b ps -aq | wc -l)" = 1 ]
+        # image prune: a committed image nobody runs goes with -a only; busybox (used by keep) stays.
+        b commit keep snap:1 >/dev/null
+        dk image prune -f >/dev/null
+        b inspect snap:1 >/dev/null
+        run dk image prune -a -f
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"untagged: snap:1"* ]]
+        run b inspect snap:1
+        [ "$status" -ne 0 ]
+        b inspect busybox >/dev/null
+        # volume prune -a: an unused named volume goes (its directory too); one in use stays.
+        dk volume create spare >/dev/null
+        dk run -d --name user -v used:/v busybox sleep 100 >/dev/null
+        run dk volume prune -a -f
+        echo "$output"
+        [[ "$output" == *spare* ]]
+        [ ! -e "$ROOT/volumes/spare" ]
+        [ -d "$ROOT/volumes/used" ]
+        # A filter berth's prune does not take: 400 naming it, nothing removed.
+        dk create --name stopped2 busybox true >/dev/null
+        run api POST '/v1.50/containers/prune?filters=%7B%22until%22%3A%5B%221h%22%5D%7D'
+        echo "$output"
+        [ "${lines[-1]}" = 400 ]
+        [[ "${lines[0]}" == *"invalid filter 'until'"* ]]
+        b inspect stopped2 >/dev/null
+        dk rm -f keep user stopped2 >/dev/null
+}
+
+@test "docker stats: the cgroup's memory limit, pids and CPU use; the API's stream carries each sample as the next one's precpu" {
+        dk run -d --name spin --memory 64m busybox sh -c 'while :; do :; done' >/dev/null
+        run dk stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}} {{.CPUPerc}}' spin
+        echo "$output"
+        [ "$status" -eq 0 ]
+        read -r name mem _ limit pids cpu <<< "$output"
+        [ "$name" = spin ]
+        [ "$limit" = 64MiB ]
+        if is_cgroup_v2; then current=$(cgroup_dir spin)/pids.current; else current=$(cgroup_dir spin pids)/pids.current; fi
+        [ "$pids" = "$(cat "$current")" ]
+        # A busy loop: well above nothing (the CLI's CPU % from cpu_stats and precpu_stats).
+        [ "$(echo "${cpu%\%} > 10" | bc)" = 1 ]
+        # The stream: an object a second, each with the one before as its precpu_stats.
+        curl -sN --max-time 3.5 --unix-socket "$SOCK" 'http://berth/v1.50/containers/spin/stats' > "$T/stream" || true
+        [ "$(wc -l < "$T/stream")" -ge 2 ]
+        [ "$(sed -n 1p "$T/stream" | jq -c .cpu_stats)" = "$(sed -n 2p "$T/stream" | jq -c .precpu_stats)" ]
+        [ "$(sed -n 1p "$T/stream" | jq .memory_stats.limit)" = $((64 << 20)) ]
+        dk rm -f spin >/dev/null
+        run api GET '/v1.50/containers/spin/stats?stream=false'
+        [ "${lines[-1]}" = 404 ]
+}
