@@ -343,7 +343,7 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         if ((lockfd = lock_container(e, id, err)) < 0)
                 return lockfd;
         l.lock_fd = lockfd;
-        if ((r = engine_container_load(e, id, &c, err)) < 0)
+        if ((r = engine_container_load_locked(e, id, &c, err)) < 0)
                 return r;
         if (c->status == ENGINE_RUNNING || c->status == ENGINE_PAUSED) {
                 *already = true;

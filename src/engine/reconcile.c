@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "engine/db.h"
@@ -101,11 +102,20 @@ void engine_container_fold_exit(struct engine *e, struct engine_container *c, in
 }
 
 /* A container whose runtime record exists but whose row never heard of it (berth killed between the
- * monitor's start and the record's update). */
-static bool adopt_runtime_container(struct engine *e, struct engine_container *c)
+ * monitor's start and the record's update). Only while nobody holds the container's lock: a start holds it
+ * from before the runtime's create until its own record of the run (with the monitor) is written, and a
+ * reader adopting in that window would record a run without its monitor, whose end it would then take for
+ * a dead monitor's (255). *lock_fd: the lock taken (held by the caller until its write), or -1 when the
+ * caller holds it already (caller_locked). */
+static bool adopt_runtime_container(struct engine *e, struct engine_container *c, bool caller_locked, int *lock_fd)
 {
         cleanup_container struct container *rc = NULL;
 
+        if (!caller_locked) {
+                *lock_fd = openat(e->containers_fd, c->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX | LOCK_NB) < 0)
+                        return false; /* a start (or stop, rm) is at work: its own record comes */
+        }
         if (container_load(&e->rt, c->id, &rc, NULL) < 0 || rc->pid <= 0 || !container_init_alive(rc))
                 return false;
         c->status = ENGINE_RUNNING;
@@ -136,7 +146,7 @@ static bool read_end_of_run(struct engine *e, const struct engine_container *c, 
 
 /* One look at the kernel for the row as read: the new state folded into *c (no event yet). Whether it
  * changed, and whether the change ends a run (a die event to record once the row is written). */
-static bool fold_once(struct engine *e, struct engine_container *c, bool *ends_run)
+static bool fold_once(struct engine *e, struct engine_container *c, bool caller_locked, int *lock_fd, bool *ends_run)
 {
         cleanup_free char *finished = NULL;
         bool monitor_lost = false;
@@ -145,7 +155,7 @@ static bool fold_once(struct engine *e, struct engine_container *c, bool *ends_r
         *ends_run = false;
         switch (c->status) {
         case ENGINE_CREATED:
-                return adopt_runtime_container(e, c);
+                return adopt_runtime_container(e, c, caller_locked, lock_fd);
         case ENGINE_RESTARTING:
                 if (monitor_alive(c))
                         return false;
@@ -173,9 +183,10 @@ static bool fold_once(struct engine *e, struct engine_container *c, bool *ends_r
  * command, a restart, a start) may change the row between this read and the write: the write is a
  * compare-and-swap on the run that was read, and on a miss the row is read again and looked at anew. The
  * die event is recorded only by the one whose write went in. */
-int engine_container_refresh(struct engine *e, struct engine_container *c, berth_error *err)
+static int refresh(struct engine *e, struct engine_container *c, bool caller_locked, berth_error *err)
 {
         for (int attempt = 0; attempt < 8; attempt++) {
+                cleanup_close int lock_fd = -1;
                 struct engine_run_key was = { c->status, c->pid, c->monitor_pid, c->monitor_start };
                 cleanup_error berth_error reread_err = { 0 };
                 struct engine_container *fresh = NULL;
@@ -184,7 +195,7 @@ int engine_container_refresh(struct engine *e, struct engine_container *c, berth
                 bool updated = false;
                 int r;
 
-                if (!fold_once(e, c, &ends_run))
+                if (!fold_once(e, c, caller_locked, &lock_fd, &ends_run))
                         return 0;
                 if ((r = engine_db_update_state_if(e, c, &was, &updated, err)) < 0)
                         return r;
@@ -206,17 +217,32 @@ int engine_container_refresh(struct engine *e, struct engine_container *c, berth
         return 0; /* the row keeps changing under us: what was read last stands */
 }
 
-int engine_container_load(struct engine *e, const char *id, struct engine_container **out, berth_error *err)
+int engine_container_refresh(struct engine *e, struct engine_container *c, berth_error *err)
+{
+        return refresh(e, c, false, err);
+}
+
+static int load(struct engine *e, const char *id, bool caller_locked, struct engine_container **out, berth_error *err)
 {
         struct engine_container *c = NULL;
         int r;
 
         if ((r = engine_db_get(e, id, &c, err)) < 0)
                 return r;
-        if ((r = engine_container_refresh(e, c, err)) < 0) {
+        if ((r = refresh(e, c, caller_locked, err)) < 0) {
                 engine_container_free(c);
                 return r;
         }
         *out = c;
         return 0;
+}
+
+int engine_container_load(struct engine *e, const char *id, struct engine_container **out, berth_error *err)
+{
+        return load(e, id, false, out, err);
+}
+
+int engine_container_load_locked(struct engine *e, const char *id, struct engine_container **out, berth_error *err)
+{
+        return load(e, id, true, out, err);
 }

@@ -14,6 +14,9 @@
 int engine_container_refresh(struct engine *e, struct engine_container *c, berth_error *err);
 /* engine_db_get + refresh. */
 int engine_container_load(struct engine *e, const char *id, struct engine_container **out, berth_error *err);
+/* The same for a caller holding the container's lock (start): a runtime container the record never heard
+ * of is adopted (without the lock, a reader leaves that to whoever holds it). */
+int engine_container_load_locked(struct engine *e, const char *id, struct engine_container **out, berth_error *err);
 
 /* Whether pid is alive and still the process that started at start (0: any), not a zombie. */
 bool engine_process_alive(pid_t pid, uint64_t start);

@@ -395,3 +395,13 @@ print("stuck", flush=True); time.sleep(30)' "$SOCK")
         run api GET '/v1.50/containers/spin/stats?stream=false'
         [ "${lines[-1]}" = 404 ]
 }
+
+@test "docker run --rm of a command that ends at once, 20 times: each exit code is the command's, never a dead monitor's 255" {
+        # The API's wait reads the record while the start is still writing it: a reader must not adopt the run
+        # before the start records it with its monitor (the monitor then looked dead: 255).
+        for i in $(seq 20); do
+                run dk run --rm busybox sh -c 'exit 3'
+                [ "$status" -eq 3 ] || { echo "run $i: status $status: $output"; b events --since 0 --until "$(date +%s)" --filter event=die --format '{{.Actor.Attributes.exitCode}}'; false; }
+        done
+        [ -z "$(b ps -aq)" ]
+}
