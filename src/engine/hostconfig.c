@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/engine.h"
 #include "lib/cleanup.h"
@@ -266,6 +267,13 @@ static int check_resources(const json_t *hc, berth_error *err)
                 return berth_failf(err, EINVAL, "invalid memory reservation");
         if (json_integer_value(json_object_get(hc, "NanoCpus")) < 0)
                 return berth_failf(err, EINVAL, "invalid value for NanoCpus: it cannot be negative");
+        {
+                /* dockerd's bound: no more CPUs than the host has online. */
+                long online = sysconf(_SC_NPROCESSORS_ONLN);
+                if (online > 0 && json_integer_value(json_object_get(hc, "NanoCpus")) > (json_int_t) online * 1000000000)
+                        return berth_failf(err, EINVAL, "Range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available",
+                                           online, online);
+        }
         if (json_integer_value(json_object_get(hc, "ShmSize")) < 0)
                 return berth_failf(err, EINVAL, "SHM size can not be less than 0");
         {

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -70,7 +71,10 @@ static void cpu_limits(const json_t *hc, json_t *res)
                 /* --cpus N: a quota of N periods of 100 ms (moby daemon/oci_linux.go). */
                 json_int_t p = period > 0 ? period : 100000;
                 json_object_set_new(c, "period", json_integer(p));
-                json_object_set_new(c, "quota", json_integer(nano * p / 1000000000));
+                /* In 128 bits: a record made on a larger host (or one the checks never saw) may ask for more
+                 * CPUs than nano * period holds in 64; the quota is then as good as unlimited. */
+                __int128 quota128 = (__int128) nano * p / 1000000000;
+                json_object_set_new(c, "quota", json_integer(quota128 > INT64_MAX ? INT64_MAX : (json_int_t) quota128));
         } else {
                 if (period > 0)
                         json_object_set_new(c, "period", json_integer(period));

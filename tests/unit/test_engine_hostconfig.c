@@ -78,6 +78,8 @@ static void test_refuses_bad_values(void **state)
         assert_refused("{\"WorkingDir\":\"relative\"}", "{}", "needs to be an absolute path");
         assert_refused("{\"StopSignal\":\"SIGNOPE\"}", "{}", "Invalid signal: SIGNOPE");
         assert_refused("{}", "{\"Memory\":1024}", "Minimum memory limit allowed is 6MB");
+        /* More CPUs than the host has (dockerd's bound; 100,000 CPUs also overflowed the quota's arithmetic). */
+        assert_refused("{}", "{\"NanoCpus\":100000000000000}", "Range of CPUs is from 0.01 to");
         assert_refused("{}", "{\"Memory\":16777216,\"MemorySwap\":8388608}", "memoryswap limit should be larger");
         assert_refused("{}", "{\"MemorySwap\":-2}", "invalid memory swap limit");
         assert_refused("{}", "{\"NanoCpus\":-1}", "NanoCpus");
