@@ -387,10 +387,16 @@ static int extract_entry(struct archive *a, struct archive_entry *entry, int roo
                         return berth_fail(err, errno, "extend %s to %lld bytes", name, (long long) size);
                 break;
         }
-        case AE_IFLNK:
-                if (symlinkat(archive_entry_symlink(entry), pfd, base) < 0)
+        case AE_IFLNK: {
+                /* A symlink entry may come without a target (an empty linkname, or one only in a PAX
+                 * header libarchive could not convert): refused, as the layer unpacker refuses it. */
+                const char *target = archive_entry_symlink(entry);
+                if (target == NULL || *target == '\0')
+                        return berth_failf(err, EINVAL, "tar entry %s: symlink without a target", name);
+                if (symlinkat(target, pfd, base) < 0)
                         return berth_fail(err, errno, "symlink %s", name);
                 break;
+        }
         case AE_IFCHR:
         case AE_IFBLK:
         case AE_IFIFO:
