@@ -113,6 +113,9 @@ enum MHD_Result api_container_prune(struct api_request *req);
 enum MHD_Result api_container_stats(struct api_request *req);
 /* A prune's filters ("key=value", NULL when none): EINVAL for a key not in known (NULL-terminated). */
 int api_prune_filters(struct api_request *req, const char *const *known, char ***out, berth_error *err);
+/* A boolean filter's value among "key=value" filters ("1", "true": true; "0", "false": false; the last one
+ * given wins), dflt when absent. */
+bool api_filter_bool(char *const *filters, const char *key, bool dflt);
 
 /* images.c */
 enum MHD_Result api_image_list(struct api_request *req);

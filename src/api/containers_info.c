@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/cleanup.h"
 #include "lib/json.h"
@@ -155,6 +156,23 @@ int api_prune_filters(struct api_request *req, const char *const *known, char **
                 }
         }
         return 0;
+}
+
+bool api_filter_bool(char *const *filters, const char *key, bool dflt)
+{
+        size_t keylen = strlen(key);
+        bool value = dflt;
+
+        for (char *const *f = filters; f && *f; f++) {
+                const char *v = *f + keylen + 1;
+                if (strncmp(*f, key, keylen) != 0 || (*f)[keylen] != '=')
+                        continue;
+                if (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0)
+                        value = true;
+                else if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0)
+                        value = false;
+        }
+        return value;
 }
 
 enum MHD_Result api_container_prune(struct api_request *req)

@@ -52,6 +52,18 @@ enum MHD_Result api_image_tag(struct api_request *req)
         return api_reply_empty(req, 201);
 }
 
+/* docker's list of what a removal did: {"Untagged": name} entries, then {"Deleted": id} ones. */
+static json_t *removal_json(const struct removal_report *rep)
+{
+        json_t *out = json_array();
+
+        for (char **u = rep->untagged; u && *u; u++)
+                json_array_append_new(out, json_pack("{s:s}", "Untagged", *u));
+        for (char **d = rep->deleted; d && *d; d++)
+                json_array_append_new(out, json_pack("{s:s}", "Deleted", *d));
+        return out;
+}
+
 enum MHD_Result api_image_remove(struct api_request *req)
 {
         cleanup_error berth_error err = {0};
@@ -66,11 +78,7 @@ enum MHD_Result api_image_remove(struct api_request *req)
                 removal_report_clear(&rep);
                 return api_reply_error(req, &err);
         }
-        out = json_array();
-        for (char **u = rep.untagged; u && *u; u++)
-                json_array_append_new(out, json_pack("{s:s}", "Untagged", *u));
-        for (char **d = rep.deleted; d && *d; d++)
-                json_array_append_new(out, json_pack("{s:s}", "Deleted", *d));
+        out = removal_json(&rep);
         removal_report_clear(&rep);
         return api_reply_json(req, 200, out);
 }
@@ -83,22 +91,17 @@ enum MHD_Result api_image_prune(struct api_request *req)
         cleanup_strv char **filters = NULL;
         struct removal_report rep = {0};
         struct engine *e;
-        bool all = false;
+        bool all;
         json_t *deleted;
 
         if (api_prune_filters(req, known, &filters, &err) < 0)
                 return api_reply_error(req, &err);
-        for (char **f = filters; f && *f; f++)
-                all = strcmp(*f, "dangling=false") == 0 || strcmp(*f, "dangling=0") == 0;
+        all = !api_filter_bool(filters, "dangling", true);
         if (api_engine(req, &e, &err) < 0 || engine_image_prune(e, all, &rep, &err) < 0) {
                 removal_report_clear(&rep);
                 return api_reply_error(req, &err);
         }
-        deleted = json_array();
-        for (char **u = rep.untagged; u && *u; u++)
-                json_array_append_new(deleted, json_pack("{s:s}", "Untagged", *u));
-        for (char **d = rep.deleted; d && *d; d++)
-                json_array_append_new(deleted, json_pack("{s:s}", "Deleted", *d));
+        deleted = removal_json(&rep);
         if (json_array_size(deleted) == 0) {
                 json_decref(deleted);
                 deleted = json_null();

@@ -98,6 +98,19 @@ static void sample(struct stats_job *j, struct engine_stats_sample *s, char **wh
         *when = engine_now_rfc3339();
 }
 
+/* The sample taken becomes the one before; a second later, the next. False when the service stops. */
+static bool next_sample(struct stats_job *j, struct engine_stats_sample *before, struct engine_stats_sample *now,
+                        char **read, char **preread)
+{
+        *before = *now;
+        free(*preread);
+        *preread = steal_pointer(read);
+        if (!wait_second(j))
+                return false;
+        sample(j, now, read);
+        return true;
+}
+
 static void stats_produce(int fd, void *data)
 {
         struct stats_job *j = data;
@@ -105,24 +118,13 @@ static void stats_produce(int fd, void *data)
         cleanup_free char *read = NULL, *preread = xstrdup("0001-01-01T00:00:00Z");
 
         sample(j, &now, &read);
-        if (!j->one_shot && now.ok) {
-                before = now;
-                free(preread);
-                preread = steal_pointer(&read);
-                if (!wait_second(j))
-                        return;
-                sample(j, &now, &read);
-        }
+        /* Not one-shot: the first object already has a sample a second before as its precpu_stats. */
+        if (!j->one_shot && now.ok && !next_sample(j, &before, &now, &read, &preread))
+                return;
         for (;;) {
                 if (!write_object(fd, stats_json(j, &now, j->one_shot ? NULL : &before, read, preread)) ||
-                    !j->stream || !now.ok)
+                    !j->stream || !now.ok || !next_sample(j, &before, &now, &read, &preread))
                         return;
-                before = now;
-                free(preread);
-                preread = steal_pointer(&read);
-                if (!wait_second(j))
-                        return;
-                sample(j, &now, &read);
         }
 }
 

@@ -93,13 +93,12 @@ enum MHD_Result api_volume_prune(struct api_request *req)
         cleanup_strv char **names = NULL;
         uint64_t reclaimed = 0;
         struct engine *e;
-        bool all = false;
+        bool all;
         json_t *deleted;
 
         if (api_prune_filters(req, known, &filters, &err) < 0)
                 return api_reply_error(req, &err);
-        for (char **f = filters; f && *f; f++)
-                all = strcmp(*f, "all=true") == 0 || strcmp(*f, "all=1") == 0;
+        all = api_filter_bool(filters, "all", false);
         if (api_engine(req, &e, &err) < 0 || engine_volume_prune(e, all, &names, &reclaimed, &err) < 0)
                 return api_reply_error(req, &err);
         deleted = names && names[0] ? json_array() : json_null();
