@@ -135,6 +135,15 @@ enum MHD_Result api_volume_create(struct api_request *req);
 enum MHD_Result api_volume_remove(struct api_request *req);
 enum MHD_Result api_volume_prune(struct api_request *req);
 
+/* networks.c */
+enum MHD_Result api_network_list(struct api_request *req);
+enum MHD_Result api_network_inspect(struct api_request *req);
+enum MHD_Result api_network_create(struct api_request *req);
+enum MHD_Result api_network_remove(struct api_request *req);
+enum MHD_Result api_network_connect(struct api_request *req);
+enum MHD_Result api_network_disconnect(struct api_request *req);
+enum MHD_Result api_network_prune(struct api_request *req);
+
 /* streams.c: logs, attach (hijacked). */
 enum MHD_Result api_container_logs(struct api_request *req);
 enum MHD_Result api_container_attach(struct api_request *req);

@@ -56,6 +56,13 @@ static const struct route ROUTES[] = {
         {"GET", "volumes/*", api_volume_inspect},
         {"DELETE", "volumes/*", api_volume_remove},
         {"POST", "volumes/prune", api_volume_prune},
+        {"GET", "networks", api_network_list},
+        {"POST", "networks/create", api_network_create},
+        {"POST", "networks/prune", api_network_prune},
+        {"GET", "networks/*", api_network_inspect},
+        {"DELETE", "networks/*", api_network_remove},
+        {"POST", "networks/*/connect", api_network_connect},
+        {"POST", "networks/*/disconnect", api_network_disconnect},
 };
 
 void api_add_common_headers(struct MHD_Response *resp)

@@ -9,6 +9,7 @@
 
 #include "lib/error.h"
 #include "engine/create.h"
+#include "engine/network.h"
 
 /* "/v1.50/containers/json" -> minor 50 and *rest "containers/json"; no prefix: the newest version. EINVAL
  * with docker's words for a version too new or too old. */
@@ -30,4 +31,13 @@ int api_filters_decode(const char *text, char ***out, berth_error *err);
  * it), cr->host_config and cr->networking_config point into body. name: the query's, or NULL. EINVAL as
  * dockerd says it for an empty body or no image. */
 int api_create_request_decode(json_t *body, const char *name, struct engine_create_request *cr, json_t **config,
+                              berth_error *err);
+
+/* POST /networks/create's body as the engine's options (strings and labels point into body). EINVAL for a
+ * field of the wrong type and for what berth's networks cannot be (IPv6, swarm, other drivers and options). */
+int api_network_create_decode(const json_t *body, struct engine_network_create_options *o, berth_error *err);
+
+/* POST /networks/{id}/connect and /disconnect bodies: the container, the address asked for (connect's
+ * EndpointConfig.IPAMConfig.IPv4Address, or NULL) and disconnect's Force. Strings point into body. */
+int api_network_member_decode(const json_t *body, bool connect, const char **container, const char **ip, bool *force,
                               berth_error *err);

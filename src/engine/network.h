@@ -64,6 +64,11 @@ int engine_network_create(struct engine *e, const struct engine_network_create_o
 /* docker's network inspect objects of every network (bridge, the user networks, host and none). */
 int engine_network_list(struct engine *e, json_t **out, berth_error *err);
 int engine_network_inspect(struct engine *e, const char *ref, json_t **out, berth_error *err);
+/* network ls --filter, GET /networks?filters: keeps the networks of list (engine_network_list's) that match
+ * docker's filters, "KEY=VALUE": driver, id and name (regular expressions matched anywhere, as dockerd's),
+ * label=KEY[=VALUE] (all of them), scope, type=custom|builtin, dangling=true|false. Values of one key are ORed.
+ * EINVAL for an unknown key or a bad value. */
+int engine_network_filter(json_t *list, char *const *filters, berth_error *err);
 /* Refused while a container holds an address on it; removes its bridge and its firewall elements. */
 int engine_network_remove(struct engine *e, const char *ref, berth_error *err);
 /* Removes the user networks no container holds an address on; *removed: their names. */

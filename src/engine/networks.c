@@ -6,6 +6,7 @@
 #include "engine/events.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,13 +221,14 @@ static json_t *network_json(struct engine *e, sqlite3_stmt *st)
                          options ? options : json_object(), "Labels", labels ? labels : json_object());
 }
 
-static json_t *pseudo_json(const char *name)
+static json_t *pseudo_json(const char *name, const char *created)
 {
-        /* host and none: docker lists them with the drivers of the same names. */
+        /* host and none: docker lists them with the drivers of the same names, made when the daemon first
+         * started: here, with the default network. */
         cleanup_free char *id = xasprintf("%s%s", name, "0000000000000000000000000000000000000000000000000000000000000000");
         id[64] = '\0';
         return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:n,s:[]},s:b,s:b,s:b,s:{s:s},s:b,s:{},s:{},s:{}}", "Name", name,
-                         "Id", id, "Created", "", "Scope", "local", "Driver", name, "EnableIPv6", 0, "IPAM", "Driver",
+                         "Id", id, "Created", created, "Scope", "local", "Driver", name, "EnableIPv6", 0, "IPAM", "Driver",
                          "default", "Options", "Config", "Internal", 0, "Attachable", 0, "Ingress", 0, "ConfigFrom",
                          "Network", "", "ConfigOnly", 0, "Containers", "Options", "Labels");
 }
@@ -237,7 +239,9 @@ int engine_network_list(struct engine *e, json_t **out, berth_error *err)
 {
         cleanup_stmt sqlite3_stmt *st = NULL;
         cleanup_net_record struct net_record def = {0};
-        json_t *list = json_array();
+        json_t *list = json_array(), *v;
+        const char *created = "";
+        size_t i;
         int r;
 
         /* The default network exists from the start, as docker's. */
@@ -253,8 +257,11 @@ int engine_network_list(struct engine *e, json_t **out, berth_error *err)
         }
         while (sqlite3_step(st) == SQLITE_ROW)
                 json_array_append_new(list, network_json(e, st));
-        json_array_append_new(list, pseudo_json("host"));
-        json_array_append_new(list, pseudo_json("none"));
+        json_array_foreach(list, i, v)
+                if (strcmp(json_string_value(json_object_get(v, "Name")), ENGINE_NETWORK_DEFAULT) == 0)
+                        created = json_string_value(json_object_get(v, "Created"));
+        json_array_append_new(list, pseudo_json("host", created));
+        json_array_append_new(list, pseudo_json("none", created));
         *out = list;
         return 0;
 }
@@ -419,4 +426,107 @@ int engine_network_reload(struct engine *e, berth_error *err)
                 berth_error_clear(&ignored);
         }
         return status;
+}
+
+/* ---- list filters ---- */
+
+static const char *const NETWORK_FILTER_KEYS[] = {"driver", "id", "label", "name", "scope", "type", "dangling"};
+
+static bool regex_search(const char *pattern, const char *s)
+{
+        regex_t re;
+        bool ok;
+
+        /* dockerd compiles each value as a regular expression and matches it anywhere; a value that is not one
+         * matches nothing (checked, with its message, by engine_network_filter). */
+        if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+                return false;
+        ok = regexec(&re, s, 0, NULL, 0) == 0;
+        regfree(&re);
+        return ok;
+}
+
+static bool network_label_matches(const json_t *net, const char *want)
+{
+        const char *eq = strchr(want, '=');
+        cleanup_free char *key = eq ? xstrndup(want, (size_t) (eq - want)) : xstrdup(want);
+        json_t *v = json_object_get(json_object_get(net, "Labels"), key);
+
+        return v != NULL && (eq == NULL || strcmp(json_string_value(v) ?: "", eq + 1) == 0);
+}
+
+static bool network_value_matches(const json_t *net, size_t key, const char *v)
+{
+        const char *name = json_string_value(json_object_get(net, "Name"));
+
+        switch (key) {
+        case 0: return strcmp(v, json_string_value(json_object_get(net, "Driver"))) == 0;
+        case 1: return regex_search(v, json_string_value(json_object_get(net, "Id")));
+        case 2: return network_label_matches(net, v);
+        case 3: return regex_search(v, name);
+        case 4: return strcmp(v, "local") == 0;
+        case 5: return predefined(name) == (strcmp(v, "builtin") == 0);
+        default: {
+                /* dangling: user networks no container is on; the pre-defined ones are never dangling. */
+                bool dangling = !predefined(name) && json_object_size(json_object_get(net, "Containers")) == 0;
+                return dangling == (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+        }
+        }
+}
+
+static int network_filters_check(char *const *filters, berth_error *err)
+{
+        for (char *const *f = filters; f && *f; f++) {
+                const char *eq = strchr(*f, '='), *v;
+                size_t key = ARRAY_SIZE(NETWORK_FILTER_KEYS);
+                regex_t re;
+                if (eq == NULL)
+                        return berth_failf(err, EINVAL, "bad format of filter (expected name=value): %s", *f);
+                v = eq + 1;
+                for (size_t k = 0; k < ARRAY_SIZE(NETWORK_FILTER_KEYS); k++)
+                        if (strlen(NETWORK_FILTER_KEYS[k]) == (size_t) (eq - *f) && strncmp(*f, NETWORK_FILTER_KEYS[k], (size_t) (eq - *f)) == 0)
+                                key = k;
+                if (key == ARRAY_SIZE(NETWORK_FILTER_KEYS))
+                        return berth_failf(err, EINVAL, "invalid filter '%.*s'", (int) (eq - *f), *f);
+                if (key == 5 && strcmp(v, "custom") != 0 && strcmp(v, "builtin") != 0)
+                        return berth_failf(err, EINVAL, "invalid filter: 'type'='%s'", v);
+                if (key == 6 && strcmp(v, "true") != 0 && strcmp(v, "1") != 0 && strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
+                        return berth_failf(err, EINVAL, "invalid filter 'dangling=%s'", v);
+                if (key == 1 || key == 3) {
+                        if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
+                                return berth_failf(err, EINVAL, "invalid filter '%s': not a regular expression", *f);
+                        regfree(&re);
+                }
+        }
+        return 0;
+}
+
+int engine_network_filter(json_t *list, char *const *filters, berth_error *err)
+{
+        int r;
+
+        if ((r = network_filters_check(filters, err)) < 0)
+                return r;
+        for (size_t i = json_array_size(list); i-- > 0;) {
+                json_t *net = json_array_get(list, i);
+                bool keep = true;
+                /* Values of one key are ORed, keys ANDed, except labels: every label asked for must be there. */
+                for (size_t k = 0; k < ARRAY_SIZE(NETWORK_FILTER_KEYS) && keep; k++) {
+                        size_t klen = strlen(NETWORK_FILTER_KEYS[k]);
+                        bool seen = false, any = false, all = true;
+                        for (char *const *f = filters; f && *f; f++) {
+                                bool m;
+                                if (strncmp(*f, NETWORK_FILTER_KEYS[k], klen) != 0 || (*f)[klen] != '=')
+                                        continue;
+                                seen = true;
+                                m = network_value_matches(net, k, *f + klen + 1);
+                                any |= m;
+                                all &= m;
+                        }
+                        keep = !seen || (k == 2 ? all : any);
+                }
+                if (!keep)
+                        json_array_remove(list, i);
+        }
+        return 0;
 }

@@ -2,7 +2,8 @@
  * path, a NUL, the filters query parameter, a NUL, then the body of POST /containers/create. The path goes
  * through the version prefix and the server's own route table; the filters through docker's two encodings;
  * the body, when it is JSON, through the create request's decoding and the engine's checks of Config,
- * HostConfig and NetworkingConfig (engine_create_request_check), which need no store. */
+ * HostConfig and NetworkingConfig (engine_create_request_check), which need no store, and through the
+ * decoding of the /networks bodies (create, connect, disconnect). */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,22 @@ static void filters(const char *text)
         berth_error_clear(&err);
 }
 
+/* The same body as POST /networks/create's and as connect's and disconnect's. */
+static void network_bodies(const json_t *body)
+{
+        struct engine_network_create_options o;
+        berth_error err = {0};
+        const char *container, *ip;
+        bool force;
+
+        (void) api_network_create_decode(body, &o, &err);
+        berth_error_clear(&err);
+        (void) api_network_member_decode(body, true, &container, &ip, &force, &err);
+        berth_error_clear(&err);
+        (void) api_network_member_decode(body, false, &container, &ip, &force, &err);
+        berth_error_clear(&err);
+}
+
 static void create_body(const char *text, size_t len, const char *name)
 {
         berth_error err = {0};
@@ -66,8 +83,9 @@ static void create_body(const char *text, size_t len, const char *name)
             engine_create_request_check(&cr, &host_config, &err) == 0)
                 json_decref(host_config);
         json_decref(config);
-        json_decref(body);
         berth_error_clear(&err);
+        network_bodies(body);
+        json_decref(body);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

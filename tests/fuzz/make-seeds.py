@@ -148,7 +148,8 @@ api_paths = [("GET", "/_ping"), ("GET", "/v1.50/containers/json"), ("POST", "/v1
              ("GET", "/v1.50/containers/abc/json"), ("POST", "/v1.24/containers/abc/wait"),
              ("DELETE", "/containers/abc"), ("GET", "/v1.50/images/localhost:5000/a/b:1/json"),
              ("POST", "/v1.50/images/a/b/tag"), ("DELETE", "/v1.50/images/sha256:0123"), ("GET", "/v2.0/info"),
-             ("GET", "/v1.12/version"), ("PUT", "/v1.50/volumes/x"), ("GET", "//v1.50//events//")]
+             ("GET", "/v1.12/version"), ("PUT", "/v1.50/volumes/x"), ("GET", "//v1.50//events//"),
+             ("POST", "/v1.50/networks/create"), ("POST", "/v1.50/networks/n/connect"), ("GET", "/v1.50/networks")]
 api_filters = ['{"label":["a=b"],"status":["running"]}', '{"dangling":{"true":true}}', '{"name":{"x":false}}',
                '[]', '{"a":[1]}', '']
 hostconfigs = [s for s in c_strings(os.path.join(top, "tests/unit/test_engine_hostconfig.c"))
@@ -156,7 +157,12 @@ hostconfigs = [s for s in c_strings(os.path.join(top, "tests/unit/test_engine_ho
 bodies = ['{"Image":"busybox","Cmd":["true"]}', '{}', '{"Image":""}', 'null',
           '{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"net":{"Aliases":["a"],'
           '"IPAMConfig":{"IPv4Address":"10.0.0.2"}}}},"HostConfig":{"NetworkMode":"net"}}',
-          '{"Image":"busybox","Healthcheck":{"Test":["CMD","true"],"Interval":-1}}']
+          '{"Image":"busybox","Healthcheck":{"Test":["CMD","true"],"Interval":-1}}',
+          # /networks bodies: what docker network create and compose send, connect and disconnect
+          '{"Name":"p_default","CheckDuplicate":true,"Driver":"bridge","IPAM":{"Driver":"","Options":null,'
+          '"Config":[{"Subnet":"10.9.0.0/24","Gateway":"10.9.0.254","IPRange":"10.9.0.128/25"}]},"Internal":false,'
+          '"Options":{"com.docker.network.bridge.name":"br9"},"Labels":{"com.docker.compose.project":"p"}}',
+          '{"Container":"c1","EndpointConfig":{"IPAMConfig":{"IPv4Address":"10.9.0.9"},"Aliases":[]},"Force":false}']
 for hc in hostconfigs:
     bodies.append('{"Image":"busybox","HostConfig":' + hc + '}')
 for i, body in enumerate(bodies):

@@ -37,6 +37,10 @@ setup() {
 
 teardown() {
         local id
+        if [ -n "${API_PID:-}" ]; then
+                kill -TERM "$API_PID" 2>/dev/null || true
+                wait "$API_PID" 2>/dev/null || true
+        fi
         if [ -n "${HOSTNS:-}" ]; then
                 for id in $(b ps -aq --no-trunc 2>/dev/null); do
                         b rm -f -v "$id" >/dev/null 2>&1 || true
@@ -64,6 +68,28 @@ in_out() {
 # The veths attached to berth0 in the test's host namespace.
 bridge_ports() {
         in_host ip -o link show master berth0 2>/dev/null | grep -c . || true
+}
+
+# The Docker API service (docs/api.md) in the test's host namespace, on $T/docker.sock; dk drives it with the
+# docker CLI, api with curl (the body, then the status code on a line of its own).
+api_in_host() {
+        DOCKER=${DOCKER:-$(command -v docker || echo /usr/local/bin/docker)}
+        [ -x "$DOCKER" ] || skip "the docker CLI is not installed"
+        SOCK=$T/docker.sock
+        mkdir -p "$T/docker-config"
+        nsenter --net="/run/netns/$HOSTNS" "$BERTH_BIN" --root "$ROOT" system service --time=0 "unix://$SOCK" 2> "$T/service.log" &
+        API_PID=$!
+        wait_until test -S "$SOCK"
+}
+
+dk() {
+        DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$T/docker-config "$DOCKER" "$@"
+}
+
+api() {
+        local method=$1 path=$2
+        shift 2
+        curl -sS --unix-socket "$SOCK" -X "$method" -w '\n%{http_code}\n' "$@" "http://berth$path"
 }
 
 ip_of() {
@@ -580,4 +606,92 @@ prune   "
         wait_until sh -c "[ \$(ip netns exec $HOSTNS ip -o link show master berth0 | grep -c .) -eq 0 ]"
         run in_host nft list map ip berth ports_any
         [[ $output != *" : 172."* ]]
+}
+
+@test "the Docker API's networks: docker network create/ls --filter/inspect/connect/disconnect/rm/prune over berth's socket" {
+        api_in_host
+        id=$(dk network create --subnet 10.89.0.0/24 --gateway 10.89.0.254 --label team=b \
+                -o com.docker.network.bridge.name=brapi apinet)
+        [ ${#id} -eq 64 ]
+        [ "$(b network inspect -f '{{.Id}}' apinet)" = "$id" ]
+        run dk network inspect -f '{{.Name}} {{.Driver}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} {{.Labels.team}}' apinet
+        [ "$output" = "apinet bridge 10.89.0.0/24 10.89.0.254 b" ]
+        # docker's list filters: name and id are regular expressions, labels all match, type, dangling
+        [ "$(dk network ls --filter name=apin --format '{{.Name}}')" = apinet ]
+        [ "$(dk network ls --filter id="${id:0:10}" -q)" = "${id:0:12}" ]
+        [ "$(dk network ls --filter type=custom --format '{{.Name}}')" = apinet ]
+        [ "$(dk network ls --filter type=builtin --format '{{.Name}}' | sort | tr '\n' ' ')" = "bridge host none " ]
+        [ "$(dk network ls --filter label=team=b --filter label=team --format '{{.Name}}')" = apinet ]
+        [ -z "$(dk network ls --filter label=team=b --filter label=other --format '{{.Name}}')" ]
+        [ "$(dk network ls --filter dangling=true --format '{{.Name}}')" = apinet ]
+        [ "$(b network ls --filter driver=host --format '{{.Name}}')" = host ]
+        run dk network ls --filter nosuch=1
+        [ "$status" -ne 0 ] && [[ $output == *"invalid filter 'nosuch'"* ]]
+        # a container on it, and one connected to it: the kernel shows both addresses, and traffic passes
+        dk run -d --network apinet --name server busybox sleep 60 >/dev/null
+        dk run -d --name roamer busybox sleep 60 >/dev/null
+        run in_host ip -4 -o addr show brapi
+        [[ $output == *"inet 10.89.0.254/24"* ]]
+        dk network connect --ip 10.89.0.50 apinet roamer
+        run b exec roamer sh -c 'ip -4 -o addr show eth1 && ping -c 1 -W 2 server'
+        [ "$status" -eq 0 ]
+        [[ $output == *"inet 10.89.0.50/24"* ]]
+        [ -z "$(dk network ls --filter dangling=true -q)" ]
+        [ "$(dk network inspect -f '{{len .Containers}}' apinet)" = 2 ]
+        run dk network rm apinet
+        [ "$status" -ne 0 ] && [[ $output == *"has active endpoints"* ]]
+        run api DELETE /v1.50/networks/apinet
+        [ "${lines[-1]}" = 403 ]
+        dk network disconnect apinet roamer
+        run b exec roamer ip -o link show eth1
+        [ "$status" -ne 0 ]
+        dk rm -f server roamer >/dev/null
+        dk network rm apinet
+        run in_host ip link show brapi
+        [ "$status" -ne 0 ]
+        run b network inspect apinet
+        [ "$status" -ne 0 ]
+        # prune takes the unused user networks, never the pre-defined ones
+        dk network create spare >/dev/null
+        run dk network prune -f
+        [[ $output == *spare* ]]
+        [ "$(b network ls --format '{{.Name}}' | tr '\n' ' ')" = "bridge host none " ]
+        run dk network rm bridge
+        [ "$status" -ne 0 ] && [[ $output == *"pre-defined network"* ]]
+}
+
+@test "the Docker API refuses networks berth cannot make, with docker's status codes, and makes nothing" {
+        api_in_host
+        local body
+        for body in '{"Name":"v6","EnableIPv6":true}' '{"Name":"v6","IPAM":{"Config":[{"Subnet":"fd00::/64"}]}}' \
+                '{"Name":"bad","Internal":"yes"}' '{"Name":"bad","Options":{"com.docker.network.bridge.enable_icc":"false"}}' \
+                '{"Name":"bad","Driver":"overlay"}' '{"Name":"bad","Ingress":true}' '{"Name":"bad","Labels":{"a":1}}' \
+                '{"Name":"bad","IPAM":{"Config":[{"Subnet":"10.90.0.0/24"},{"Subnet":"10.91.0.0/24"}]}}' \
+                '{"Name":""}' '[]' '{"Name":"bad/name"}'; do
+                run api POST /v1.50/networks/create -H 'Content-Type: application/json' -d "$body"
+                [ "${lines[-1]}" = 400 ] || { echo "$body: $output"; false; }
+                [ "${#lines[@]}" -eq 2 ]
+        done
+        [ "$(b network ls --format '{{.Name}}' | tr '\n' ' ')" = "bridge host none " ]
+        run api POST /v1.50/networks/create -H 'Content-Type: application/json' -d '{"Name":"one","CheckDuplicate":true,"Attachable":false}'
+        [ "${lines[-1]}" = 201 ]
+        run api POST /v1.50/networks/create -H 'Content-Type: application/json' -d '{"Name":"one"}'
+        [ "${lines[-1]}" = 409 ]
+        run api GET /v1.50/networks/nosuch
+        [ "${lines[-1]}" = 404 ]
+        run api GET /v1.50/networks/one?scope=swarm
+        [ "${lines[-1]}" = 404 ]
+        dk run -d --name cc busybox sleep 60 >/dev/null
+        run api POST /v1.50/networks/one/connect -H 'Content-Type: application/json' -d '{"Container":"cc","EndpointConfig":{"Aliases":["x"]}}'
+        [ "${lines[-1]}" = 400 ] && [[ $output == *Aliases* ]]
+        run api POST /v1.50/networks/one/connect -H 'Content-Type: application/json' -d '{"EndpointConfig":{}}'
+        [ "${lines[-1]}" = 400 ]
+        run api POST /v1.50/networks/one/connect -H 'Content-Type: application/json' -d '{"Container":"nosuch"}'
+        [ "${lines[-1]}" = 404 ]
+        run api POST '/v1.50/networks/prune?filters=%7B%22until%22%3A%5B%2224h%22%5D%7D'
+        [ "${lines[-1]}" = 400 ]
+        run b network inspect -f "{{len .Containers}}" one
+        [ "$output" = 0 ]
+        run b exec cc ip -o link show eth1
+        [ "$status" -ne 0 ]
 }

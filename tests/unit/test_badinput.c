@@ -401,6 +401,87 @@ static void test_api_requests(void **state)
         berth_error_clear(&err);
 }
 
+static int network_decode(const char *text, struct engine_network_create_options *o, json_t **body, berth_error *err)
+{
+        json_error_t jerr;
+
+        *body = json_loads(text, 0, &jerr);
+        assert_non_null(*body);
+        return api_network_create_decode(*body, o, err);
+}
+
+/* POST /networks/create and connect bodies: wrong types and what berth's networks cannot be are refused with
+ * one line; what they can be is decoded into the engine's options. */
+static void test_api_network_bodies(void **state)
+{
+        static const char *const refused[] = {
+                "[]", "{}", "{\"Name\":\"\"}", "{\"Name\":7}", "{\"Name\":\"n\",\"Internal\":\"yes\"}",
+                "{\"Name\":\"n\",\"EnableIPv6\":true}", "{\"Name\":\"n\",\"EnableIPv4\":false}",
+                "{\"Name\":\"n\",\"Ingress\":true}", "{\"Name\":\"n\",\"ConfigFrom\":{\"Network\":\"x\"}}",
+                "{\"Name\":\"n\",\"IPAM\":{\"Config\":[{\"Subnet\":\"fd00::/64\"}]}}",
+                "{\"Name\":\"n\",\"IPAM\":{\"Config\":[{},{}]}}", "{\"Name\":\"n\",\"IPAM\":{\"Config\":{}}}",
+                "{\"Name\":\"n\",\"IPAM\":{\"Driver\":\"dhcp\"}}", "{\"Name\":\"n\",\"IPAM\":{\"Options\":{\"a\":\"b\"}}}",
+                "{\"Name\":\"n\",\"IPAM\":{\"Config\":[{\"AuxiliaryAddresses\":{\"h\":\"10.0.0.5\"}}]}}",
+                "{\"Name\":\"n\",\"Options\":{\"com.docker.network.driver.mtu\":\"1400\"}}",
+                "{\"Name\":\"n\",\"Options\":{\"com.docker.network.bridge.name\":1}}", "{\"Name\":\"n\",\"Labels\":[]}",
+                "{\"Name\":\"n\",\"Scope\":\"swarm\"}",
+        };
+        struct engine_network_create_options o;
+        berth_error err = {0};
+        const char *container, *ip;
+        json_t *body;
+        bool force;
+
+        (void) state;
+        for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+                assert_true(network_decode(refused[i], &o, &body, &err) < 0);
+                assert_null(strchr(berth_error_message(&err), '\n'));
+                berth_error_clear(&err);
+                json_decref(body);
+        }
+        /* What compose sends for a project's network. */
+        assert_int_equal(network_decode("{\"Name\":\"p_default\",\"CheckDuplicate\":true,\"Driver\":\"bridge\",\"Scope\":\"\","
+                                        "\"EnableIPv6\":null,\"IPAM\":{\"Driver\":\"\",\"Options\":null,\"Config\":null},"
+                                        "\"Internal\":false,\"Attachable\":false,\"Ingress\":false,\"ConfigOnly\":false,"
+                                        "\"ConfigFrom\":null,\"Options\":{},\"Labels\":{\"com.docker.compose.project\":\"p\"}}",
+                                        &o, &body, &err), 0);
+        assert_string_equal(o.name, "p_default");
+        assert_string_equal(o.driver, "bridge");
+        assert_null(o.subnet);
+        assert_string_equal(json_string_value(json_object_get(o.labels, "com.docker.compose.project")), "p");
+        json_decref(body);
+        assert_int_equal(network_decode("{\"Name\":\"n\",\"Internal\":true,\"IPAM\":{\"Config\":[{\"Subnet\":\"10.9.0.0/24\","
+                                        "\"Gateway\":\"10.9.0.254\",\"IPRange\":\"\"}]},\"Options\":"
+                                        "{\"com.docker.network.bridge.name\":\"br9\"}}", &o, &body, &err), 0);
+        assert_true(o.internal);
+        assert_string_equal(o.subnet, "10.9.0.0/24");
+        assert_string_equal(o.gateway, "10.9.0.254");
+        assert_null(o.ip_range);
+        assert_string_equal(o.bridge_name, "br9");
+        json_decref(body);
+
+        /* connect: the address asked for; what berth's connect cannot give is refused. */
+        body = json_loads("{\"Container\":\"c1\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv4Address\":\"10.9.0.9\"}}}", 0, NULL);
+        assert_int_equal(api_network_member_decode(body, true, &container, &ip, &force, &err), 0);
+        assert_string_equal(container, "c1");
+        assert_string_equal(ip, "10.9.0.9");
+        json_decref(body);
+        for (const char *const *t = (const char *const[]) {"{}", "{\"Container\":1}", "{\"Container\":\"c\",\"EndpointConfig\":[]}",
+                                                          "{\"Container\":\"c\",\"EndpointConfig\":{\"Aliases\":[\"a\"]}}",
+                                                          "{\"Container\":\"c\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv6Address\":\"fd00::2\"}}}",
+                                                          NULL};
+             *t; t++) {
+                body = json_loads(*t, 0, NULL);
+                assert_true(api_network_member_decode(body, true, &container, &ip, &force, &err) < 0);
+                berth_error_clear(&err);
+                json_decref(body);
+        }
+        body = json_loads("{\"Container\":\"c\",\"Force\":\"yes\"}", 0, NULL);
+        assert_true(api_network_member_decode(body, false, &container, &ip, &force, &err) < 0);
+        berth_error_clear(&err);
+        json_decref(body);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -410,6 +491,7 @@ int main(void)
                 cmocka_unit_test(test_invalid_utf8),
                 cmocka_unit_test(test_nul_bytes),
                 cmocka_unit_test(test_api_requests),
+                cmocka_unit_test(test_api_network_bodies),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

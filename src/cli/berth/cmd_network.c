@@ -10,14 +10,15 @@
 #include "lib/json.h"
 #include "lib/util.h"
 
-enum { OPT_SUBNET = 1000, OPT_GATEWAY, OPT_IP_RANGE, OPT_INTERNAL, OPT_LABEL, OPT_NO_TRUNC, OPT_HELP, OPT_FORMAT };
+enum { OPT_SUBNET = 1000, OPT_GATEWAY, OPT_IP_RANGE, OPT_INTERNAL, OPT_LABEL, OPT_NO_TRUNC, OPT_HELP, OPT_FORMAT, OPT_FILTER };
 
 static const struct option OPTIONS[] = {
         {"driver", required_argument, NULL, 'd'},  {"subnet", required_argument, NULL, OPT_SUBNET},
         {"gateway", required_argument, NULL, OPT_GATEWAY}, {"ip-range", required_argument, NULL, OPT_IP_RANGE},
         {"internal", no_argument, NULL, OPT_INTERNAL}, {"label", required_argument, NULL, OPT_LABEL},
         {"opt", required_argument, NULL, 'o'},     {"quiet", no_argument, NULL, 'q'},
-        {"no-trunc", no_argument, NULL, OPT_NO_TRUNC}, {"format", required_argument, NULL, 'f'},
+        {"no-trunc", no_argument, NULL, OPT_NO_TRUNC}, {"format", required_argument, NULL, OPT_FORMAT},
+        {"filter", required_argument, NULL, OPT_FILTER},
         {"force", no_argument, NULL, 'F'},         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
 };
@@ -76,6 +77,7 @@ int cmd_network_ls(struct berth_cli *cli, int argc, char **argv)
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
         cleanup_json json_t *all = NULL;
+        cleanup_strv char **filters = NULL;
         bool quiet = false, no_trunc = false;
         const char *format = NULL;
         json_t *v;
@@ -83,16 +85,22 @@ int cmd_network_ls(struct berth_cli *cli, int argc, char **argv)
         int c;
 
         opterr = 0;
+        /* docker's network ls: -f is --filter; --format has no short form. */
         while ((c = getopt_long(argc, argv, "qf:", OPTIONS, NULL)) != -1) {
                 switch (c) {
                 case 'q': quiet = true; break;
                 case OPT_NO_TRUNC: no_trunc = true; break;
-                case 'f': format = optarg; break;
-                case OPT_HELP: printf("Usage:  berth network ls [-q] [--no-trunc] [--format TEMPLATE]\n"); return 0;
+                case 'f':
+                case OPT_FILTER: filters = strv_append(filters, optarg); break;
+                case OPT_FORMAT: format = optarg; break;
+                case OPT_HELP:
+                        printf("Usage:  berth network ls [-q] [--no-trunc] [-f|--filter KEY=VALUE] [--format TEMPLATE]\n");
+                        return 0;
                 default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }
         }
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_network_list(e, &all, &err) < 0)
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_network_list(e, &all, &err) < 0 ||
+            engine_network_filter(all, filters, &err) < 0)
                 return cli_fail(cli, &err);
         if (!quiet && format == NULL)
                 printf("%-14s %-20s %-10s %s\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
@@ -126,7 +134,8 @@ int cmd_network_inspect(struct berth_cli *cli, int argc, char **argv)
         opterr = 0;
         while ((c = getopt_long(argc, argv, "f:", OPTIONS, NULL)) != -1) {
                 switch (c) {
-                case 'f': format = optarg; break;
+                case 'f':
+                case OPT_FORMAT: format = optarg; break;
                 case OPT_HELP: printf("Usage:  berth network inspect [-f TEMPLATE] NETWORK...\n"); return 0;
                 default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }
@@ -146,10 +155,14 @@ int cmd_network_inspect(struct berth_cli *cli, int argc, char **argv)
                 }
                 if (format != NULL) {
                         cleanup_free char *line = NULL;
-                        if (template_render(format, n, &line, &e2) == 0)
-                                printf("%s\n", line);
-                        berth_error_clear(&e2);
+                        int r = template_render(format, n, &line, &e2);
                         json_decref(n);
+                        if (r < 0) {
+                                r = cli_fail(cli, &e2);
+                                berth_error_clear(&e2);
+                                return r;
+                        }
+                        printf("%s\n", line);
                 } else {
                         json_array_append_new(out, n);
                 }

@@ -290,6 +290,28 @@ int template_render(const char *tmpl, json_t *obj, char **out, berth_error *err)
                         }
                         cleanup_free char *j = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
                         append(&buf, &len, &cap, j ? j : "null", strlen(j ? j : "null"));
+                } else if (str_has_prefix(a, "len ")) {
+                        /* Go's len: of a map, a slice or a string; anything else is a template error. */
+                        char *arg = a + 4;
+                        cleanup_free char *n = NULL;
+                        while (*arg == ' ')
+                                arg++;
+                        if ((r = lookup(obj, arg, a, &v, err)) < 0) {
+                                free(buf);
+                                return r;
+                        }
+                        if (json_is_object(v))
+                                n = xasprintf("%zu", json_object_size(v));
+                        else if (json_is_array(v))
+                                n = xasprintf("%zu", json_array_size(v));
+                        else if (json_is_string(v))
+                                n = xasprintf("%zu", json_string_length(v));
+                        else {
+                                free(buf);
+                                return berth_failf(err, EINVAL, "template: %s: error calling len: len of %s", a,
+                                                   v == NULL || json_is_null(v) ? "nil pointer" : "type without a length");
+                        }
+                        append(&buf, &len, &cap, n, strlen(n));
                 } else {
                         if ((r = lookup(obj, a, a, &v, err)) < 0) {
                                 free(buf);
