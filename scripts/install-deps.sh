@@ -84,6 +84,10 @@ if [ -n "$want_tests" ]; then
         # docker.io would also install and start dockerd).
         need_cmd curl curl
         need_cmd systemd-socket-activate systemd
+        # Real clients of the API beside the docker CLI (network.bats): docker-compose (Debian's 1.29, which
+        # speaks the API through docker-py) and the Docker SDK for Python itself.
+        need_cmd docker-compose docker-compose
+        need_file /usr/lib/python3/dist-packages/docker/__init__.py python3-docker
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -80,6 +80,18 @@ json_t *engine_container_inspect_json(struct engine *e, const struct engine_cont
                 }
         if (json_object_get(hc, "Binds") == NULL)
                 json_object_set_new(hc, "Binds", json_null());
+        /* The log driver in force, as dockerd always shows it (the SDKs read it to know whether logs can be read
+         * back): json-file unless --log-driver said none. */
+        {
+                json_t *lc = json_object_get(hc, "LogConfig");
+                const char *type = json_string_value(json_object_get(lc, "Type"));
+                if (!json_is_object(lc))
+                        json_object_set_new(hc, "LogConfig", lc = json_object());
+                if (type == NULL || *type == '\0')
+                        json_object_set_new(lc, "Type", json_string("json-file"));
+                if (!json_is_object(json_object_get(lc, "Config")))
+                        json_object_set_new(lc, "Config", json_object());
+        }
         return json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:n,s:o,s:o,s:o,s:o,s:o}",
                          "Id", c->id, "Created", c->created, "Path", path ? path : "", "Args", args, "State", state_json(e, c),
                          "Image", c->image_id, "ResolvConfPath", resolv, "HostnamePath", hostname, "HostsPath", hosts,

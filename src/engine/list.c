@@ -105,19 +105,23 @@ static bool filter_value_matches(struct engine *e, size_t key, const struct engi
         }
 }
 
-/* Filters of the same key are ORed, different keys ANDed (docker's filters.Args). */
+/* Filters of the same key are ORed, different keys ANDed (docker's filters.Args), except labels: every label
+ * asked for must be there (Args.MatchKVList), which compose relies on (project AND service AND oneoff). */
 static bool filters_match(struct engine *e, const struct engine_container *c, char *const *filters)
 {
         for (size_t k = 0; k < ARRAY_SIZE(FILTER_KEYS); k++) {
-                bool seen = false, ok = false;
+                bool seen = false, any = false, all = true;
                 size_t klen = strlen(FILTER_KEYS[k]);
                 for (char *const *f = filters; f && *f; f++) {
+                        bool m;
                         if (strncmp(*f, FILTER_KEYS[k], klen) != 0 || (*f)[klen] != '=')
                                 continue;
                         seen = true;
-                        ok |= filter_value_matches(e, k, c, *f + klen + 1);
+                        m = filter_value_matches(e, k, c, *f + klen + 1);
+                        any |= m;
+                        all &= m;
                 }
-                if (seen && !ok)
+                if (seen && !(strcmp(FILTER_KEYS[k], "label") == 0 ? all : any))
                         return false;
         }
         return true;

@@ -34,10 +34,11 @@ static void peers_free(struct peer *p, size_t n)
         free(p);
 }
 
-/* "IP\tNAME ALIAS..." */
+/* "IP\tNAME ALIAS... SHORT-ID": the names dockerd's resolver answers on a user network. */
 static char *peer_line(const struct engine_container *c, const char *ip)
 {
         char *line = xasprintf("%s\t%s", ip, c->name);
+        char *done;
         const json_t *v;
         size_t i;
 
@@ -46,7 +47,7 @@ static char *peer_line(const struct engine_container *c, const char *ip)
                 free(line);
                 line = next;
         }
-        char *done = xasprintf("%s\n", line);
+        done = xasprintf("%s %.12s\n", line, c->id);
         free(line);
         return done;
 }

@@ -561,15 +561,43 @@ json_t *engine_network_ports(struct engine *e, const char *id)
         return ports;
 }
 
-static json_t *endpoint_json(const char *network_id, const char *ip, int prefix, const char *gw, const char *mac,
-                             const char *want_ip)
+/* An endpoint's Aliases and DNSNames as dockerd gives them on a user network: the --network-alias names and
+ * the container's short ID (which compose reads to tell an endpoint it made), DNSNames with the name first;
+ * on the default bridge, where no name is resolved, neither. */
+static void endpoint_names(const struct engine_container *c, const char *network, bool primary, json_t **aliases,
+                           json_t **dns_names)
+{
+        cleanup_free char *short_id = xstrndup(c->id, 12);
+        const json_t *v;
+        size_t i;
+
+        if (strcmp(network, ENGINE_NETWORK_DEFAULT) == 0) {
+                *aliases = json_null();
+                *dns_names = json_null();
+                return;
+        }
+        *aliases = json_array();
+        *dns_names = json_pack("[s]", c->name);
+        if (primary)
+                json_array_foreach(json_object_get(c->host_config, "BerthNetworkAliases"), i, v) {
+                        json_array_append(*aliases, (json_t *) v);
+                        json_array_append(*dns_names, (json_t *) v);
+                }
+        json_array_append_new(*aliases, json_string(short_id));
+        json_array_append_new(*dns_names, json_string(short_id));
+}
+
+static json_t *endpoint_json(const struct engine_container *c, const char *network, bool primary, const char *network_id,
+                             const char *ip, int prefix, const char *gw, const char *mac, const char *want_ip)
 {
         json_t *ipam = want_ip && *want_ip ? json_pack("{s:s}", "IPv4Address", want_ip) : json_null();
+        json_t *aliases, *dns_names;
 
-        return json_pack("{s:o,s:n,s:n,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:s,s:n}", "IPAMConfig", ipam, "Links", "Aliases",
-                         "NetworkID", network_id, "EndpointID", "", "Gateway", gw, "IPAddress", ip, "IPPrefixLen", prefix,
-                         "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "MacAddress", mac,
-                         "DriverOpts");
+        endpoint_names(c, network, primary, &aliases, &dns_names);
+        return json_pack("{s:o,s:n,s:o,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:s,s:n,s:o}", "IPAMConfig", ipam, "Links", "Aliases",
+                         aliases, "NetworkID", network_id, "EndpointID", "", "Gateway", gw, "IPAddress", ip, "IPPrefixLen",
+                         prefix, "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "MacAddress", mac,
+                         "DriverOpts", "DNSNames", dns_names);
 }
 
 json_t *engine_network_settings(struct engine *e, const struct engine_container *c)
@@ -584,7 +612,7 @@ json_t *engine_network_settings(struct engine *e, const struct engine_container 
                 ports = json_object();
         if (!str_has_prefix(mode, "container:"))
                 json_object_set_new(networks, mode,
-                                    endpoint_json(leased ? v.network_id : "", leased ? v.ip : "", leased ? v.prefix : 0,
+                                    endpoint_json(c, mode, true, leased ? v.network_id : "", leased ? v.ip : "", leased ? v.prefix : 0,
                                                   leased ? v.gateway : "", leased ? v.mac : "",
                                                   json_string_value(json_object_get(c->host_config, "BerthIPv4Address"))));
         {
@@ -603,7 +631,8 @@ json_t *engine_network_settings(struct engine *e, const struct engine_container 
                         struct lease_view o = {0};
                         if (!load_lease(e, c->id, others[i], &o))
                                 continue;
-                        json_object_set_new(networks, others[i], endpoint_json(o.network_id, o.ip, o.prefix, o.gateway, o.mac, NULL));
+                        json_object_set_new(networks, others[i], endpoint_json(c, others[i], false, o.network_id, o.ip, o.prefix, o.gateway,
+                                                                          o.mac, NULL));
                         lease_view_clear(&o);
                 }
         }

@@ -291,6 +291,10 @@ line 200" ]
         [ "$(b ps -a --filter status=exited --format '{{.Names}}')" = three ]
         [ "$(b ps -a --filter name=^t --format '{{.Names}}' | sort | tr '\n' ' ')" = "three two " ]
         [ "$(b ps -a --filter label=tier=web -q)" = "${a:0:12}" ]
+        # labels are ANDed, as docker's (compose asks for project AND service AND oneoff)
+        [ "$(b ps -a --filter label=tier=web --filter label=tier -q)" = "${a:0:12}" ]
+        [ -z "$(b ps -a --filter label=tier=web --filter label=other -q)" ]
+        [ "$(b ps -a --filter name=one --filter name=two --format '{{.Names}}' | sort | tr '\n' ' ')" = "one two " ]
         [ "$(b ps -a --filter ancestor=busybox -q | wc -l)" = 3 ]
         run b ps --format json
         [ "$(echo "$output" | jq -r '.State + " " + .Names + " " + .Image')" = "running one busybox" ]

@@ -695,3 +695,59 @@ prune   "
         run b exec cc ip -o link show eth1
         [ "$status" -ne 0 ]
 }
+
+@test "docker-compose up, ps, logs, down: a healthy service, then one that reaches it by name; nothing left after down" {
+        command -v docker-compose >/dev/null || skip "docker-compose is not installed"
+        api_in_host
+        mkdir "$T/proj"
+        cat > "$T/proj/docker-compose.yml" <<'YAML'
+version: "2.4"
+services:
+  web:
+    image: busybox
+    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost/hostname"]
+      interval: 1s
+      retries: 10
+  client:
+    image: busybox
+    command: ["sh", "-c", "wget -q -O - http://web/hostname; sleep 60"]
+    depends_on:
+      web:
+        condition: service_healthy
+YAML
+        cd "$T/proj"
+        DOCKER_HOST=unix://$SOCK timeout 120 docker-compose -p bt up -d
+        # compose waited for web's health check (berth's monitor ran it) before it created client
+        [ "$(b inspect -f '{{.State.Health.Status}}' bt_web_1)" = healthy ]
+        [ "$(b inspect -f '{{.HostConfig.NetworkMode}}' bt_client_1)" = bt_default ]
+        # the client's request crossed the project's bridge: web's answer is web's hostname (its short ID)
+        wait_until sh -c "nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT logs bt_client_1 | grep -q ."
+        [ "$(b logs bt_client_1)" = "$(b inspect -f '{{.Config.Hostname}}' bt_web_1)" ]
+        [ "$(b network inspect -f '{{len .Containers}}' bt_default)" = 2 ]
+        bridge=br-$(b network inspect -f '{{.Id}}' bt_default | cut -c1-12)
+        [ "$(in_host ip -o link show master "$bridge" | grep -c .)" = 2 ]
+        run env DOCKER_HOST=unix://$SOCK docker-compose -p bt ps
+        [[ $output == *"bt_web_1"*"Up (healthy)"* ]]
+        [ "$(echo "$output" | grep -c '^bt_')" = 2 ]
+        DOCKER_HOST=unix://$SOCK timeout 120 docker-compose -p bt down
+        [ -z "$(b ps -aq)" ]
+        [ "$(b network ls --format '{{.Name}}' | tr '\n' ' ')" = "bridge host none " ]
+        run in_host ip link show "$bridge"
+        [ "$status" -ne 0 ]
+        [ -z "$(in_host ip -o link show type veth | grep -v bt-up)" ]
+}
+
+@test "docker-py (the Docker SDK for Python): run, networks, volumes, logs, wait, top, stats, stop, remove" {
+        [ -e /usr/lib/python3/dist-packages/docker/__init__.py ] || skip "python3-docker is not installed"
+        api_in_host
+        run timeout 180 /usr/bin/python3 "$BATS_TEST_DIRNAME/clients/docker_py.py" "$SOCK"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ ${lines[-1]} == "ok removed" ]]
+        # what the SDK removed is gone from the kernel too: no bridge of its network, no veth
+        [ -z "$(in_host ip -o link show type bridge | grep -v berth0)" ]
+        [ -z "$(in_host ip -o link show type veth | grep -v bt-up)" ]
+        [ ! -e "$ROOT/volumes/pyvol" ]
+}
