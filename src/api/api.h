@@ -26,6 +26,7 @@
 #define API_BODY_MAX (16u * 1024 * 1024)
 
 struct api_pending_attach;
+struct api_exec;
 
 struct api_server {
         const char *root;   /* --root, or NULL: the store's default */
@@ -35,6 +36,7 @@ struct api_server {
         unsigned active;      /* open connections and hijacked sessions */
         int64_t last_active_ms; /* CLOCK_MONOTONIC, when the last one ended */
         struct api_pending_attach *pending; /* attaches waiting for their container's start */
+        struct api_exec *execs; /* exec instances (exec.c), newest first */
         pid_t *monitors;      /* monitors we forked (our children until they exit): reaped by main's loop */
         size_t n_monitors;
         volatile bool stopping; /* set by main's loop: streamed replies end */
@@ -134,6 +136,14 @@ enum MHD_Result api_volume_inspect(struct api_request *req);
 enum MHD_Result api_volume_create(struct api_request *req);
 enum MHD_Result api_volume_remove(struct api_request *req);
 enum MHD_Result api_volume_prune(struct api_request *req);
+
+/* exec.c */
+enum MHD_Result api_exec_create(struct api_request *req);
+enum MHD_Result api_exec_start(struct api_request *req);
+enum MHD_Result api_exec_inspect(struct api_request *req);
+enum MHD_Result api_exec_resize(struct api_request *req);
+/* The exec instances, when the service ends. */
+void api_execs_free(struct api_server *srv);
 
 /* networks.c */
 enum MHD_Result api_network_list(struct api_request *req);

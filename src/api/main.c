@@ -313,6 +313,7 @@ int main(int argc, char **argv)
                 unlink(path);
         close(fd);
         free(srv.monitors);
+        api_execs_free(&srv);
         if (r < 0)
                 goto fail;
         return 0;

@@ -11,6 +11,7 @@
 #include "engine/attach.h"
 #include "engine/create.h"
 #include "engine/events.h"
+#include "engine/list.h"
 #include "lib/cleanup.h"
 #include "runtime/foreground.h"
 #include "engine/reconcile.h"
@@ -287,4 +288,23 @@ out:
                 close(null_fd);
         spec_process_clear(&p);
         return r;
+}
+
+/* ---- the API's exec ---- */
+
+int engine_exec_check(struct engine *e, const char *ref, char **argv, char **container_id, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        int r;
+
+        if (argv == NULL || argv[0] == NULL)
+                return berth_failf(err, EINVAL, "No exec command specified");
+        if ((r = engine_container_find(e, ref, &c, err)) < 0)
+                return r;
+        if (c->status == ENGINE_PAUSED)
+                return berth_failf(err, EBUSY, "Container %s is paused, unpause the container before exec", c->id);
+        if (c->status != ENGINE_RUNNING)
+                return berth_failf(err, EBUSY, "Container %s is not running", c->id);
+        *container_id = xstrdup(c->id);
+        return 0;
 }

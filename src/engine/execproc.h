@@ -30,3 +30,7 @@ int engine_container_exec(struct engine *e, const char *id, const struct engine_
  * for waitpid) without waiting: a health probe. tty, interactive and detach are ignored. */
 int engine_container_exec_spawn(struct engine *e, const char *id, const struct engine_exec_request *req, int out_fd,
                                 pid_t *pid, berth_error *err);
+
+/* The Docker API's exec create: the container (a name, an ID or a prefix) is running and a command is given;
+ * *container_id its full ID. EBUSY (409) when not running or paused. The exec itself is `berth exec`'s. */
+int engine_exec_check(struct engine *e, const char *ref, char **argv, char **container_id, berth_error *err);

@@ -134,8 +134,9 @@ int foreground_wait_detachable(pid_t pid, int master, const unsigned char *keys,
                 return berth_fail(err, errno, "signalfd");
         if (master >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
                 struct termios t = saved;
+                /* Raw both ways, output too, as docker's CLI: the container's own terminal already made its
+                 * \r\n; a second ONLCR here would send \r\r\n. Nothing of ours is printed while raw. */
                 cfmakeraw(&t);
-                t.c_oflag |= OPOST; /* keep \n -> \r\n for our own output */
                 raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
                 copy_window_size(STDIN_FILENO, master);
         }

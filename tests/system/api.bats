@@ -405,3 +405,52 @@ print("stuck", flush=True); time.sleep(30)' "$SOCK")
         done
         [ -z "$(b ps -aq)" ]
 }
+
+@test "docker exec: output, exit codes, stdin, -u -w -e, -d, a terminal's size, inspect, and 20 at once" {
+        dk run -d --name ex busybox sleep 300 >/dev/null
+        [ "$(dk exec ex echo hello)" = hello ]
+        run dk exec ex sh -c 'echo out; echo err >&2; exit 3'
+        [ "$status" -eq 3 ]
+        [ "$(dk exec ex sh -c 'echo out; echo err >&2' 2>/dev/null)" = out ]
+        [ "$(dk exec ex sh -c 'echo out; echo err >&2' 2>&1 >/dev/null)" = err ]
+        [ "$(echo piped | dk exec -i ex cat)" = piped ]
+        run -127 dk exec ex nosuch
+        [ "$status" -eq 127 ] && [[ $output == *"executable file not found"* ]]
+        [ "$(dk exec -u 1000 -w /tmp -e FOO=bar ex sh -c 'id -u; pwd; echo $FOO' | tr '\n' ' ')" = "1000 /tmp bar " ]
+        # -d: the process runs in the container's cgroup after the command returned
+        dk exec -d ex sleep 123
+        cg=$(cgroup_dir ex pids)
+        wait_until sh -c "for p in \$(cat $cg/cgroup.procs); do tr '\\0' ' ' < /proc/\$p/cmdline; echo; done | grep -q '^sleep 123'"
+        # a terminal: its size from ConsoleSize, docker's bytes (one \r\n per line)
+        id=$(api POST /v1.50/containers/ex/exec -H 'Content-Type: application/json' \
+                -d '{"Cmd":["sh","-c","tty; stty size"],"Tty":true,"AttachStdout":true,"ConsoleSize":[33,101]}' | head -1 | jq -r .Id)
+        [ "$(curl -sS --unix-socket "$SOCK" -H 'Content-Type: application/json' -H 'Connection: Upgrade' -H 'Upgrade: tcp' \
+                -d '{"Tty":true}' "http://berth/v1.50/exec/$id/start" --output - | od -An -c | tr -s ' \n' ' ')" = \
+           " / d e v / p t s / 0 \\r \\n 3 3 1 0 1 \\r \\n " ]
+        run api GET "/v1.50/exec/$id/json"
+        [ "$(echo "${lines[0]}" | jq -c '[.ExitCode, .Running, .ContainerID == "'"$(b inspect -f '{{.Id}}' ex)"'", .ProcessConfig.tty]')" = '[0,false,true,true]' ]
+        run api POST "/v1.50/exec/$id/start" -H 'Content-Type: application/json' -d '{}'
+        [ "${lines[-1]}" = 409 ]
+        run api GET /v1.50/exec/nosuch/json
+        [ "${lines[-1]}" = 404 ]
+        run api POST /v1.50/containers/ex/exec -H 'Content-Type: application/json' -d '{"Cmd":[]}'
+        [ "${lines[-1]}" = 400 ]
+        run api POST /v1.50/containers/ex/exec -H 'Content-Type: application/json' -d '{"Cmd":["true"],"Tty":"yes"}'
+        [ "${lines[-1]}" = 400 ]
+        # each exec's output is its own, with 20 at once (none hangs, none gets another's bytes)
+        pids=()
+        for i in $(seq 20); do
+                (out=$(timeout 60 "$DOCKER" -H "unix://$SOCK" exec ex echo "n$i"); [ "$out" = "n$i" ] || echo "exec $i: [$out]") > "$T/exec.$i" &
+                pids+=($!)
+        done
+        wait "${pids[@]}"
+        cat "$T"/exec.*
+        [ -z "$(cat "$T"/exec.*)" ]
+        # events: exec_die with the exit code
+        run dk events --since 0 --until "$(date +%s)" --filter event=exec_die --format '{{.Actor.Attributes.exitCode}}'
+        [[ $output == *3* ]]
+        # a container that is not running: 409, exit 1
+        dk create --name idle busybox true >/dev/null
+        run dk exec idle true
+        [ "$status" -eq 1 ] && [[ $output == *"is not running"* ]]
+}
