@@ -696,7 +696,7 @@ prune   "
         [ "$status" -ne 0 ]
 }
 
-@test "docker-compose up, ps, logs, down: a healthy service, then one that reaches it by name; nothing left after down" {
+@test "docker-compose up, ps, logs, down: three services, a published port, a volume, health-gated depends_on; nothing left" {
         command -v docker-compose >/dev/null || skip "docker-compose is not installed"
         api_in_host
         mkdir "$T/proj"
@@ -705,38 +705,53 @@ version: "2.4"
 services:
   web:
     image: busybox
-    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+    command: ["sh", "-c", "hostname > /www/index.html && exec httpd -f -p 80 -h /www"]
+    ports: ["8080:80"]
+    volumes: ["site:/www"]
     healthcheck:
-      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost/hostname"]
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost/index.html"]
       interval: 1s
       retries: 10
+  api:
+    image: busybox
+    command: ["sh", "-c", "echo api > /tmp/index.html && exec httpd -f -p 81 -h /tmp"]
   client:
     image: busybox
-    command: ["sh", "-c", "wget -q -O - http://web/hostname; sleep 60"]
+    command: ["sh", "-c", "wget -q -O - http://web/index.html; wget -q -O - http://api:81/index.html; sleep 60"]
     depends_on:
       web:
         condition: service_healthy
+      api:
+        condition: service_started
+volumes:
+  site:
 YAML
         cd "$T/proj"
         DOCKER_HOST=unix://$SOCK timeout 120 docker-compose -p bt up -d
         # compose waited for web's health check (berth's monitor ran it) before it created client
         [ "$(b inspect -f '{{.State.Health.Status}}' bt_web_1)" = healthy ]
         [ "$(b inspect -f '{{.HostConfig.NetworkMode}}' bt_client_1)" = bt_default ]
-        # the client's request crossed the project's bridge: web's answer is web's hostname (its short ID)
-        wait_until sh -c "nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT logs bt_client_1 | grep -q ."
-        [ "$(b logs bt_client_1)" = "$(b inspect -f '{{.Config.Hostname}}' bt_web_1)" ]
-        [ "$(b network inspect -f '{{len .Containers}}' bt_default)" = 2 ]
+        # the client's requests crossed the project's bridge, by name: web's page is web's hostname
+        wait_until sh -c "[ \$(nsenter --net=/run/netns/$HOSTNS $BERTH_BIN --root $ROOT logs bt_client_1 | wc -l) -eq 2 ]"
+        [ "$(b logs bt_client_1 | tr '\n' ' ')" = "$(b inspect -f '{{.Config.Hostname}}' bt_web_1) api " ]
+        # the published port from the host, and the page in the volume's directory
+        [ "$(in_host wget -q -O - http://127.0.0.1:8080/index.html)" = "$(b inspect -f '{{.Config.Hostname}}' bt_web_1)" ]
+        [ -s "$ROOT/volumes/bt_site/_data/index.html" ]
+        [ "$(b network inspect -f '{{len .Containers}}' bt_default)" = 3 ]
         bridge=br-$(b network inspect -f '{{.Id}}' bt_default | cut -c1-12)
-        [ "$(in_host ip -o link show master "$bridge" | grep -c .)" = 2 ]
+        [ "$(in_host ip -o link show master "$bridge" | grep -c .)" = 3 ]
         run env DOCKER_HOST=unix://$SOCK docker-compose -p bt ps
         [[ $output == *"bt_web_1"*"Up (healthy)"* ]]
-        [ "$(echo "$output" | grep -c '^bt_')" = 2 ]
-        DOCKER_HOST=unix://$SOCK timeout 120 docker-compose -p bt down
+        [ "$(echo "$output" | grep -c '^bt_')" = 3 ]
+        DOCKER_HOST=unix://$SOCK timeout 120 docker-compose -p bt down -v
         [ -z "$(b ps -aq)" ]
         [ "$(b network ls --format '{{.Name}}' | tr '\n' ' ')" = "bridge host none " ]
+        [ ! -e "$ROOT/volumes/bt_site" ]
         run in_host ip link show "$bridge"
         [ "$status" -ne 0 ]
         [ -z "$(in_host ip -o link show type veth | grep -v bt-up)" ]
+        run in_host wget -q -T 2 -O - http://127.0.0.1:8080/index.html
+        [ "$status" -ne 0 ]
 }
 
 @test "docker-py (the Docker SDK for Python): run, networks, volumes, logs, wait, top, stats, stop, remove" {
