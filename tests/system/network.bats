@@ -754,7 +754,7 @@ YAML
         [ "$status" -ne 0 ]
 }
 
-@test "docker-py (the Docker SDK for Python): run, networks, volumes, logs, wait, top, stats, stop, remove" {
+@test "docker-py (the Docker SDK for Python): run, networks, volumes, exec, logs streaming, events, wait, top, stats, stop, remove" {
         [ -e /usr/lib/python3/dist-packages/docker/__init__.py ] || skip "python3-docker is not installed"
         api_in_host
         run timeout 180 /usr/bin/python3 "$BATS_TEST_DIRNAME/clients/docker_py.py" "$SOCK"

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """docker-py (Debian's python3-docker), the Docker SDK for Python, against berth's API service: the calls an
-SDK user makes, each checked against what the service reports back and what the test then checks in the
+SDK user makes (containers, networks, volumes, exec, logs streaming, events), each checked against what the
+service reports back and what the test then checks in the
 kernel (network.bats "docker-py: ..."). Usage: docker_py.py SOCKET; prints one line per step, exits 1 on the
 first failure."""
 import sys
+import time
 
 import docker
 
@@ -48,6 +50,18 @@ step("wait and logs", result["StatusCode"] == 0 and logs == b"hello\n", (result,
 client_c.remove()
 
 step("top", any("httpd" in " ".join(p) for p in server.top()["Processes"]))
+code, out = server.exec_run(["sh", "-c", "echo exec-out; id -u"], user="1000")
+step("exec_run", code == 0 and out == b"exec-out\n1000\n", (code, out))
+code, out = server.exec_run(["sh", "-c", "exit 4"])
+step("exec_run exit code", code == 4, code)
+talker = client.containers.run("busybox", ["sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.2; done"], detach=True)
+streamed = b"".join(talker.logs(stream=True, follow=True))
+step("logs streaming", streamed == b"line1\nline2\nline3\n", streamed)
+talker.remove()
+events = client.events(since=0, until=int(time.time()) + 1, decode=True,
+                       filters={"type": "container", "container": "pyserver"})
+actions = [ev["Action"].split(":")[0] for ev in events]
+step("events", actions[:2] == ["create", "start"] and "exec_die" in actions, actions)
 stats = server.stats(stream=False)
 step("stats", stats["memory_stats"]["limit"] == 64 * 1024 * 1024, stats["memory_stats"].get("limit"))
 server.stop(timeout=1)
