@@ -312,6 +312,13 @@ static bool same_file(int fd, int rootfd)
                a.st_dev == b.st_dev;
 }
 
+static bool same_inode(int a_fd, int b_fd)
+{
+        struct stat a, b;
+
+        return fstat(a_fd, &a) == 0 && fstat(b_fd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
 static int open_read(int rootfd, const char *name)
 {
         return openat(rootfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -357,9 +364,21 @@ int engine_events_read(const char *root, const struct engine_events_options *o, 
                 if (o->until_ns > 0 && engine_events_now_ns() > o->until_ns)
                         break;
                 if (cur < 0 || !same_file(cur, rootfd)) {
-                        /* Rotated (or made): what was written to the old file before the rename, then the new one
-                         * from its start. */
-                        int next = open_read(rootfd, ENGINE_EVENTS_FILE);
+                        /* Rotated (or made): what was written to the old file before the rename, then, when the
+                         * rotated file is not ours (a whole file was written and rotated while we slept: a reader
+                         * held up on a loaded machine), that one, then the new one from its start. The two are
+                         * opened as one pair, under the lock. */
+                        cleanup_close int skipped = -1;
+                        int next;
+                        {
+                                cleanup_close int lockfd = open_lock(rootfd, root, LOCK_SH, err);
+                                if (lockfd < 0) {
+                                        r = lockfd;
+                                        goto out;
+                                }
+                                skipped = open_read(rootfd, ENGINE_EVENTS_FILE ".1");
+                                next = open_read(rootfd, ENGINE_EVENTS_FILE);
+                        }
                         if (next < 0 && errno != ENOENT) {
                                 r = berth_fail(err, errno, "open %s", path);
                                 goto out;
@@ -371,8 +390,16 @@ int engine_events_read(const char *root, const struct engine_events_options *o, 
                                                 goto out;
                                         }
                                         end_of_file(&rd);
-                                        close(cur);
                                 }
+                                if (skipped >= 0 && (cur < 0 || !same_inode(skipped, cur))) {
+                                        if ((r = drain(&rd, skipped, path, err)) < 0) {
+                                                close(next);
+                                                goto out;
+                                        }
+                                        end_of_file(&rd);
+                                }
+                                if (cur >= 0)
+                                        close(cur);
                                 cur = next;
                                 continue;
                         }
