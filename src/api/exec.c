@@ -118,27 +118,19 @@ static int strings_field(const json_t *body, const char *key, char ***out, berth
 
 static int bool_field(const json_t *body, const char *key, bool *out, berth_error *err)
 {
-        json_t *v = json_object_get(body, key);
-
-        *out = false;
-        if (v == NULL || json_is_null(v))
-                return 0;
-        if (!json_is_boolean(v))
-                return berth_failf(err, EINVAL, "ExecConfig.%s: expected a boolean", key);
-        *out = json_is_true(v);
-        return 0;
+        return api_field_bool(body, "ExecConfig", key, out, err);
 }
 
+/* A string field, copied; empty is not given (NULL). */
 static int string_field(const json_t *body, const char *key, char **out, berth_error *err)
 {
-        json_t *v = json_object_get(body, key);
+        const char *v;
+        int r;
 
         *out = NULL;
-        if (v == NULL || json_is_null(v))
-                return 0;
-        if (!json_is_string(v))
-                return berth_failf(err, EINVAL, "ExecConfig.%s: expected a string", key);
-        *out = json_string_length(v) > 0 ? xstrdup(json_string_value(v)) : NULL;
+        if ((r = api_field_string(body, "ExecConfig", key, &v, err)) < 0)
+                return r;
+        *out = v != NULL && *v != '\0' ? xstrdup(v) : NULL;
         return 0;
 }
 
@@ -272,15 +264,6 @@ struct exec_job {
         pid_t pid;
 };
 
-static int exit_code_of(int status)
-{
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        if (WIFSIGNALED(status))
-                return 128 + WTERMSIG(status);
-        return 255;
-}
-
 static int wait_child(pid_t pid)
 {
         int status = 0;
@@ -288,7 +271,7 @@ static int wait_child(pid_t pid)
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return 255;
-        return exit_code_of(status);
+        return exit_code_of_wait_status(status);
 }
 
 static void exec_running(struct exec_job *j, pid_t pid, int master)

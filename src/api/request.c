@@ -182,7 +182,7 @@ int api_create_request_decode(json_t *body, const char *name, struct engine_crea
 
 /* A field that is absent or null reads as its zero value; any other type than the one dockerd's struct has is
  * refused, as Go's decoder refuses it. */
-static int field_string(const json_t *obj, const char *where, const char *key, const char **out, berth_error *err)
+int api_field_string(const json_t *obj, const char *where, const char *key, const char **out, berth_error *err)
 {
         json_t *v = json_object_get(obj, key);
 
@@ -195,7 +195,7 @@ static int field_string(const json_t *obj, const char *where, const char *key, c
         return 0;
 }
 
-static int field_bool(const json_t *obj, const char *where, const char *key, bool *out, berth_error *err)
+int api_field_bool(const json_t *obj, const char *where, const char *key, bool *out, berth_error *err)
 {
         json_t *v = json_object_get(obj, key);
 
@@ -248,7 +248,7 @@ static int ipam_decode(const json_t *ipam, struct engine_network_create_options 
         json_t *options, *configs = json_object_get(ipam, "Config"), *c;
         int r;
 
-        if ((r = field_string(ipam, "IPAM", "Driver", &driver, err)) < 0 ||
+        if ((r = api_field_string(ipam, "IPAM", "Driver", &driver, err)) < 0 ||
             (r = field_object(ipam, "IPAM", "Options", &options, err)) < 0)
                 return r;
         if (driver != NULL && *driver != '\0' && strcmp(driver, "default") != 0)
@@ -266,9 +266,9 @@ static int ipam_decode(const json_t *ipam, struct engine_network_create_options 
                 return 0;
         if (!json_is_object(c))
                 return berth_failf(err, EINVAL, "IPAM.Config[0]: expected an object");
-        if ((r = field_string(c, "IPAM.Config[0]", "Subnet", &o->subnet, err)) < 0 ||
-            (r = field_string(c, "IPAM.Config[0]", "IPRange", &o->ip_range, err)) < 0 ||
-            (r = field_string(c, "IPAM.Config[0]", "Gateway", &o->gateway, err)) < 0)
+        if ((r = api_field_string(c, "IPAM.Config[0]", "Subnet", &o->subnet, err)) < 0 ||
+            (r = api_field_string(c, "IPAM.Config[0]", "IPRange", &o->ip_range, err)) < 0 ||
+            (r = api_field_string(c, "IPAM.Config[0]", "Gateway", &o->gateway, err)) < 0)
                 return r;
         if (field_given(c, "AuxiliaryAddresses"))
                 return berth_failf(err, EINVAL, "IPAM.Config[0].AuxiliaryAddresses are not supported by berth");
@@ -294,13 +294,13 @@ int api_network_create_decode(const json_t *body, struct engine_network_create_o
         *o = (struct engine_network_create_options) {0};
         if (!json_is_object(body))
                 return berth_failf(err, EINVAL, "the network's options must be a JSON object");
-        if ((r = field_string(body, "NetworkCreateRequest", "Name", &o->name, err)) < 0)
+        if ((r = api_field_string(body, "NetworkCreateRequest", "Name", &o->name, err)) < 0)
                 return r;
         if (o->name == NULL || *o->name == '\0')
                 return berth_failf(err, EINVAL, "network name is required (Name)");
-        if ((r = field_string(body, "NetworkCreateRequest", "Driver", &o->driver, err)) < 0 ||
-            (r = field_string(body, "NetworkCreateRequest", "Scope", &scope, err)) < 0 ||
-            (r = field_bool(body, "NetworkCreateRequest", "Internal", &internal, err)) < 0 ||
+        if ((r = api_field_string(body, "NetworkCreateRequest", "Driver", &o->driver, err)) < 0 ||
+            (r = api_field_string(body, "NetworkCreateRequest", "Scope", &scope, err)) < 0 ||
+            (r = api_field_bool(body, "NetworkCreateRequest", "Internal", &internal, err)) < 0 ||
             (r = field_object(body, "NetworkCreateRequest", "IPAM", &ipam, err)) < 0 ||
             (r = field_object(body, "NetworkCreateRequest", "Options", &options, err)) < 0 ||
             (r = field_object(body, "NetworkCreateRequest", "Labels", &labels, err)) < 0)
@@ -314,7 +314,7 @@ int api_network_create_decode(const json_t *body, struct engine_network_create_o
          * Attachable change nothing for a local network (a duplicate name is always refused; any container may
          * join a local network), as with dockerd. */
         for (const char *const *swarm = (const char *const[]) {"Ingress", "ConfigOnly", "EnableIPv6", NULL}; *swarm; swarm++) {
-                if ((r = field_bool(body, "NetworkCreateRequest", *swarm, &flag, err)) < 0)
+                if ((r = api_field_bool(body, "NetworkCreateRequest", *swarm, &flag, err)) < 0)
                         return r;
                 if (flag)
                         return berth_failf(err, EINVAL, "%s networks are not supported by berth", *swarm);
@@ -353,16 +353,16 @@ int api_network_member_decode(const json_t *body, bool connect, const char **con
         *force = false;
         if (!json_is_object(body))
                 return berth_failf(err, EINVAL, "the request must be a JSON object with a Container");
-        if ((r = field_string(body, where, "Container", container, err)) < 0)
+        if ((r = api_field_string(body, where, "Container", container, err)) < 0)
                 return r;
         if (*container == NULL || **container == '\0')
                 return berth_failf(err, EINVAL, "%s: no Container was given", where);
         if (!connect)
-                return field_bool(body, where, "Force", force, err);
+                return api_field_bool(body, where, "Force", force, err);
         if ((r = field_object(body, where, "EndpointConfig", &endpoint, err)) < 0 || endpoint == NULL)
                 return r;
         if ((r = field_object(endpoint, "EndpointConfig", "IPAMConfig", &ipam, err)) < 0 ||
-            (ipam != NULL && (r = field_string(ipam, "EndpointConfig.IPAMConfig", "IPv4Address", ip, err)) < 0))
+            (ipam != NULL && (r = api_field_string(ipam, "EndpointConfig.IPAMConfig", "IPv4Address", ip, err)) < 0))
                 return r;
         if (*ip != NULL && **ip == '\0')
                 *ip = NULL;

@@ -41,3 +41,9 @@ int api_network_create_decode(const json_t *body, struct engine_network_create_o
  * EndpointConfig.IPAMConfig.IPv4Address, or NULL) and disconnect's Force. Strings point into body. */
 int api_network_member_decode(const json_t *body, bool connect, const char **container, const char **ip, bool *force,
                               berth_error *err);
+
+/* A field of a request body that is absent or null reads as its zero value (NULL, false); any other type than
+ * dockerd's struct has is refused (EINVAL, "WHERE.KEY: expected ..."), as Go's decoder refuses it. Strings point
+ * into obj. */
+int api_field_string(const json_t *obj, const char *where, const char *key, const char **out, berth_error *err);
+int api_field_bool(const json_t *obj, const char *where, const char *key, bool *out, berth_error *err);

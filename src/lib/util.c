@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -85,6 +86,15 @@ char *xasprintf(const char *fmt, ...)
         s = xvasprintf(fmt, ap);
         va_end(ap);
         return s;
+}
+
+int exit_code_of_wait_status(int status)
+{
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return 255;
 }
 
 int write_all(int fd, const void *buf, size_t len)

@@ -24,6 +24,8 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 
 /* write(2)/read(2) until done, retrying EINTR and short transfers. Return 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
+/* A waitpid(2) status as a shell's exit code: the code, or 128+N after signal N; 255 otherwise. */
+int exit_code_of_wait_status(int status);
 ssize_t read_all(int fd, void *buf, size_t len);
 
 /* Reads a whole file (relative to dirfd, AT_FDCWD for plain paths); *out is NUL-terminated. */

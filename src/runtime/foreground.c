@@ -99,15 +99,6 @@ static void drain(int master)
                 ;
 }
 
-static int exit_code_of(int status)
-{
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        if (WIFSIGNALED(status))
-                return 128 + WTERMSIG(status);
-        return 255;
-}
-
 int foreground_wait(pid_t pid, int master, int *exit_code, berth_error *err)
 {
         bool detached = false;
@@ -193,6 +184,6 @@ int foreground_wait_detachable(pid_t pid, int master, const unsigned char *keys,
                 drain(master);
         if (raw)
                 tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-        *exit_code = *detached ? 0 : exit_code_of(status);
+        *exit_code = *detached ? 0 : exit_code_of_wait_status(status);
         return 0;
 }

@@ -6,6 +6,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 load engine-helpers
+load api-helpers
 
 net_skip_reasons() {
         [ "$(id -u)" -eq 0 ] || { echo "needs root"; return; }
@@ -70,8 +71,8 @@ bridge_ports() {
         in_host ip -o link show master berth0 2>/dev/null | grep -c . || true
 }
 
-# The Docker API service (docs/api.md) in the test's host namespace, on $T/docker.sock; dk drives it with the
-# docker CLI, api with curl (the body, then the status code on a line of its own).
+# The Docker API service (docs/api.md) in the test's host namespace, on $T/docker.sock; dk and api
+# (api-helpers.bash) drive it with the docker CLI and with curl.
 api_in_host() {
         DOCKER=${DOCKER:-$(command -v docker || echo /usr/local/bin/docker)}
         [ -x "$DOCKER" ] || skip "the docker CLI is not installed"
@@ -80,16 +81,6 @@ api_in_host() {
         nsenter --net="/run/netns/$HOSTNS" "$BERTH_BIN" --root "$ROOT" system service --time=0 "unix://$SOCK" 2> "$T/service.log" &
         API_PID=$!
         wait_until test -S "$SOCK"
-}
-
-dk() {
-        DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$T/docker-config "$DOCKER" "$@"
-}
-
-api() {
-        local method=$1 path=$2
-        shift 2
-        curl -sS --unix-socket "$SOCK" -X "$method" -w '\n%{http_code}\n' "$@" "http://berth$path"
 }
 
 ip_of() {
