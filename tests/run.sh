@@ -145,7 +145,7 @@ for suite in "${suites[@]}"; do
         name=$(basename "$suite" .bats)
         bats --tap "$suite" > "$logs/$name.tap" 2>&1
         count_tap "$logs/$name.tap" "system: $name"
-        grep -A8 '^not ok' "$logs/$name.tap" | head -60
+        grep -A20 '^not ok' "$logs/$name.tap" | head -100
 done
 
 if [ -z "$quick" ]; then
