@@ -53,6 +53,7 @@ struct api_request {
         char *name;          /* what a route's "**" matched (an image name with its slashes) */
         char *body;
         size_t body_len;
+        int body_fd;         /* a spooled route's body (an unnamed file in the store's tmp), else -1 */
         bool refused;        /* a reply was queued while the body came (too large): the rest is dropped */
         struct engine *engine;
 };
@@ -105,6 +106,7 @@ enum MHD_Result api_container_remove(struct api_request *req);
 enum MHD_Result api_container_pause(struct api_request *req);
 enum MHD_Result api_container_unpause(struct api_request *req);
 enum MHD_Result api_container_rename(struct api_request *req);
+enum MHD_Result api_container_resize(struct api_request *req);
 
 /* containers_info.c */
 enum MHD_Result api_container_top(struct api_request *req);
@@ -165,6 +167,15 @@ void api_monitor_started(struct api_server *srv, pid_t pid);
  * frees data. The client going away makes fd's writes fail (EPIPE). */
 enum MHD_Result api_reply_stream(struct api_request *req, const char *content_type,
                                  void (*produce)(int fd, void *data), void (*done)(void *data), void *data);
+/* The same with one more header (header NULL: none). */
+enum MHD_Result api_reply_stream_header(struct api_request *req, const char *content_type, const char *header,
+                                        const char *value, void (*produce)(int fd, void *data), void (*done)(void *data),
+                                        void *data);
+
+/* archive.c: docker cp's endpoints (HEAD, GET and PUT /containers/ID/archive). */
+enum MHD_Result api_container_archive_stat(struct api_request *req);
+enum MHD_Result api_container_archive_get(struct api_request *req);
+enum MHD_Result api_container_archive_put(struct api_request *req);
 
 /* docker's multiplexed stream frame header: stream (1 stdout, 2 stderr), then the length, big-endian. */
 void api_frame_header(unsigned char hdr[8], int stream, size_t len);

@@ -11,6 +11,7 @@
 #include "lib/util.h"
 #include "api/api.h"
 #include "api/request.h"
+#include "engine/attach.h"
 #include "engine/create.h"
 #include "engine/inspect.h"
 #include "engine/launch.h"
@@ -263,4 +264,20 @@ enum MHD_Result api_container_rename(struct api_request *req)
         if (api_engine(req, &e, &err) < 0 || engine_container_rename(e, req->parts[1], name, &err) < 0)
                 return api_reply_error(req, &err);
         return api_reply_empty(req, 204);
+}
+
+enum MHD_Result api_container_resize(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        long h = 0, w = 0;
+        struct engine *e;
+
+        if (api_query_int(req, "h", 0, &h, &err) < 0 || api_query_int(req, "w", 0, &w, &err) < 0)
+                return api_reply_error(req, &err);
+        if (h < 0 || h > 65535 || w < 0 || w > 65535)
+                return api_reply_message(req, 400, "invalid terminal size %ldx%ld", h, w);
+        if (api_engine(req, &e, &err) < 0 ||
+            engine_container_resize(e, req->parts[1], (unsigned) h, (unsigned) w, &err) < 0)
+                return api_reply_error(req, &err);
+        return api_reply_empty(req, 200);
 }

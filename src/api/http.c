@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/json.h"
@@ -18,6 +19,8 @@ struct route {
         const char *method;
         const char *pattern; /* parts separated by '/', "*" matches one part */
         api_handler handler;
+        /* The body is spooled to an unnamed file (req->body_fd), unbounded but by the disk: tar uploads. */
+        bool spool;
 };
 
 static const struct route ROUTES[] = {
@@ -37,6 +40,10 @@ static const struct route ROUTES[] = {
         {"POST", "containers/*/pause", api_container_pause},
         {"POST", "containers/*/unpause", api_container_unpause},
         {"POST", "containers/*/rename", api_container_rename},
+        {"POST", "containers/*/resize", api_container_resize},
+        {"HEAD", "containers/*/archive", api_container_archive_stat},
+        {"GET", "containers/*/archive", api_container_archive_get},
+        {"PUT", "containers/*/archive", api_container_archive_put, true},
         {"GET", "containers/*/top", api_container_top},
         {"GET", "containers/*/stats", api_container_stats},
         {"GET", "containers/*/changes", api_container_changes},
@@ -138,6 +145,8 @@ unsigned api_status_for(int code)
         case EBUSY:
         case ENOTEMPTY: return 409;
         case EINVAL:
+        case ENOTDIR:
+        case EISDIR:
         case E2BIG:
         case ERANGE: return 400;
         case ENOTSUP: return 501;
@@ -225,6 +234,26 @@ int api_route_find(const char *method, char *const *parts, size_t n_parts, char 
         return -1;
 }
 
+/* Whether the request's route spools its body (the same match dispatch makes once the body is in). */
+static bool route_spools(const char *method, const char *url)
+{
+        cleanup_error berth_error ignored = {0};
+        cleanup_free char *name = NULL;
+        const char *rest = "";
+        unsigned minor;
+        size_t n_parts = 0;
+        char **parts;
+        bool known;
+        int route;
+
+        if (api_parse_version(url, &minor, &rest, &ignored) < 0)
+                return false;
+        parts = api_split_path(rest, &n_parts);
+        route = api_route_find(method, parts, n_parts, &name, &known);
+        strv_free(parts);
+        return route >= 0 && ROUTES[route].spool;
+}
+
 static enum MHD_Result dispatch(struct api_request *req)
 {
         cleanup_error berth_error err = {0};
@@ -257,7 +286,17 @@ enum MHD_Result api_access(void *cls, struct MHD_Connection *conn, const char *u
                 req->conn = conn;
                 req->method = method;
                 req->url = xstrdup(url);
+                req->body_fd = -1;
                 *con_cls = req;
+                if (route_spools(method, url)) {
+                        cleanup_error berth_error err = {0};
+                        struct engine *e;
+                        if (api_engine(req, &e, &err) < 0 || (req->body_fd = engine_tmpfile(e, &err)) < 0) {
+                                req->refused = true;
+                                return api_reply_error(req, &err);
+                        }
+                        return MHD_YES;
+                }
                 /* A body announced too large is refused before any of it is read. */
                 if (len != NULL && parse_u64(len, &n) == 0 && n > API_BODY_MAX) {
                         req->refused = true;
@@ -271,6 +310,13 @@ enum MHD_Result api_access(void *cls, struct MHD_Connection *conn, const char *u
                 *upload_data_size = 0;
                 if (req->refused)
                         return MHD_YES;
+                if (req->body_fd >= 0) {
+                        if (write_all(req->body_fd, upload_data, n) < 0) {
+                                req->refused = true;
+                                return api_reply_message(req, 500, "keep the request body: %s", strerror(errno));
+                        }
+                        return MHD_YES;
+                }
                 if (req->body_len + n > API_BODY_MAX) {
                         /* A chunked body that goes on and on: refused at the bound. */
                         req->refused = true;
@@ -297,6 +343,8 @@ void api_request_completed(void *cls, struct MHD_Connection *conn, void **con_cl
         if (req == NULL)
                 return;
         engine_close(req->engine);
+        if (req->body_fd >= 0)
+                close(req->body_fd);
         strv_free(req->parts);
         free(req->name);
         free(req->body);

@@ -86,6 +86,13 @@ static void stream_free(void *cls)
 enum MHD_Result api_reply_stream(struct api_request *req, const char *content_type, void (*produce)(int fd, void *data),
                                  void (*done)(void *data), void *data)
 {
+        return api_reply_stream_header(req, content_type, NULL, NULL, produce, done, data);
+}
+
+enum MHD_Result api_reply_stream_header(struct api_request *req, const char *content_type, const char *header,
+                                        const char *value, void (*produce)(int fd, void *data), void (*done)(void *data),
+                                        void *data)
+{
         struct stream *s = xzalloc(sizeof(*s));
         struct MHD_Response *resp;
         struct stream_reader *rd;
@@ -130,6 +137,8 @@ enum MHD_Result api_reply_stream(struct api_request *req, const char *content_ty
         api_add_common_headers(resp);
         if (content_type != NULL)
                 MHD_add_response_header(resp, "Content-Type", content_type);
+        if (header != NULL)
+                MHD_add_response_header(resp, header, value);
         r = MHD_queue_response(req->conn, 200, resp);
         MHD_destroy_response(resp);
         return r;

@@ -82,7 +82,7 @@ int build_context_open(struct build *b, berth_error *err)
                 cleanup_close int cfd = openat(tmpfd, "context", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (cfd < 0)
                         return berth_fail(err, errno, "open %s", b->context_path);
-                if ((r = engine_copy_tar_extract(staged, cfd, "/", err)) < 0)
+                if ((r = engine_copy_tar_extract(staged, cfd, "/", true, err)) < 0)
                         return berth_error_prefix(err, "the build context %s: ", ctx);
                 b->dockerfile_path = xasprintf("%s/%s", b->context_path, b->o->dockerfile ? b->o->dockerfile : "Dockerfile");
         } else if (strcmp(ctx, "-") == 0) {

@@ -604,7 +604,7 @@ int build_copy(struct build *b, struct build_state *st, const struct dockerfile_
                                         r = made;
                                         goto out;
                                 }
-                                if ((r = engine_copy_tar_extract(in, rootfd, dest, err)) < 0) {
+                                if ((r = engine_copy_tar_extract(in, rootfd, dest, true, err)) < 0) {
                                         berth_error_prefix(err, "%s: ", s->rel);
                                         goto out;
                                 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "engine/list.h"
 #include "engine/monitor/protocol.h"
 #include "lib/util.h"
 
@@ -80,6 +82,31 @@ static void send_window_size(int fd)
         p[2] = (unsigned char) (ws.ws_col & 0xff);
         p[3] = (unsigned char) (ws.ws_col >> 8);
         send_packet(fd, ATTACH_RESIZE, p, sizeof(p));
+}
+
+int engine_container_resize(struct engine *e, const char *ref, unsigned rows, unsigned cols, berth_error *err)
+{
+        cleanup_engine_container struct engine_container *c = NULL;
+        cleanup_close int fd = -1;
+        unsigned char hello = 0, size[4];
+        int r;
+
+        if (rows > UINT16_MAX || cols > UINT16_MAX)
+                return berth_failf(err, EINVAL, "invalid window size %ux%u", rows, cols);
+        if ((r = engine_container_find(e, ref, &c, err)) < 0)
+                return r;
+        if (c->status != ENGINE_RUNNING && c->status != ENGINE_PAUSED)
+                return berth_failf(err, EBUSY, "Container %s is not running", c->id);
+        if ((r = engine_attach_connect(e, c->id, &fd, err)) < 0)
+                return r;
+        size[0] = (unsigned char) (rows & 0xff);
+        size[1] = (unsigned char) (rows >> 8);
+        size[2] = (unsigned char) (cols & 0xff);
+        size[3] = (unsigned char) (cols >> 8);
+        /* A client that wants no stream: the monitor reads both packets before it sees this end close. */
+        if ((r = send_packet(fd, ATTACH_HELLO, &hello, 1)) < 0 || (r = send_packet(fd, ATTACH_RESIZE, size, 4)) < 0)
+                return berth_fail(err, -r, "resize container %s", c->id);
+        return 0;
 }
 
 int engine_detach_keys_parse(const char *spec, struct engine_attach *a, berth_error *err)

@@ -31,6 +31,11 @@ int engine_attach_pair(struct engine_attach *a, int *monitor_end, berth_error *e
 /* Connects to ROOT/containers/ID/attach.sock. */
 int engine_attach_connect(struct engine *e, const char *id, int *fd, berth_error *err);
 
+/* docker's container resize (the API's POST /containers/ID/resize): the window size of a running container's
+ * terminal, sent to its monitor as an attached client's would be. EBUSY when it is not running; a container
+ * without a terminal has no window: nothing to change, as with dockerd. */
+int engine_container_resize(struct engine *e, const char *ref, unsigned rows, unsigned cols, berth_error *err);
+
 /* Blocks signals the session forwards (call before the container starts, so none is lost). */
 void engine_attach_block_signals(void);
 

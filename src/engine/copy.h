@@ -7,6 +7,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "engine/engine.h"
 
@@ -20,16 +22,30 @@ int engine_copy_to_container(struct engine *e, const char *id, const char *src, 
  * base name first, then what a directory holds; owners, modes, times and symlinks as they are) written to
  * out_fd. From: the tar stream read from in_fd is extracted into the existing directory dst; the whole stream
  * is read and checked first (complete, every entry inside dst, hard links too), so a truncated tar or one
- * that escapes dst is refused with nothing written. Paths resolve inside the container's root. */
+ * that escapes dst is refused with nothing written; keep_owners: the tar's owners (cp -a), else root's, as
+ * docker's cp without -a. Paths resolve inside the container's root. ENOTDIR when dst is not a directory. */
 int engine_copy_tar_from_container(struct engine *e, const char *id, const char *src, int out_fd, berth_error *err);
-int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, const char *dst, berth_error *err);
+int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, const char *dst, bool keep_owners,
+                                 berth_error *err);
+
+/* What docker's cp and the API's archive endpoints learn of a path in a container before copying (the
+ * X-Docker-Container-Path-Stat header): the path itself, not what a symlink points to. ENOENT: absent. */
+struct engine_path_stat {
+        char *name;        /* the last component ("/" for the root) */
+        long long size;
+        mode_t mode;       /* type and permission bits, as stat(2) */
+        struct timespec mtime;
+        char *link_target; /* a symlink's target as an absolute path in the container; NULL otherwise */
+};
+int engine_copy_stat(struct engine *e, const char *id, const char *path, struct engine_path_stat *out, berth_error *err);
+void engine_path_stat_clear(struct engine_path_stat *st);
 /* export: the container's root filesystem (its image and its changes; not its volumes or the files berth
  * mounts over /etc) as a tar stream on out_fd, as docker export writes it. REF: an id, a prefix or a name;
  * a running container too. */
 int engine_container_export(struct engine *e, const char *ref, int out_fd, berth_error *err);
 /* The extraction itself: the whole tar in staged (a seekable fd) checked, then written under dst (a directory
  * of the root rootfd, resolved inside it). The fuzz harness's entry point (tests/fuzz/fuzz_copy_tar.c). */
-int engine_copy_tar_extract(int staged, int rootfd, const char *dst, berth_error *err);
+int engine_copy_tar_extract(int staged, int rootfd, const char *dst, bool keep_owners, berth_error *err);
 
 /* The container's root filesystem for a copy (mounted when it is not running: *mounted_here); an O_DIRECTORY
  * fd in *rootfd. engine_copy_unmount_root undoes the mount when this call made it. */

@@ -173,6 +173,57 @@ out:
         return r;
 }
 
+int engine_copy_stat(struct engine *e, const char *id, const char *path, struct engine_path_stat *out, berth_error *err)
+{
+        cleanup_free char *parent = NULL, *base = NULL, *tarname = NULL;
+        cleanup_close int rootfd = -1, pfd = -1;
+        bool mounted = false;
+        struct stat st;
+        int r = 0;
+
+        *out = (struct engine_path_stat){0};
+        split_source(path, &parent, &base, &tarname);
+        if ((r = engine_copy_mount_root(e, id, &mounted, &rootfd, err)) < 0)
+                return r;
+        pfd = path_open_in_root(rootfd, parent, O_RDONLY | O_DIRECTORY, 0, err);
+        if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                berth_error_clear(err);
+                r = berth_failf(err, ENOENT, "Could not find the file %s in container %s", path, id);
+                goto out;
+        }
+        out->name = xstrdup(strcmp(base, ".") == 0 && strcmp(parent, "/") == 0 ? "/" : base);
+        out->size = (long long) st.st_size;
+        out->mode = st.st_mode;
+        out->mtime = st.st_mtim;
+        if (S_ISLNK(st.st_mode)) {
+                char target[PATH_MAX];
+                ssize_t n = readlinkat(pfd, base, target, sizeof(target) - 1);
+                if (n < 0) {
+                        r = berth_fail(err, errno, "readlink %s", path);
+                        goto out;
+                }
+                target[n] = '\0';
+                cleanup_free char *joined = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", parent, target);
+                out->link_target = path_clean(joined);
+        }
+out:
+        close_fd(&pfd);
+        pfd = -1;
+        close_fd(&rootfd);
+        rootfd = -1;
+        engine_copy_unmount_root(e, id, mounted);
+        if (r < 0)
+                engine_path_stat_clear(out);
+        return r;
+}
+
+void engine_path_stat_clear(struct engine_path_stat *st)
+{
+        free(st->name);
+        free(st->link_target);
+        *st = (struct engine_path_stat){0};
+}
+
 int engine_container_export(struct engine *e, const char *ref, int out_fd, berth_error *err)
 {
         __attribute__((cleanup(write_archive_free))) struct archive *a = NULL;
@@ -301,12 +352,23 @@ static int check_stream(int fd, const char *dst, berth_error *err)
 }
 
 /* relpath's parent directory, resolved inside the container's root; its last component in *base. */
-static int open_parent(int rootfd, const char *dst, const char *relpath, const char **base, berth_error *err)
+static int open_parent(int rootfd, const char *dst, const char *relpath, bool create, const char **base,
+                       berth_error *err)
 {
         const char *slash = strrchr(relpath, '/');
         cleanup_free char *dir = slash ? xasprintf("%s/%.*s", dst, (int) (slash - relpath), relpath) : xstrdup(dst);
+        int fd;
 
         *base = slash ? slash + 1 : relpath;
+        fd = path_open_in_root(rootfd, dir, O_RDONLY | O_DIRECTORY, 0, err);
+        if (fd >= 0 || !create || err->code != ENOENT)
+                return fd;
+        /* A tar may name a/b/c without a/ and a/b/ (tar -cf - a/b): the missing parents are made, 0755 and the
+         * container root's, as docker's extraction makes them. */
+        berth_error_clear(err);
+        cleanup_close int made = path_mkdir_in_root(rootfd, dir, 0755, err);
+        if (made < 0)
+                return made;
         return path_open_in_root(rootfd, dir, O_RDONLY | O_DIRECTORY, 0, err);
 }
 
@@ -330,7 +392,8 @@ static int make_room(int pfd, const char *base, bool is_dir, const char *name, b
         return 0;
 }
 
-static int extract_entry(struct archive *a, struct archive_entry *entry, int rootfd, const char *dst, berth_error *err)
+static int extract_entry(struct archive *a, struct archive_entry *entry, int rootfd, const char *dst, bool keep_owners,
+                         berth_error *err)
 {
         const char *name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "", *base;
         const char *hard = archive_entry_hardlink(entry);
@@ -343,14 +406,14 @@ static int extract_entry(struct archive *a, struct archive_entry *entry, int roo
 
         if (strcmp(rel, ".") == 0)
                 return 0; /* the destination itself: it exists and keeps its owner and mode */
-        if ((pfd = open_parent(rootfd, dst, rel, &base, err)) < 0)
+        if ((pfd = open_parent(rootfd, dst, rel, true, &base, err)) < 0)
                 return berth_error_prefix(err, "tar entry %s: ", name);
         if ((r = make_room(pfd, base, type == AE_IFDIR && hard == NULL, name, &exists_dir, err)) < 0)
                 return r;
         if (hard != NULL) {
                 cleanup_free char *trel = entry_relpath(hard);
                 const char *tbase;
-                cleanup_close int tfd = open_parent(rootfd, dst, trel, &tbase, err);
+                cleanup_close int tfd = open_parent(rootfd, dst, trel, false, &tbase, err);
                 if (tfd < 0)
                         return berth_error_prefix(err, "tar entry %s: ", name);
                 if (linkat(tfd, tbase, pfd, base, 0) < 0)
@@ -406,9 +469,11 @@ static int extract_entry(struct archive *a, struct archive_entry *entry, int roo
         default:
                 return berth_failf(err, EINVAL, "tar entry %s: unsupported type", name);
         }
-        /* Owners and modes as the tar has them (docker's extraction); then the modification time. */
-        if (fchownat(pfd, base, (uid_t) archive_entry_uid(entry), (gid_t) archive_entry_gid(entry), AT_SYMLINK_NOFOLLOW) < 0 &&
-            errno != EPERM)
+        /* Owners as the tar has them (cp -a, ADD) or the container's root (docker's cp without -a), modes as
+         * the tar has them; then the modification time. */
+        uid_t uid = keep_owners ? (uid_t) archive_entry_uid(entry) : 0;
+        gid_t gid = keep_owners ? (gid_t) archive_entry_gid(entry) : 0;
+        if (fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
                 return berth_fail(err, errno, "chown %s", name);
         if (type != AE_IFLNK && fchmodat(pfd, base, perm, 0) < 0)
                 return berth_fail(err, errno, "chmod %s", name);
@@ -442,7 +507,7 @@ static int stage_stream(struct engine *e, int in_fd, int *out, berth_error *err)
         return 0;
 }
 
-int engine_copy_tar_extract(int staged, int rootfd, const char *dst, berth_error *err)
+int engine_copy_tar_extract(int staged, int rootfd, const char *dst, bool keep_owners, berth_error *err)
 {
         __attribute__((cleanup(read_archive_free))) struct archive *a = NULL;
         struct archive_entry *entry;
@@ -456,12 +521,13 @@ int engine_copy_tar_extract(int staged, int rootfd, const char *dst, berth_error
                         return 0;
                 if (r < ARCHIVE_WARN)
                         return tar_fail(a, err, "read tar stream");
-                if ((r = extract_entry(a, entry, rootfd, dst, err)) < 0)
+                if ((r = extract_entry(a, entry, rootfd, dst, keep_owners, err)) < 0)
                         return r;
         }
 }
 
-int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, const char *dst, berth_error *err)
+int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, const char *dst, bool keep_owners,
+                                 berth_error *err)
 {
         cleanup_close int rootfd = -1, dfd = -1, staged = -1;
         bool mounted = false;
@@ -482,7 +548,7 @@ int engine_copy_tar_to_container(struct engine *e, const char *id, int in_fd, co
         }
         if ((r = stage_stream(e, in_fd, &staged, err)) < 0)
                 goto out;
-        r = engine_copy_tar_extract(staged, rootfd, dst, err);
+        r = engine_copy_tar_extract(staged, rootfd, dst, keep_owners, err);
 out:
         close_fd(&dfd);
         dfd = -1;

@@ -141,6 +141,15 @@ int engine_container_dirfd(struct engine *e, const char *id, berth_error *err)
         return fd;
 }
 
+int engine_tmpfile(struct engine *e, berth_error *err)
+{
+        int fd = openat(e->store->rootfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+        if (fd < 0)
+                return berth_fail(err, errno, "create a temporary file in %s/tmp", e->store->root);
+        return fd;
+}
+
 char *engine_now_rfc3339(void)
 {
         struct timespec now;

@@ -97,6 +97,10 @@ char *engine_container_dir(struct engine *e, const char *id);
 /* An O_DIRECTORY fd of it. */
 int engine_container_dirfd(struct engine *e, const char *id, berth_error *err);
 
+/* An unnamed file in the store's tmp directory (O_TMPFILE: gone when closed, whatever happens), read-write,
+ * for a stream that must be kept whole before it is used (a tar checked before extraction, an upload). */
+int engine_tmpfile(struct engine *e, berth_error *err);
+
 /* Timestamps as stored and shown ("2024-01-02T03:04:05.123456789Z"). */
 char *engine_now_rfc3339(void);
 

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_root_reset();
                 if (mkdirat(root_fd, "d", 0755) < 0)
                         abort();
-                engine_copy_tar_extract(fd, root_fd, destinations[i], &err);
+                engine_copy_tar_extract(fd, root_fd, destinations[i], true, &err);
                 berth_error_clear(&err);
                 fuzz_root_check();
         }

@@ -150,7 +150,7 @@ EOF
         ! grep -q "$ROOT/snapshots/$id/merged" /proc/self/mountinfo
 }
 
-@test "cp CONTAINER:PATH - writes a tar of PATH; cp - CONTAINER:DIR extracts one (the bytes that arrive)" {
+@test "cp CONTAINER:PATH - writes a tar of PATH; cp [-a] - CONTAINER:DIR extracts one (the bytes that arrive)" {
         id=$(b run -d busybox sh -c 'mkdir -p /data/sub; printf "in\\n" > /data/sub/f; chown 1000:1000 /data/sub/f; ln -s sub/f /data/link; sleep 100')
         wait_until b exec "$id" test -e /data/link
         b cp "$id:/data" - > "$T/out.tar"
@@ -173,7 +173,10 @@ EOF
         tar -C "$T/src" -cf - dir | b cp - "$id:/tmp"
         [ "$(b exec "$id" sha256sum /tmp/dir/blob | cut -d' ' -f1)" = "$(sha256sum "$T/src/dir/blob" | cut -d' ' -f1)" ]
         [ "$(b exec "$id" cat /tmp/dir/deeper/h)" = hello ]
-        [ "$(b exec "$id" stat -c %u:%g /tmp/dir/deeper/h)" = 1234:4321 ]
+        # Owners: the container's root without -a, as docker's cp; the tar's with -a.
+        [ "$(b exec "$id" stat -c %u:%g /tmp/dir/deeper/h)" = 0:0 ]
+        tar -C "$T/src" -cf - dir | b cp -a - "$id:/root"
+        [ "$(b exec "$id" stat -c %u:%g /root/dir/deeper/h)" = 1234:4321 ]
         [ "$(b exec "$id" readlink /tmp/dir/blob-link)" = blob ]
         # A stopped container too, and nothing stays mounted.
         b stop -t 1 "$id"

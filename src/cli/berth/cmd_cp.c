@@ -72,7 +72,7 @@ int cmd_cp(struct berth_cli *cli, int argc, char **argv)
                 if (!from && isatty(STDIN_FILENO))
                         return cli_flag_error(cli, "the tar stream must come from a pipe or a file, not a terminal");
                 r = from ? engine_copy_tar_from_container(e, id, src_path, STDOUT_FILENO, &err)
-                         : engine_copy_tar_to_container(e, id, STDIN_FILENO, dst_path, &err);
+                         : engine_copy_tar_to_container(e, id, STDIN_FILENO, dst_path, archive, &err);
                 if (r < 0)
                         return cli_fail(cli, &err);
                 return 0;
