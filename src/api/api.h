@@ -177,5 +177,10 @@ enum MHD_Result api_container_archive_stat(struct api_request *req);
 enum MHD_Result api_container_archive_get(struct api_request *req);
 enum MHD_Result api_container_archive_put(struct api_request *req);
 
+/* One JSON document and its line end (eol: "\n", or "\r\n" as dockerd's jsonmessage) in one write to a
+ * streamed reply's fd: written apart, the end may reach the client as a chunk of its own, which clients that
+ * split the stream on JSON values (docker-py's json_stream) take for a document. -1 when the write fails. */
+int api_write_json_line(int fd, const json_t *doc, const char *eol);
+
 /* docker's multiplexed stream frame header: stream (1 stdout, 2 stderr), then the length, big-endian. */
 void api_frame_header(unsigned char hdr[8], int stream, size_t len);

@@ -172,20 +172,14 @@ static void wait_produce(int fd, void *data)
 {
         struct wait_job *j = data;
         cleanup_error berth_error err = {0};
-        cleanup_free char *text = NULL;
-        int code = 0;
-
         cleanup_json json_t *reply = NULL;
+        int code = 0;
 
         if (engine_container_wait_end(j->e, &j->w, &code, &err) < 0)
                 reply = json_pack("{s:i,s:{s:s}}", "StatusCode", -1, "Error", "Message", berth_error_message(&err));
         else
                 reply = json_pack("{s:i,s:n}", "StatusCode", code, "Error");
-        text = json_dumps(reply, JSON_COMPACT);
-        if (text != NULL) {
-                write_all(fd, text, strlen(text));
-                write_all(fd, "\n", 1);
-        }
+        (void) api_write_json_line(fd, reply, "\n");
 }
 
 static void wait_done(void *data)

@@ -21,12 +21,9 @@ struct events_job {
 static int events_sink(json_t *event, void *data)
 {
         struct events_job *j = data;
-        cleanup_free char *text = json_dumps(event, JSON_COMPACT);
 
-        if (text == NULL)
-                return 0;
         /* A failed write: the client went away, the read stops. */
-        return write_all(j->fd, text, strlen(text)) < 0 || write_all(j->fd, "\n", 1) < 0;
+        return api_write_json_line(j->fd, event, "\n") < 0;
 }
 
 static void events_produce(int fd, void *data)

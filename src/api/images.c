@@ -136,12 +136,8 @@ static const char *const LAYER_WORDS[] = {
 static void write_line(int fd, json_t *msg /* stolen */)
 {
         cleanup_json json_t *owned = msg;
-        cleanup_free char *text = json_dumps(owned, JSON_COMPACT);
 
-        if (text != NULL) {
-                write_all(fd, text, strlen(text));
-                write_all(fd, "\r\n", 2);
-        }
+        (void) api_write_json_line(fd, owned, "\r\n");
 }
 
 /* docker's jsonmessage: {"status", "id", "progressDetail": {"current", "total"}} per event. */

@@ -290,3 +290,14 @@ void api_monitor_started(struct api_server *srv, pid_t pid)
         srv->monitors[srv->n_monitors++] = pid;
         pthread_mutex_unlock(&srv->lock);
 }
+
+int api_write_json_line(int fd, const json_t *doc, const char *eol)
+{
+        cleanup_free char *text = json_dumps(doc, JSON_COMPACT);
+        cleanup_free char *line = NULL;
+
+        if (text == NULL)
+                return 0;
+        line = xasprintf("%s%s", text, eol);
+        return write_all(fd, line, strlen(line));
+}

@@ -66,10 +66,8 @@ static json_t *stats_json(const struct stats_job *j, const struct engine_stats_s
 
 static bool write_object(int fd, json_t *o /* stolen */)
 {
-        char *text = json_dumps(o, JSON_COMPACT);
-        bool ok = text != NULL && write_all(fd, text, strlen(text)) == 0 && write_all(fd, "\n", 1) == 0;
+        bool ok = o != NULL && api_write_json_line(fd, o, "\n") == 0;
 
-        free(text);
         json_decref(o);
         return ok;
 }

@@ -1,8 +1,10 @@
 #include "engine/wait.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -91,8 +93,43 @@ static bool holds(const struct engine_wait *w, const struct engine_container *c)
         }
 }
 
+/* The container's directory watched: the monitor's exit file renamed into it, the exit command's removal of
+ * its files, the directory itself going. -1 when inotify is out of instances or watches (then: polling). */
+static int watch_container_dir(struct engine *e, const char *id)
+{
+        cleanup_free char *dir = engine_container_dir(e, id);
+        int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+
+        if (fd < 0)
+                return -1;
+        if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_DELETE_SELF) < 0) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* Until something changed in the container's directory, or 20 ms (what the record holds may change
+ * without a file changing there: polling stays the floor). */
+static void wait_for_change(int watch)
+{
+        struct pollfd p = {.fd = watch, .events = POLLIN};
+        char events[4096];
+
+        if (watch < 0) {
+                usleep(20000);
+                return;
+        }
+        if (poll(&p, 1, 20) > 0)
+                while (read(watch, events, sizeof(events)) > 0)
+                        ;
+}
+
 int engine_container_wait_end(struct engine *e, const struct engine_wait *w, int *exit_code, berth_error *err)
 {
+        /* Set up before the first look at the record: a change after that look wakes the wait. */
+        cleanup_close int watch = watch_container_dir(e, w->id);
+
         for (;;) {
                 cleanup_engine_container struct engine_container *c = NULL;
                 int r = engine_container_load(e, w->id, &c, err);
@@ -110,6 +147,6 @@ int engine_container_wait_end(struct engine *e, const struct engine_wait *w, int
                 if (c->status == ENGINE_RUNNING && engine_process_alive(c->pid, c->pid_start))
                         (void) container_wait_pid_gone(c->pid, c->pid_start, 1000, NULL);
                 else
-                        usleep(20000);
+                        wait_for_change(watch);
         }
 }
