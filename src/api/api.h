@@ -92,6 +92,7 @@ typedef enum MHD_Result (*api_handler)(struct api_request *req);
 enum MHD_Result api_ping(struct api_request *req);
 enum MHD_Result api_version(struct api_request *req);
 enum MHD_Result api_info(struct api_request *req);
+enum MHD_Result api_system_df(struct api_request *req);
 
 /* containers.c */
 enum MHD_Result api_container_create(struct api_request *req);

@@ -28,6 +28,7 @@ static const struct route ROUTES[] = {
         {"HEAD", "_ping", api_ping},
         {"GET", "version", api_version},
         {"GET", "info", api_info},
+        {"GET", "system/df", api_system_df},
         {"POST", "containers/create", api_container_create},
         {"GET", "containers/json", api_container_list},
         {"GET", "containers/*/json", api_container_inspect},

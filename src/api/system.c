@@ -8,6 +8,8 @@
 #include "lib/json.h"
 #include "lib/util.h"
 #include "api/api.h"
+#include "build/cache.h"
+#include "engine/diskusage.h"
 #include "engine/list.h"
 #include "image/imagedb.h"
 #include "image/platform.h"
@@ -99,4 +101,36 @@ enum MHD_Result api_info(struct api_request *req)
         json_object_set_new(info, "Swarm", json_pack("{s:s,s:s,s:b}", "NodeID", "", "LocalNodeState", "inactive",
                                                      "ControlAvailable", 0));
         return api_reply_json(req, 200, info);
+}
+
+static void build_cache_item(const struct build_cache_record *rec, void *data)
+{
+        json_t *items = data;
+        const char *id = str_has_prefix(rec->id, "sha256:") ? rec->id + 7 : rec->id;
+
+        json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:b,s:b,s:I,s:s?,s:i}", "ID", id, "Type", rec->type, "Description",
+                                               strcmp(rec->type, "regular") == 0 ? "an intermediate image of a build step"
+                                                                                 : "a RUN --mount=type=cache directory",
+                                               "InUse", 0, "Shared", 0, "Size", (json_int_t) rec->size, "CreatedAt",
+                                               rec->created, "UsageCount", 0));
+}
+
+enum MHD_Result api_system_df(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        struct engine_disk_usage u = {0};
+        uint64_t entries = 0, size = 0;
+        json_t *cache = json_array();
+        struct engine *e;
+
+        if (api_engine(req, &e, &err) < 0 || engine_disk_usage(e, &u, &err) < 0 ||
+            build_cache_usage(e->store, &entries, &size, build_cache_item, cache, &err) < 0) {
+                json_decref(cache);
+                engine_disk_usage_clear(&u);
+                return api_reply_error(req, &err);
+        }
+        json_t *out = json_pack("{s:I,s:O,s:O,s:O,s:o}", "LayersSize", (json_int_t) u.layers_size, "Images", u.images,
+                                "Containers", u.containers, "Volumes", u.volumes, "BuildCache", cache);
+        engine_disk_usage_clear(&u);
+        return api_reply_json(req, 200, out);
 }

@@ -123,3 +123,86 @@ int build_cache_prune(struct image_store *s, struct build_cache_prune_report *re
                 return fs_remove_tree_at(s->rootfd, "build-cache/mounts", err);
         return 0;
 }
+
+static bool strv_has(char *const *v, const char *s)
+{
+        for (; v != NULL && *v != NULL; v++)
+                if (strcmp(*v, s) == 0)
+                        return true;
+        return false;
+}
+
+/* An image only the cache keeps: hidden and without a name. */
+static bool cache_only(struct image_store *s, const struct image_record *rec)
+{
+        return (rec->names == NULL || rec->names[0] == NULL) && build_cache_hides(s, rec->id);
+}
+
+/* Each directory of build-cache/mounts: one record, its bytes. */
+static int mounts_usage(struct image_store *s, uint64_t *entries, uint64_t *size, void (*each)(const struct build_cache_record *rec, void *data),
+                        void *data, berth_error *err)
+{
+        cleanup_free char *dir = xasprintf("%s/build-cache/mounts", s->root);
+        cleanup_closedir DIR *d = opendir(dir);
+        struct dirent *de;
+        int r;
+
+        if (d == NULL)
+                return errno == ENOENT ? 0 : berth_fail(err, errno, "open %s", dir);
+        while ((de = readdir(d)) != NULL) {
+                cleanup_free char *rel = NULL;
+                uint64_t bytes = 0;
+                if (de->d_name[0] == '.')
+                        continue;
+                rel = xasprintf("build-cache/mounts/%s", de->d_name);
+                if ((r = fs_tree_size_at(s->rootfd, rel, &bytes, err)) < 0)
+                        return r;
+                *size += bytes;
+                (*entries)++;
+                if (each != NULL)
+                        each(&(struct build_cache_record){.id = de->d_name, .type = "exec.cachemount", .size = bytes}, data);
+        }
+        return 0;
+}
+
+int build_cache_usage(struct image_store *s, uint64_t *entries, uint64_t *size,
+                      void (*each)(const struct build_cache_record *rec, void *data), void *data, berth_error *err)
+{
+        struct image_record *recs = NULL;
+        char **elsewhere = xzalloc(sizeof(char *)), **counted = xzalloc(sizeof(char *));
+        size_t n = 0;
+        int r;
+
+        *entries = *size = 0;
+        if ((r = imagedb_list(s, &recs, &n, err)) < 0)
+                goto out;
+        for (size_t i = 0; i < n; i++)
+                if (!cache_only(s, &recs[i]))
+                        for (size_t l = 0; l < recs[i].n_layers; l++)
+                                if (!strv_has(elsewhere, recs[i].layers[l].diff_id))
+                                        elsewhere = strv_append(elsewhere, recs[i].layers[l].diff_id);
+        for (size_t i = 0; i < n; i++) {
+                uint64_t own = 0;
+                if (!cache_only(s, &recs[i]))
+                        continue;
+                for (size_t l = 0; l < recs[i].n_layers; l++) {
+                        const struct image_layer_record *layer = &recs[i].layers[l];
+                        if (strv_has(elsewhere, layer->diff_id) || strv_has(counted, layer->diff_id))
+                                continue;
+                        counted = strv_append(counted, layer->diff_id);
+                        own += layer->size > 0 ? (uint64_t) layer->size : 0;
+                }
+                *size += own;
+                (*entries)++;
+                if (each != NULL)
+                        each(&(struct build_cache_record){.id = recs[i].id, .type = "regular", .created = recs[i].created,
+                                                          .size = own},
+                             data);
+        }
+        r = mounts_usage(s, entries, size, each, data, err);
+out:
+        image_records_free(recs, n);
+        strv_free(elsewhere);
+        strv_free(counted);
+        return r;
+}

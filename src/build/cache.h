@@ -27,3 +27,17 @@ struct build_cache_prune_report {
 /* builder prune: forgets every key and removes the intermediate images the cache kept (an image a container
  * uses, or one that was tagged meanwhile, stays). */
 int build_cache_prune(struct image_store *s, struct build_cache_prune_report *rep, berth_error *err);
+
+/* system df's build cache: its records (*entries, those each hears of) and the bytes only it keeps (*size): the
+ * layers of its intermediate images that no other image has (each counted once), and the RUN
+ * --mount=type=cache directories. each (may be NULL) hears of every such record: an intermediate image
+ * (type "regular": its ID, created time, the bytes counted for it) or a cache mount ("exec.cachemount": its
+ * directory's name, no time, its bytes). */
+struct build_cache_record {
+        const char *id;
+        const char *type;
+        const char *created; /* RFC 3339, or NULL */
+        uint64_t size;
+};
+int build_cache_usage(struct image_store *s, uint64_t *entries, uint64_t *size,
+                      void (*each)(const struct build_cache_record *rec, void *data), void *data, berth_error *err);

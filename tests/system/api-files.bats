@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# The Docker Engine API's file and terminal endpoints (docs/api.md): docker cp (HEAD, GET and PUT
-# /containers/ID/archive) and container resize, driven by the real docker CLI and by curl. What arrives is
+# The Docker Engine API's file, terminal and disk-usage endpoints (docs/api.md): docker cp (HEAD, GET and PUT
+# /containers/ID/archive), container resize and system df, driven by the real docker CLI and by curl. What arrives is
 # checked where it lands: in the container (through berth exec) and on the host.
 bats_require_minimum_version 1.5.0
 load api-helpers
@@ -123,4 +123,36 @@ EOF
         [ "${lines[-1]}" = 409 ]
         run api POST "/containers/nosuch/resize?h=10&w=10"
         [ "${lines[-1]}" = 404 ]
+}
+
+@test "system df: the CLI and docker system df through the API agree with each other and with the bytes on disk" {
+        b volume create dfvol >/dev/null
+        b run --network none -v dfvol:/data busybox sh -c 'head -c 100000 /dev/zero > /data/z; head -c 50000 /dev/zero > /big'
+        exited=$(b ps -lq --no-trunc)
+        b run -d --network none busybox sleep 100 >/dev/null
+        # An intermediate image the build cache alone keeps once the build's result is removed: its layer
+        # (/a, 30000 bytes) is the cache's.
+        mkdir -p "$T/ctx"
+        printf 'FROM busybox\nRUN head -c 30000 /dev/zero > /a\nRUN echo b > /b\n' > "$T/ctx/Dockerfile"
+        b build -q -t dfbuilt "$T/ctx" >/dev/null
+        b rmi dfbuilt >/dev/null
+        b system df --format '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}' > "$T/cli"
+        dk system df --format '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}' > "$T/api"
+        cat "$T/cli" "$T/api"
+        diff "$T/cli" "$T/api"
+        grep -qx 'Containers|2|1|50kB' "$T/cli"
+        grep -qx 'Local Volumes|1|1|100kB' "$T/cli"
+        grep -qx 'Build Cache|1|0|30kB' "$T/cli"
+        # The API's numbers are the files' bytes as the kernel reports them.
+        run api GET /system/df
+        df=${lines[0]}
+        volume_bytes=$(find "$ROOT/volumes/dfvol/_data" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+        [ "$(echo "$df" | jq '.Volumes[0].UsageData.Size')" = "$volume_bytes" ]
+        [ "$(echo "$df" | jq '.Volumes[0].UsageData.RefCount')" = 1 ]
+        upper=$(b inspect -f '{{.GraphDriver.Data.UpperDir}}' "$exited")
+        upper_bytes=$(find "$upper" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+        [ "$(echo "$df" | jq --arg id "$exited" '.Containers[] | select(.Id == $id) | .SizeRw')" = "$upper_bytes" ]
+        [ "$(echo "$df" | jq '[.BuildCache[] | select(.Type == "regular")] | length')" = 1 ]
+        [ "$(echo "$df" | jq '.BuildCache[0].Size')" = 30000 ]
+        [ "$(echo "$df" | jq '[.Images[] | .Containers] | add')" = 2 ]
 }

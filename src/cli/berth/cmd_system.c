@@ -10,7 +10,12 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/json.h"
+#include "build/cache.h"
 #include "cli/berth/cli.h"
+#include "cli/berth/cmd_container.h"
+#include "engine/diskusage.h"
+#include "engine/imageinfo.h"
 #include "cli/berth/format.h"
 #include "image/gc.h"
 #include "image/snapshot.h"
@@ -34,35 +39,174 @@ static int no_args(struct berth_cli *cli, int argc, char **argv, const char *usa
         return -1;
 }
 
-int cmd_system_df(struct berth_cli *cli, int argc, char **argv)
+/* One line of the summary: docker's TYPE, TOTAL, ACTIVE, SIZE, RECLAIMABLE (with its share of the size,
+ * except for the build cache, as docker prints them). */
+static json_t *df_row(const char *type, const struct engine_usage_totals *t, bool share)
+{
+        char size[32], reclaim[32], total[24], active[24];
+        cleanup_free char *reclaimable = NULL;
+
+        format_human_size_precision((double) t->size, 4, size, sizeof(size));
+        format_human_size_precision((double) t->reclaimable, 4, reclaim, sizeof(reclaim));
+        snprintf(total, sizeof(total), "%llu", (unsigned long long) t->total);
+        snprintf(active, sizeof(active), "%llu", (unsigned long long) t->active);
+        reclaimable = share ? xasprintf("%s (%d%%)", reclaim, t->size ? (int) (100 * t->reclaimable / t->size) : 0)
+                            : xstrdup(reclaim);
+        return json_pack("{s:s,s:s,s:s,s:s,s:s}", "Type", type, "TotalCount", total, "Active", active, "Size", size,
+                         "Reclaimable", reclaimable);
+}
+
+/* The rows as the format asks: docker's table, a table template, a template per row, or JSON per row. */
+static int print_rows(struct berth_cli *cli, const struct output_format *f, json_t *rows)
 {
         cleanup_error berth_error err = {0};
-        cleanup_store struct image_store *s = NULL;
-        struct store_usage u;
         struct table t = {0};
-        char size[32], reclaim[32], snap[32];
-        int r = no_args(cli, argc, argv, "Usage:  berth system df");
+        size_t i;
+        json_t *row;
 
-        if (r >= 0)
-                return r;
-        if (cli_open_store(cli, STORE_LOCK_NONE, &s, &err) < 0 || store_usage(s, &u, &err) < 0)
-                return cli_fail(cli, &err);
-        format_human_size((double) u.images_size, size, sizeof(size));
-        format_human_size((double) u.reclaimable, reclaim, sizeof(reclaim));
-        format_human_size((double) u.snapshots_size, snap, sizeof(snap));
-        table_add_line(&t, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE");
-        cleanup_free char *images = xasprintf("Images\t%llu\t%llu\t%s\t%s (%d%%)", (unsigned long long) u.images,
-                                              (unsigned long long) u.active_images, size, reclaim,
-                                              u.images_size ? (int) (100 * u.reclaimable / u.images_size) : 0);
-        cleanup_free char *containers = xasprintf("Containers\t%llu\t%llu\t%s\t%s", (unsigned long long) u.snapshots,
-                                                  (unsigned long long) u.snapshots, snap, "0B");
-        table_add_line(&t, images);
-        table_add_line(&t, containers);
-        table_add_line(&t, "Local Volumes\t0\t0\t0B\t0B");
-        table_add_line(&t, "Build Cache\t0\t0\t0B\t0B");
+        if (f->kind == OUTPUT_TABLE_DEFAULT)
+                table_add_line(&t, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE");
+        if (f->kind == OUTPUT_TABLE) {
+                cleanup_json json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s}", "Type", "TYPE", "TotalCount", "TOTAL", "Active",
+                                                   "ACTIVE", "Size", "SIZE", "Reclaimable", "RECLAIMABLE");
+                cleanup_free char *header = template_header(f->template, h);
+                table_add_line(&t, header);
+        }
+        json_array_foreach(rows, i, row) {
+                cleanup_free char *line = NULL;
+                if (f->kind == OUTPUT_JSON) {
+                        line = json_to_string(row);
+                        printf("%s\n", line);
+                } else if (f->kind == OUTPUT_TEMPLATE || f->kind == OUTPUT_TABLE) {
+                        if (template_render(f->template, row, &line, &err) < 0) {
+                                table_free(&t);
+                                return cli_fail(cli, &err);
+                        }
+                        if (f->kind == OUTPUT_TEMPLATE)
+                                printf("%s\n", line);
+                        else
+                                table_add_line(&t, line);
+                } else {
+                        line = xasprintf("%s\t%s\t%s\t%s\t%s", json_string_value(json_object_get(row, "Type")),
+                                         json_string_value(json_object_get(row, "TotalCount")),
+                                         json_string_value(json_object_get(row, "Active")),
+                                         json_string_value(json_object_get(row, "Size")),
+                                         json_string_value(json_object_get(row, "Reclaimable")));
+                        table_add_line(&t, line);
+                }
+        }
         table_print(&t, stdout);
         table_free(&t);
         return 0;
+}
+
+static void df_verbose(const struct engine_disk_usage *u, uint64_t cache_size)
+{
+        struct table t = {0};
+        char size[32];
+        size_t i;
+        json_t *o;
+
+        printf("Images space usage:\n\n");
+        table_add_line(&t, "REPOSITORY\tTAG\tIMAGE ID\tSIZE\tCONTAINERS");
+        json_array_foreach(u->images, i, o) {
+                json_t *tags = json_object_get(o, "RepoTags");
+                const char *tag0 = json_array_size(tags) > 0 ? json_string_value(json_array_get(tags, 0)) : NULL;
+                cleanup_free char *repo = NULL, *tag = NULL, *line = NULL;
+                const char *id = json_string_value(json_object_get(o, "Id")) ?: "";
+                if (tag0 != NULL)
+                        engine_image_split_name(tag0, &repo, &tag);
+                format_human_size((double) json_integer_value(json_object_get(o, "Size")), size, sizeof(size));
+                line = xasprintf("%s\t%s\t%.12s\t%s\t%lld", repo ? repo : "<none>", tag ? tag : "<none>",
+                                 str_has_prefix(id, "sha256:") ? id + 7 : id, size,
+                                 (long long) json_integer_value(json_object_get(o, "Containers")));
+                table_add_line(&t, line);
+        }
+        table_print(&t, stdout);
+        table_free(&t);
+        printf("\nContainers space usage:\n\n");
+        table_add_line(&t, "CONTAINER ID\tIMAGE\tSIZE\tSTATUS\tNAMES");
+        json_array_foreach(u->containers, i, o) {
+                cleanup_free char *line = NULL;
+                const char *name = json_string_value(json_array_get(json_object_get(o, "Names"), 0)) ?: "/";
+                format_human_size_precision((double) json_integer_value(json_object_get(o, "SizeRw")), 4, size, sizeof(size));
+                line = xasprintf("%.12s\t%s\t%s\t%s\t%s", json_string_value(json_object_get(o, "Id")) ?: "",
+                                 json_string_value(json_object_get(o, "Image")) ?: "", size,
+                                 json_string_value(json_object_get(o, "Status")) ?: "", name + 1);
+                table_add_line(&t, line);
+        }
+        table_print(&t, stdout);
+        table_free(&t);
+        printf("\nLocal Volumes space usage:\n\n");
+        table_add_line(&t, "VOLUME NAME\tLINKS\tSIZE");
+        json_array_foreach(u->volumes, i, o) {
+                cleanup_free char *line = NULL;
+                json_t *usage = json_object_get(o, "UsageData");
+                format_human_size_precision((double) json_integer_value(json_object_get(usage, "Size")), 4, size, sizeof(size));
+                line = xasprintf("%s\t%lld\t%s", json_string_value(json_object_get(o, "Name")) ?: "",
+                                 (long long) json_integer_value(json_object_get(usage, "RefCount")), size);
+                table_add_line(&t, line);
+        }
+        table_print(&t, stdout);
+        table_free(&t);
+        format_human_size_precision((double) cache_size, 4, size, sizeof(size));
+        printf("\nBuild cache usage: %s\n", size);
+}
+
+int cmd_system_df(struct berth_cli *cli, int argc, char **argv)
+{
+        static const struct option options[] = {CLI_HELP_OPTION, {"format", required_argument, NULL, 'f'},
+                                                {"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
+        cleanup_error berth_error err = {0};
+        cleanup_engine struct engine *e = NULL;
+        struct engine_disk_usage u = {0};
+        struct engine_usage_totals cache = {0};
+        struct output_format f = {.kind = OUTPUT_TABLE_DEFAULT};
+        const char *format = NULL;
+        bool verbose = false;
+        json_t *rows;
+        int c, r = 0;
+
+        while ((c = getopt_long(argc, argv, "hf:v", options, NULL)) != -1) {
+                switch (c) {
+                case 'h':
+                        printf("Usage:  berth system df [OPTIONS]\n\nShow berth disk usage\n\nOptions:\n"
+                               "      --format string   Format output using a custom template ('table', 'table TEMPLATE',\n"
+                               "                        'json', or a Go template)\n"
+                               "  -v, --verbose         Show detailed information on space usage\n");
+                        return 0;
+                case 'f': format = optarg; break;
+                case 'v': verbose = true; break;
+                default: return cli_usage_error(cli, "invalid option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error(cli, "\"%s %s\" accepts no arguments.", cli->program, cli->command);
+        if (format != NULL && output_format_parse(format, &f, &err) < 0)
+                return cli_fail(cli, &err);
+        if (verbose && f.kind != OUTPUT_TABLE_DEFAULT) {
+                output_format_clear(&f);
+                return cli_usage_error(cli, "the verbose and format options cannot be combined");
+        }
+        if (cli_engine_open(cli, &e, &err) < 0 || engine_disk_usage(e, &u, &err) < 0 ||
+            build_cache_usage(e->store, &cache.total, &cache.size, NULL, NULL, &err) < 0) {
+                output_format_clear(&f);
+                engine_disk_usage_clear(&u);
+                return cli_fail(cli, &err);
+        }
+        cache.reclaimable = cache.size;
+        if (verbose) {
+                df_verbose(&u, cache.size);
+                engine_disk_usage_clear(&u);
+                return 0;
+        }
+        rows = json_pack("[o,o,o,o]", df_row("Images", &u.image_totals, true), df_row("Containers", &u.container_totals, true),
+                         df_row("Local Volumes", &u.volume_totals, true), df_row("Build Cache", &cache, false));
+        r = print_rows(cli, &f, rows);
+        json_decref(rows);
+        output_format_clear(&f);
+        engine_disk_usage_clear(&u);
+        return r;
 }
 
 static void print_problem(void *data, const char *fmt, ...)

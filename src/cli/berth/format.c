@@ -9,7 +9,7 @@
 #include "lib/json.h"
 #include "lib/util.h"
 
-void format_human_size(double bytes, char *buf, size_t size)
+void format_human_size_precision(double bytes, int digits, char *buf, size_t size)
 {
         static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
         size_t i = 0;
@@ -18,7 +18,12 @@ void format_human_size(double bytes, char *buf, size_t size)
                 bytes /= 1000.0;
                 i++;
         }
-        snprintf(buf, size, "%.3g%s", bytes, units[i]);
+        snprintf(buf, size, "%.*g%s", digits, bytes, units[i]);
+}
+
+void format_human_size(double bytes, char *buf, size_t size)
+{
+        format_human_size_precision(bytes, 3, buf, size);
 }
 
 void format_human_duration(int64_t seconds, char *buf, size_t size)

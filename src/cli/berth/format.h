@@ -11,6 +11,8 @@
 #include "lib/error.h"
 
 /* "4.26MB" (decimal units, 3 significant digits: units.HumanSizeWithPrecision). */
+/* The same with DIGITS significant digits (docker's units.HumanSizeWithPrecision; system df uses 4). */
+void format_human_size_precision(double bytes, int digits, char *buf, size_t size);
 void format_human_size(double bytes, char *buf, size_t size);
 /* "2 years", "About an hour" (units.HumanDuration). */
 void format_human_duration(int64_t seconds, char *buf, size_t size);
