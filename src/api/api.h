@@ -125,6 +125,7 @@ bool api_filter_bool(char *const *filters, const char *key, bool dflt);
 /* images.c */
 enum MHD_Result api_image_list(struct api_request *req);
 enum MHD_Result api_image_inspect(struct api_request *req);
+enum MHD_Result api_image_history(struct api_request *req);
 enum MHD_Result api_image_tag(struct api_request *req);
 enum MHD_Result api_image_remove(struct api_request *req);
 enum MHD_Result api_image_create(struct api_request *req);

@@ -59,6 +59,7 @@ static const struct route ROUTES[] = {
         {"GET", "images/json", api_image_list},
         {"POST", "images/create", api_image_create},
         {"GET", "images/**/json", api_image_inspect},
+        {"GET", "images/**/history", api_image_history},
         {"POST", "images/**/tag", api_image_tag},
         {"DELETE", "images/**", api_image_remove},
         {"POST", "images/prune", api_image_prune},

@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "engine/imageinfo.h"
 #include "engine/images.h"
+#include "engine/logs.h"
 #include "image/reference.h"
 #include "registry/registry.h"
 
@@ -34,6 +35,37 @@ enum MHD_Result api_image_inspect(struct api_request *req)
 
         if (api_engine(req, &e, &err) < 0 || engine_image_inspect(e, req->name, &out, &err) < 0)
                 return api_reply_error(req, &err);
+        return api_reply_json(req, 200, out);
+}
+
+/* docker's HistoryResponseItem per entry: Id, Created (Unix seconds), CreatedBy, Tags, Size, Comment. */
+enum MHD_Result api_image_history(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        struct engine_history_entry *entries = NULL;
+        struct engine *e;
+        size_t n = 0;
+        json_t *out;
+
+        if (api_engine(req, &e, &err) < 0 || engine_image_history(e->store, req->name, &entries, &n, &err) < 0)
+                return api_reply_error(req, &err);
+        out = json_array();
+        for (size_t i = 0; i < n; i++) {
+                json_t *tags = json_null();
+                if (entries[i].tags != NULL) {
+                        tags = json_array();
+                        for (char **t = entries[i].tags; *t != NULL; t++) {
+                                cleanup_free char *shown = engine_image_display_name(*t);
+                                json_array_append_new(tags, json_string(shown));
+                        }
+                }
+                double created = entries[i].created ? engine_log_time(entries[i].created) : 0;
+                json_array_append_new(out, json_pack("{s:s,s:I,s:s,s:o,s:I,s:s}", "Id", entries[i].id, "Created",
+                                                     (json_int_t) (created > 0 ? created : 0), "CreatedBy",
+                                                     entries[i].created_by, "Tags", tags, "Size", (json_int_t) entries[i].size,
+                                                     "Comment", entries[i].comment));
+        }
+        engine_image_history_free(entries, n);
         return api_reply_json(req, 200, out);
 }
 

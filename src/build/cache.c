@@ -124,14 +124,6 @@ int build_cache_prune(struct image_store *s, struct build_cache_prune_report *re
         return 0;
 }
 
-static bool strv_has(char *const *v, const char *s)
-{
-        for (; v != NULL && *v != NULL; v++)
-                if (strcmp(*v, s) == 0)
-                        return true;
-        return false;
-}
-
 /* An image only the cache keeps: hidden and without a name. */
 static bool cache_only(struct image_store *s, const struct image_record *rec)
 {
@@ -179,7 +171,7 @@ int build_cache_usage(struct image_store *s, uint64_t *entries, uint64_t *size,
         for (size_t i = 0; i < n; i++)
                 if (!cache_only(s, &recs[i]))
                         for (size_t l = 0; l < recs[i].n_layers; l++)
-                                if (!strv_has(elsewhere, recs[i].layers[l].diff_id))
+                                if (!strv_contains(elsewhere, recs[i].layers[l].diff_id))
                                         elsewhere = strv_append(elsewhere, recs[i].layers[l].diff_id);
         for (size_t i = 0; i < n; i++) {
                 uint64_t own = 0;
@@ -187,7 +179,7 @@ int build_cache_usage(struct image_store *s, uint64_t *entries, uint64_t *size,
                         continue;
                 for (size_t l = 0; l < recs[i].n_layers; l++) {
                         const struct image_layer_record *layer = &recs[i].layers[l];
-                        if (strv_has(elsewhere, layer->diff_id) || strv_has(counted, layer->diff_id))
+                        if (strv_contains(elsewhere, layer->diff_id) || strv_contains(counted, layer->diff_id))
                                 continue;
                         counted = strv_append(counted, layer->diff_id);
                         own += layer->size > 0 ? (uint64_t) layer->size : 0;

@@ -152,3 +152,59 @@ int engine_image_summaries(struct engine *e, json_t **out, berth_error *err)
         image_records_free(recs, n);
         return 0;
 }
+
+int engine_image_history(struct image_store *s, const char *ref, struct engine_history_entry **out, size_t *n,
+                         berth_error *err)
+{
+        cleanup_free char *id = NULL;
+        cleanup_image_record struct image_record rec = {0};
+        cleanup_config struct image_config cfg = {0};
+        struct engine_history_entry *list;
+        json_t *history;
+        size_t layer = 0, count;
+        int r;
+
+        *out = NULL;
+        *n = 0;
+        if ((r = imagedb_resolve(s, ref, &id, NULL, err)) < 0 || (r = imagedb_get(s, id, &rec, err)) < 0 ||
+            (r = image_config_read(s, id, &cfg, err)) < 0)
+                return r;
+        history = json_object_get(cfg.json, "history");
+        count = json_array_size(history);
+        /* The non-empty history entries are the layers, in order: counted first, then given out newest first. */
+        for (size_t i = 0; i < count; i++)
+                if (!json_is_true(json_object_get(json_array_get(history, i), "empty_layer")))
+                        layer++;
+        list = xzalloc((count ? count : 1) * sizeof(*list));
+        for (size_t k = count, i = 0; k-- > 0; i++) {
+                json_t *h = json_array_get(history, k);
+                const char *created = json_string_value(json_object_get(h, "created"));
+                const char *by = json_string_value(json_object_get(h, "created_by"));
+                const char *comment = json_string_value(json_object_get(h, "comment"));
+                struct engine_history_entry *entry = &list[i];
+
+                entry->id = xstrdup(k == count - 1 ? rec.id : "<missing>");
+                entry->created = created ? xstrdup(created) : NULL;
+                entry->created_by = xstrdup(by ? by : "");
+                entry->comment = xstrdup(comment ? comment : "");
+                if (!json_is_true(json_object_get(h, "empty_layer")) && layer > 0 && --layer < rec.n_layers)
+                        entry->size = rec.layers[layer].size;
+                if (k == count - 1)
+                        entry->tags = strv_dup(rec.names);
+        }
+        *out = list;
+        *n = count;
+        return 0;
+}
+
+void engine_image_history_free(struct engine_history_entry *h, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(h[i].id);
+                free(h[i].created);
+                free(h[i].created_by);
+                free(h[i].comment);
+                strv_free(h[i].tags);
+        }
+        free(h);
+}

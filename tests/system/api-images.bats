@@ -85,3 +85,19 @@ teardown() {
         [[ "$output" == *"Deleted: $id"* ]]
         [ "$(db_query "SELECT count(*) FROM images")" = 0 ]
 }
+
+@test "docker history: the config's entries newest first with their layers' sizes, as berth history shows them" {
+        b load -q -i "$IMAGES/multilayer.docker.tar" >/dev/null
+        fmt='{{.ID}}|{{.CreatedBy}}|{{.Size}}|{{.Comment}}'
+        dk history --no-trunc --format "$fmt" localhost/multilayer > "$T/api"
+        b history --no-trunc --format "$fmt" localhost/multilayer > "$T/cli"
+        diff "$T/api" "$T/cli"
+        # The sizes are the layers' unpacked bytes in the store, in the config's order of non-empty entries.
+        run api GET /images/localhost/multilayer/history
+        [ "$(echo "${lines[0]}" | jq '[.[].Size] | add')" = "$(b image inspect -f '{{.Size}}' localhost/multilayer)" ]
+        [ "$(echo "${lines[0]}" | jq -r '.[0].Tags[0]')" = localhost/multilayer:latest ]
+        [ "$(echo "${lines[0]}" | jq -r '.[1].Id')" = "<missing>" ]
+        [ "$(echo "${lines[0]}" | jq -r '.[0].Created | type')" = number ]
+        run api GET /images/nosuch/history
+        [ "${lines[-1]}" = 404 ]
+}

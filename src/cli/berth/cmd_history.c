@@ -6,7 +6,7 @@
 
 #include "lib/cleanup.h"
 #include "cli/berth/cli.h"
-#include "image/commit.h"
+#include "engine/imageinfo.h"
 #include "cli/berth/format.h"
 #include "image/imagedb.h"
 #include "lib/json.h"
@@ -47,15 +47,12 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv)
         };
         cleanup_error berth_error err = {0};
         cleanup_store struct image_store *s = NULL;
-        cleanup_free char *id = NULL;
-        cleanup_image_record struct image_record rec = {0};
-        cleanup_config struct image_config cfg = {0};
+        struct engine_history_entry *entries = NULL;
         struct output_format fmt = {0};
         struct table t = {0};
         bool human = true, no_trunc = false, quiet = false;
         const char *format = NULL;
-        json_t *history;
-        size_t layer, n;
+        size_t n = 0;
         int c, r = 0;
 
         while ((c = getopt_long(argc, argv, "H::qh", options, NULL)) != -1) {
@@ -77,39 +74,22 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv)
                 return cli_usage_error(cli, "\"%s history\" requires exactly 1 argument.", cli->program);
         output_format_parse(format, &fmt, &err);
         if ((r = cli_open_store(cli, STORE_LOCK_NONE, &s, &err)) < 0 ||
-            (r = imagedb_resolve(s, argv[optind], &id, NULL, &err)) < 0 || (r = imagedb_get(s, id, &rec, &err)) < 0 ||
-            (r = image_config_read(s, id, &cfg, &err)) < 0)
+            (r = engine_image_history(s, argv[optind], &entries, &n, &err)) < 0)
                 goto out;
-        history = json_object_get(cfg.json, "history");
-        n = json_array_size(history);
-        /* Sizes: the non-empty history entries are the layers, in order. */
-        layer = 0;
-        for (size_t i = 0; i < n; i++)
-                if (!json_is_true(json_object_get(json_array_get(history, i), "empty_layer")))
-                        layer++;
         if (fmt.kind == OUTPUT_TABLE_DEFAULT && !quiet)
                 table_add_line(&t, "IMAGE\tCREATED\tCREATED BY\tSIZE\tCOMMENT");
-        for (size_t k = n; k-- > 0 && r == 0;) {
-                json_t *h = json_array_get(history, k);
-                bool empty = json_is_true(json_object_get(h, "empty_layer"));
-                const char *created = json_string_value(json_object_get(h, "created"));
-                const char *by = json_string_value(json_object_get(h, "created_by"));
-                const char *comment = json_string_value(json_object_get(h, "comment"));
-                int64_t size = 0, when = format_parse_rfc3339(created);
+        for (size_t i = 0; i < n && r == 0; i++) {
+                const struct engine_history_entry *h = &entries[i];
+                int64_t when = format_parse_rfc3339(h->created);
                 char size_s[32], since[64];
-                cleanup_free char *rowid = k == n - 1 ? cli_short_id(rec.id, no_trunc) : xstrdup("<missing>");
-                cleanup_free char *by1 = one_line(by ? by : "");
+                cleanup_free char *rowid = strcmp(h->id, "<missing>") == 0 ? xstrdup(h->id) : cli_short_id(h->id, no_trunc);
+                cleanup_free char *by1 = one_line(h->created_by);
                 cleanup_free char *by_shown = no_trunc ? xstrdup(by1) : ellipsis(by1, 45);
                 cleanup_free char *line = NULL;
                 cleanup_json json_t *row = NULL;
 
-                if (!empty && layer > 0) {
-                        layer--;
-                        if (layer < rec.n_layers)
-                                size = rec.layers[layer].size;
-                }
                 if (human) {
-                        format_human_size((double) size, size_s, sizeof(size_s));
+                        format_human_size((double) h->size, size_s, sizeof(size_s));
                         if (when >= 0) {
                                 format_human_duration((int64_t) time(NULL) - when, since, sizeof(since));
                                 strcat(since, " ago");
@@ -117,11 +97,11 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv)
                                 strcpy(since, "N/A");
                         }
                 } else {
-                        snprintf(size_s, sizeof(size_s), "%lld", (long long) size);
-                        snprintf(since, sizeof(since), "%s", created ? created : "N/A");
+                        snprintf(size_s, sizeof(size_s), "%lld", (long long) h->size);
+                        snprintf(since, sizeof(since), "%s", h->created ? h->created : "N/A");
                 }
-                row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Comment", comment ? comment : "", "CreatedAt",
-                                created ? created : "", "CreatedBy", fmt.kind == OUTPUT_TABLE_DEFAULT ? by_shown : by1,
+                row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Comment", h->comment, "CreatedAt",
+                                h->created ? h->created : "", "CreatedBy", fmt.kind == OUTPUT_TABLE_DEFAULT ? by_shown : by1,
                                 "CreatedSince", since, "ID", rowid, "Size", size_s);
                 if (quiet) {
                         printf("%s\n", rowid);
@@ -136,13 +116,14 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv)
                                         printf("%s\n", line);
                         }
                 } else {
-                        line = xasprintf("%s\t%s\t%s\t%s\t%s", rowid, since, by_shown, size_s, comment ? comment : "");
+                        line = xasprintf("%s\t%s\t%s\t%s\t%s", rowid, since, by_shown, size_s, h->comment);
                         table_add_line(&t, line);
                 }
         }
         if (r == 0)
                 table_print(&t, stdout);
 out:
+        engine_image_history_free(entries, n);
         table_free(&t);
         output_format_clear(&fmt);
         return r < 0 ? cli_fail(cli, &err) : 0;
