@@ -101,3 +101,32 @@ teardown() {
         run api GET /images/nosuch/history
         [ "${lines[-1]}" = 404 ]
 }
+
+@test "docker save and docker load through the API: a round trip keeps the image ID; several names; a bad archive refused, nothing left" {
+        b load -q -i "$IMAGES/multilayer.docker.tar" >/dev/null
+        b load -q -i "$IMAGES/busybox.docker.tar" >/dev/null
+        id=$(b image inspect -f '{{.Id}}' localhost/multilayer)
+        dk save -o "$T/ml.tar" localhost/multilayer
+        # The archive as tar reads it: docker's manifest.json naming the image's config.
+        [ "$(tar -xOf "$T/ml.tar" manifest.json | jq -r '.[0].RepoTags[0]')" = localhost/multilayer:latest ]
+        dk rmi localhost/multilayer >/dev/null
+        run dk load -i "$T/ml.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: localhost/multilayer:latest" ]
+        [ "$(b image inspect -f '{{.Id}}' localhost/multilayer)" = "$id" ]
+        b system check >/dev/null
+        # Two names: one archive holding both.
+        dk save localhost/busybox localhost/multilayer > "$T/two.tar"
+        [ "$(tar -xOf "$T/two.tar" manifest.json | jq length)" = 2 ]
+        # A missing name is a 404 before any of the stream; a truncated archive is refused with one line.
+        run dk save nosuch
+        [ "$status" -ne 0 ]
+        [[ $output == *"No such image: nosuch"* ]]
+        head -c 100000 "$T/ml.tar" > "$T/cut.tar"
+        run dk load -i "$T/cut.tar"
+        echo "$output"
+        [ "$status" -ne 0 ]
+        [[ $output == *"the request body: Truncated"* ]]
+        [ -z "$(ls -A "$ROOT/tmp")" ]
+        [ "$(b images -q | wc -l)" = 2 ]
+}
