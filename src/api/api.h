@@ -129,6 +129,7 @@ enum MHD_Result api_image_history(struct api_request *req);
 /* imageio.c: docker save and load. */
 enum MHD_Result api_image_get(struct api_request *req);
 enum MHD_Result api_image_load(struct api_request *req);
+enum MHD_Result api_commit(struct api_request *req);
 enum MHD_Result api_image_tag(struct api_request *req);
 enum MHD_Result api_image_remove(struct api_request *req);
 enum MHD_Result api_image_create(struct api_request *req);

@@ -63,6 +63,7 @@ static const struct route ROUTES[] = {
         {"GET", "images/get", api_image_get},
         {"GET", "images/**/get", api_image_get},
         {"POST", "images/load", api_image_load, true},
+        {"POST", "commit", api_commit},
         {"POST", "images/**/tag", api_image_tag},
         {"DELETE", "images/**", api_image_remove},
         {"POST", "images/prune", api_image_prune},

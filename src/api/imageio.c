@@ -1,6 +1,7 @@
-/* docker save and docker load over the API: GET /images/NAME/get and GET /images/get?names=... stream a
+/* docker save, load and commit over the API: GET /images/NAME/get and GET /images/get?names=... stream a
  * docker-archive (engine_image_save); POST /images/load takes one (spooled by http.c, so bounded by the disk
- * only) and answers docker's JSON messages, one "Loaded image: NAME" per name (engine_image_load). */
+ * only) and answers docker's JSON messages, one "Loaded image: NAME" per name (engine_image_load); POST
+ * /commit makes an image of a container's layer (engine_container_commit). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,10 @@
 #include "lib/json.h"
 #include "lib/util.h"
 #include "api/api.h"
+#include "engine/containerdiff.h"
 #include "engine/imageinfo.h"
 #include "engine/images.h"
+#include "engine/list.h"
 #include "image/load.h"
 
 struct save_job {
@@ -118,4 +121,48 @@ enum MHD_Result api_image_load(struct api_request *req)
         json_decref(lines);
         len = text ? strlen(text) : 0;
         return api_reply_text(req, 200, "application/json", text ? text : "", len);
+}
+
+static enum MHD_Result collect_change(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+        char ***changes = cls;
+
+        (void) kind;
+        if (strcmp(key, "changes") == 0 && value != NULL && *value != '\0')
+                *changes = strv_append(*changes, value);
+        return MHD_YES;
+}
+
+/* docker commit: POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=..., 201 {"Id"}. The
+ * body is a container config to apply; the CLI sends none (null), and one that says anything is refused:
+ * berth's commit takes Dockerfile instructions (changes) for that. */
+enum MHD_Result api_commit(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_strv char **changes = xzalloc(sizeof(char *));
+        cleanup_free char *id = NULL, *image = NULL, *reference = NULL;
+        cleanup_json json_t *body = NULL;
+        const char *container = api_query(req, "container"), *repo = api_query(req, "repo"), *tag = api_query(req, "tag");
+        struct engine_commit_request c = {.author = api_query(req, "author"), .message = api_query(req, "comment"),
+                                          .pause = api_query_bool(req, "pause", true)};
+        struct engine *e;
+
+        if (container == NULL || *container == '\0')
+                return api_reply_message(req, 400, "no container given: container=ID");
+        if (api_body_json(req, &body, &err) < 0)
+                return api_reply_error(req, &err);
+        if (body != NULL && !json_is_null(body) && !(json_is_object(body) && json_object_size(body) == 0))
+                return api_reply_message(req, 400, "a container config in the commit body is not supported: give changes "
+                                                   "(Dockerfile instructions) instead");
+        if (tag != NULL && *tag != '\0' && (repo == NULL || *repo == '\0'))
+                return api_reply_message(req, 400, "a tag needs a repository (repo=)");
+        if (repo != NULL && *repo != '\0')
+                reference = tag != NULL && *tag != '\0' ? xasprintf("%s:%s", repo, tag) : xstrdup(repo);
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_change, &changes);
+        c.reference = reference;
+        c.changes = changes;
+        if (api_engine(req, &e, &err) < 0 || engine_container_resolve(e, container, &id, &err) < 0 ||
+            engine_container_commit(e, id, &c, &image, &err) < 0)
+                return api_reply_error(req, &err);
+        return api_reply_json(req, 201, json_pack("{s:s}", "Id", image));
 }

@@ -244,6 +244,11 @@ static int build_config(struct engine *e, const struct engine_container *c, cons
         else
                 json_array_append_new(history, json_pack("{s:s,s:s,s:s}", "created", now, "created_by", "berth commit",
                                                          "comment", req->message ? req->message : ""));
+        /* docker's image Comment: the commit's message in the config's own "comment" (the parent's goes). */
+        if (req->history == NULL && req->message != NULL && *req->message != '\0')
+                json_object_set_new(doc, "comment", json_string(req->message));
+        else
+                json_object_del(doc, "comment");
         text = json_to_string(doc);
         *size = strlen(text);
         return store_blob_put(e->store, text, strlen(text), digest, err);

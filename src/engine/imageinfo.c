@@ -86,7 +86,9 @@ json_t *engine_image_inspect_id(struct image_store *s, const char *id, berth_err
         config = json_object_get(cfg.json, "config");
         out = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:o, s:{s:s, s:o}, s:{s:s}}",
                         "Id", rec.id, "RepoTags", tags, "RepoDigests", digests, "Parent", "", "Comment",
-                        json_string_value(json_object_get(json_array_get(json_object_get(cfg.json, "history"), 0), "comment"))
+                        /* The config's own comment (commit's message), else the first history entry's (import's). */
+                        json_string_value(json_object_get(cfg.json, "comment"))
+                                ?: json_string_value(json_object_get(json_array_get(json_object_get(cfg.json, "history"), 0), "comment"))
                                 ?: "",
                         "Created", cfg.created, "DockerVersion",
                         json_string_value(json_object_get(cfg.json, "docker_version")) ?: "", "Author", cfg.author,

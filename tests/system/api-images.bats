@@ -130,3 +130,26 @@ teardown() {
         [ -z "$(ls -A "$ROOT/tmp")" ]
         [ "$(b images -q | wc -l)" = 2 ]
 }
+
+@test "docker commit through the API: the container's layer and the changes in a new image, the message as its comment" {
+        b load -q -i "$IMAGES/busybox.docker.tar" >/dev/null
+        id=$(dk run -d --network none localhost/busybox sh -c 'echo hello > /greeting; sleep 100')
+        wait_until b exec "$id" test -e /greeting
+        run dk commit -m "my message" -a me -c 'ENV X=1' -c 'CMD ["cat", "/greeting"]' "$id" committed:v1
+        [ "$status" -eq 0 ]
+        [[ $output == sha256:* ]]
+        [ "$(b image inspect -f '{{.Id}}' committed:v1)" = "$output" ]
+        [ "$(dk run --rm --network none committed:v1)" = hello ]
+        [ "$(b image inspect -f '{{.Author}}|{{.Comment}}' committed:v1)" = "me|my message" ]
+        [[ "$(b image inspect -f '{{json .Config.Env}}' committed:v1)" == *'"X=1"'* ]]
+        # The committed layer holds the file, as tar reads it from a save.
+        b save committed:v1 | tar -xOf - manifest.json | jq -r '.[0].Layers[-1]' > "$T/layer"
+        b save committed:v1 | tar -xOf - "$(cat "$T/layer")" | tar -tzf - 2>/dev/null | grep -qx greeting ||
+                b save committed:v1 | tar -xOf - "$(cat "$T/layer")" | tar -tf - | grep -qx greeting
+        run dk commit nosuch x
+        [ "$status" -ne 0 ]
+        [[ $output == *"No such container: nosuch"* ]]
+        run api POST "/commit?container=$id&repo=x" -H 'Content-Type: application/json' -d '{"Cmd": ["true"]}'
+        [ "${lines[-1]}" = 400 ]
+        [ "$(b images -q x | wc -l)" = 0 ]
+}
