@@ -126,6 +126,8 @@ bool api_filter_bool(char *const *filters, const char *key, bool dflt);
 enum MHD_Result api_image_list(struct api_request *req);
 enum MHD_Result api_image_inspect(struct api_request *req);
 enum MHD_Result api_image_history(struct api_request *req);
+enum MHD_Result api_image_push(struct api_request *req);
+enum MHD_Result api_auth(struct api_request *req);
 /* imageio.c: docker save and load. */
 enum MHD_Result api_image_get(struct api_request *req);
 enum MHD_Result api_image_load(struct api_request *req);

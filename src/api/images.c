@@ -5,15 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/json.h"
 #include "lib/util.h"
 #include "api/api.h"
+#include "api/http.h"
 #include "engine/imageinfo.h"
 #include "engine/images.h"
 #include "engine/logs.h"
 #include "image/reference.h"
+#include "registry/authfile.h"
 #include "registry/registry.h"
 
 enum MHD_Result api_image_list(struct api_request *req)
@@ -147,12 +150,15 @@ enum MHD_Result api_image_prune(struct api_request *req)
 
 /* ---- pull ---- */
 
+/* A pull or a push, streamed: docker's JSON progress messages while it runs. */
 struct pull_job {
         struct engine *e;
         char *ref;
         char *platform;
+        char *creds; /* "user:password" from X-Registry-Auth, or NULL: the service's auth file */
         int fd;
         bool insecure;
+        bool push;
 };
 
 static const char *const LAYER_WORDS[] = {
@@ -192,29 +198,50 @@ static void pull_event(void *data, const struct registry_event *ev)
                                             ev->id ? ev->id : ""));
 }
 
+/* docker push's last messages per tag: "TAG: digest: D size: N", then the same as aux. */
+static void push_results(int fd, struct registry_push_result *res, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                cleanup_free char *status = xasprintf("%s: digest: %s size: %lld", res[i].tag ? res[i].tag : "",
+                                                      res[i].digest ? res[i].digest : "", (long long) res[i].size);
+                write_line(fd, json_pack("{s:s}", "status", status));
+                write_line(fd, json_pack("{s:{},s:{s:s,s:s,s:I}}", "progressDetail", "aux", "Tag", res[i].tag ? res[i].tag : "",
+                                         "Digest", res[i].digest ? res[i].digest : "", "Size", (json_int_t) res[i].size));
+        }
+}
+
 static void pull_produce(int fd, void *data)
 {
         struct pull_job *j = data;
         cleanup_error berth_error err = {0};
         struct registry_options o = {.tls_verify = -1};
         struct registry_pull_result *res = NULL;
+        struct registry_push_result *pushed = NULL;
         size_t n = 0;
+        int r;
 
         j->fd = fd;
         o.store_root = j->e->store->root;
         o.platform = j->platform;
+        o.creds = j->creds;
         o.event = pull_event;
         o.event_data = j;
         if (j->insecure)
                 o.tls_verify = 0;
-        if (engine_image_pull(j->e, j->ref, &o, &res, &n, &err) < 0) {
+        r = j->push ? engine_image_push(j->e, j->ref, &o, &pushed, &n, &err) : engine_image_pull(j->e, j->ref, &o, &res, &n, &err);
+        if (r < 0) {
                 /* The status is sent already: docker's error is the stream's last message. */
                 write_line(fd, json_pack("{s:{s:s},s:s}", "errorDetail", "message", berth_error_message(&err), "error",
                                          berth_error_message(&err)));
+        } else if (j->push) {
+                push_results(fd, pushed, n);
         }
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n && res != NULL; i++)
                 registry_pull_result_clear(&res[i]);
+        for (size_t i = 0; i < n && pushed != NULL; i++)
+                registry_push_result_clear(&pushed[i]);
         free(res);
+        free(pushed);
 }
 
 static void pull_done(void *data)
@@ -224,10 +251,52 @@ static void pull_done(void *data)
         engine_close(j->e);
         free(j->ref);
         free(j->platform);
+        if (j->creds != NULL)
+                explicit_bzero(j->creds, strlen(j->creds));
+        free(j->creds);
         free(j);
 }
 
+/* docker's X-Registry-Auth: base64url of {"username", "password", "serveraddress", ...}; "user:password" in
+ * *creds (NULL when the header is absent or names no user: the service's auth file then). Identity and
+ * registry tokens are refused: berth's registry client takes a user and a password. */
+static int registry_auth(struct api_request *req, char **creds, berth_error *err)
+{
+        const char *header = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Registry-Auth");
+        cleanup_free char *b64 = NULL, *plain = NULL;
+        cleanup_json json_t *auth = NULL;
+        const char *user, *password;
+        size_t len = 0, n;
+
+        *creds = NULL;
+        if (header == NULL || *header == '\0')
+                return 0;
+        /* URL-safe alphabet, padding optional: made standard and padded for the decoder. */
+        n = strlen(header);
+        b64 = xzalloc(n + 4);
+        for (size_t i = 0; i < n; i++)
+                b64[i] = header[i] == '-' ? '+' : header[i] == '_' ? '/' : header[i];
+        while (n % 4 != 0)
+                b64[n++] = '=';
+        if (base64_decode(b64, &plain, &len) < 0 || (auth = json_loadb(plain, len, 0, NULL)) == NULL || !json_is_object(auth))
+                return berth_failf(err, EINVAL, "invalid X-Registry-Auth header: not base64url of a JSON object");
+        if (json_string_value(json_object_get(auth, "identitytoken")) != NULL &&
+            *json_string_value(json_object_get(auth, "identitytoken")) != '\0')
+                return berth_failf(err, EINVAL, "identity tokens in X-Registry-Auth are not supported: log in with a password");
+        user = json_string_value(json_object_get(auth, "username"));
+        password = json_string_value(json_object_get(auth, "password"));
+        if (user != NULL && *user != '\0')
+                *creds = xasprintf("%s:%s", user, password ? password : "");
+        explicit_bzero(plain, len);
+        return 0;
+}
+
 /* dockerd's default insecure registries: 127.0.0.0/8 (and localhost), where plain HTTP is allowed. */
+static bool loopback_domain(const char *domain)
+{
+        return str_has_prefix(domain, "127.") || strcmp(domain, "localhost") == 0 || str_has_prefix(domain, "localhost:");
+}
+
 static bool loopback_registry(const char *ref)
 {
         cleanup_image_ref struct image_ref r = {0};
@@ -238,8 +307,7 @@ static bool loopback_registry(const char *ref)
                 berth_error_clear(&ignored);
                 return false;
         }
-        loopback = str_has_prefix(r.domain, "127.") || strcmp(r.domain, "localhost") == 0 ||
-                   str_has_prefix(r.domain, "localhost:");
+        loopback = loopback_domain(r.domain);
         return loopback;
 }
 
@@ -252,11 +320,14 @@ enum MHD_Result api_image_create(struct api_request *req)
 
         if (api_query(req, "fromSrc") != NULL)
                 return api_reply_message(req, 501, "import through the API (fromSrc) is not supported yet");
+        cleanup_free char *creds = NULL;
+
         if (from == NULL || *from == '\0')
                 return api_reply_message(req, 400, "fromImage must be given");
-        if (api_engine(req, &e, &err) < 0)
+        if (registry_auth(req, &creds, &err) < 0 || api_engine(req, &e, &err) < 0)
                 return api_reply_error(req, &err);
         j = xzalloc(sizeof(*j));
+        j->creds = steal_pointer(&creds);
         /* tag: a tag or a digest ("sha256:..."), appended as docker's client splits them. */
         if (tag != NULL && *tag != '\0')
                 j->ref = xasprintf("%s%s%s", from, strchr(tag, ':') ? "@" : ":", tag);
@@ -266,4 +337,78 @@ enum MHD_Result api_image_create(struct api_request *req)
         j->insecure = loopback_registry(j->ref);
         j->e = steal_pointer(&req->engine);
         return api_reply_stream(req, "application/json", pull_produce, pull_done, j);
+}
+
+/* docker push: POST /images/NAME/push?tag=TAG, the progress streamed, the digest last. */
+enum MHD_Result api_image_push(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_free char *creds = NULL;
+        const char *tag = api_query(req, "tag");
+        struct pull_job *j;
+        struct engine *e;
+        json_t *doc = NULL;
+
+        if (registry_auth(req, &creds, &err) < 0 || api_engine(req, &e, &err) < 0)
+                return api_reply_error(req, &err);
+        j = xzalloc(sizeof(*j));
+        j->ref = tag != NULL && *tag != '\0' ? xasprintf("%s:%s", req->name, tag) : xstrdup(req->name);
+        /* A name the store lacks is a 404 before the stream starts. */
+        if (engine_image_inspect(e, j->ref, &doc, &err) < 0) {
+                free(j->ref);
+                free(j);
+                return api_reply_error(req, &err);
+        }
+        json_decref(doc);
+        j->creds = steal_pointer(&creds);
+        j->push = true;
+        j->insecure = loopback_registry(j->ref);
+        j->e = steal_pointer(&req->engine);
+        return api_reply_stream(req, "application/json", pull_produce, pull_done, j);
+}
+
+/* docker login's POST /auth: the credentials verified against the registry, as registry_login does; what it
+ * saves goes to a scratch auth file in the store's tmp, removed at once (the client keeps the credentials,
+ * the service none, as with dockerd). 200 "Login Succeeded", 401 when the registry refuses them. */
+enum MHD_Result api_auth(struct api_request *req)
+{
+        cleanup_error berth_error err = {0};
+        cleanup_json json_t *body = NULL;
+        cleanup_free char *scratch = NULL, *saved = NULL;
+        struct registry_options o = {.tls_verify = -1};
+        const char *user, *password, *server;
+        struct engine *e;
+        int fd, r;
+
+        if (api_body_json(req, &body, &err) < 0)
+                return api_reply_error(req, &err);
+        user = json_string_value(json_object_get(body, "username"));
+        password = json_string_value(json_object_get(body, "password"));
+        server = json_string_value(json_object_get(body, "serveraddress"));
+        if (user == NULL || *user == '\0' || password == NULL)
+                return api_reply_message(req, 400, "username and password must be given");
+        if (api_engine(req, &e, &err) < 0)
+                return api_reply_error(req, &err);
+        scratch = xasprintf("%s/tmp/auth-XXXXXX", e->store->root);
+        if ((fd = mkstemp(scratch)) < 0)
+                return api_reply_message(req, 500, "create %s: %s", scratch, strerror(errno));
+        r = write_all(fd, "{}\n", 3);
+        close(fd);
+        if (r < 0) {
+                unlink(scratch);
+                return api_reply_message(req, 500, "write %s: %s", scratch, strerror(errno));
+        }
+        o.authfile = scratch;
+        o.store_root = e->store->root;
+        if (server != NULL && *server != '\0') {
+                cleanup_free char *domain = registry_server_domain(server);
+                if (loopback_domain(domain))
+                        o.tls_verify = 0;
+        }
+        r = registry_login(server != NULL && *server != '\0' ? server : NULL, user, password, &o, &saved, &err);
+        unlink(scratch);
+        if (r < 0)
+                return api_reply_message(req, r == -EACCES || r == -EPERM ? 401 : api_status_for(err.code), "%s",
+                                         berth_error_message(&err));
+        return api_reply_json(req, 200, json_pack("{s:s,s:s}", "Status", "Login Succeeded", "IdentityToken", ""));
 }
