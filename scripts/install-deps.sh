@@ -39,10 +39,12 @@ need_file "$inc/nettle/sha2.h" nettle-dev       # SHA-256: blobs, layers, the se
 need_file "$inc/isa-l/igzip_lib.h" libisal-dev # gzip layers: igzip inflates ~5x faster than zlib (src/image/stream.c)
 need_file "$inc/fuse3/fuse_lowlevel.h" libfuse3-dev # berth-procview: the container's /proc (docs/proc.md)
 need_file "$inc/microhttpd.h" libmicrohttpd-dev  # berth-api: the Docker Engine API's HTTP (docs/api.md)
+need_file "$inc/gnutls/gnutls.h" libgnutls28-dev # berth-api: tcp:// client certificates verified (src/api/tls.c)
 
 if [ -n "$want_tests" ]; then
         # Unit and system tests.
         need_file "$inc/cmocka.h" libcmocka-dev
+        need_cmd openssl openssl  # api-tls.bats: the CA and the certificates of tcp:// with --tlsverify
         need_cmd bats bats
         need_cmd jq jq
         need_cmd ip iproute2

@@ -40,6 +40,7 @@ struct api_server {
         pid_t *monitors;      /* monitors we forked (our children until they exit): reaped by main's loop */
         size_t n_monitors;
         volatile bool stopping; /* set by main's loop: streamed replies end */
+        bool tls;             /* tcp:// with client certificates: each request's is verified first */
 };
 
 struct api_request {

@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "api/http.h"
 #include "api/request.h"
+#include "api/tls.h"
 
 struct route {
         const char *method;
@@ -296,6 +297,11 @@ enum MHD_Result api_access(void *cls, struct MHD_Connection *conn, const char *u
                 req->url = xstrdup(url);
                 req->body_fd = -1;
                 *con_cls = req;
+                /* Nothing of a request is read before its client's certificate verifies (tcp:// only). */
+                if (req->srv->tls && !api_tls_client_verified(conn)) {
+                        req->refused = true;
+                        return api_reply_message(req, 403, "a client certificate signed by the service's CA is required");
+                }
                 if (route_spools(method, url)) {
                         cleanup_error berth_error err = {0};
                         struct engine *e;

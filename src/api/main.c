@@ -23,6 +23,7 @@
 #include "api/api.h"
 #include "api/http.h"
 #include "api/sessions.h"
+#include "api/tls.h"
 #include "runtime/exe_protect.h"
 
 #define DEFAULT_SOCKET "/run/berth/docker.sock"
@@ -31,6 +32,8 @@
 struct options {
         const char *root, *driver, *uri;
         long idle_s;
+        bool tlsverify;
+        const char *tlscacert, *tlscert, *tlskey;
 };
 
 /* The monitor's exit command runs berth (engine.h's self_exe): BERTH_EXE names it, as berth sets it when it
@@ -69,8 +72,13 @@ static void usage(FILE *f)
         fprintf(f, "Usage:  berth system service [OPTIONS] [URI]\n\n"
                    "Serve the Docker Engine API on URI (default unix://" DEFAULT_SOCKET ", or\n"
                    "$XDG_RUNTIME_DIR/berth/docker.sock for a non-root user; a socket passed by systemd with LISTEN_FDS)\n\n"
+                   "tcp://HOST:PORT only with TLS client certificates: --tlsverify and the three files.\n\n"
                    "Options:\n"
-                   "  -t, --time int   Time until the service exits when idle, in seconds (0: never) (default 5)\n");
+                   "  -t, --time int       Time until the service exits when idle, in seconds (0: never) (default 5)\n"
+                   "      --tlsverify      Serve tcp:// with TLS, each client's certificate verified against --tlscacert\n"
+                   "      --tlscacert FILE The CA that signs the clients' certificates (PEM)\n"
+                   "      --tlscert FILE   The service's certificate (PEM)\n"
+                   "      --tlskey FILE    The service's key (PEM)\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o, berth_error *err)
@@ -79,6 +87,10 @@ static int parse_args(int argc, char **argv, struct options *o, berth_error *err
                 {"root", required_argument, NULL, 'r'},
                 {"storage-driver", required_argument, NULL, 's'},
                 {"time", required_argument, NULL, 't'},
+                {"tlsverify", no_argument, NULL, 'V'},
+                {"tlscacert", required_argument, NULL, 'A'},
+                {"tlscert", required_argument, NULL, 'C'},
+                {"tlskey", required_argument, NULL, 'K'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
@@ -95,6 +107,10 @@ static int parse_args(int argc, char **argv, struct options *o, berth_error *err
                                 return berth_failf(err, EINVAL, "invalid argument \"%s\" for \"-t, --time\"", optarg);
                         o->idle_s = (long) n;
                         break;
+                case 'V': o->tlsverify = true; break;
+                case 'A': o->tlscacert = optarg; break;
+                case 'C': o->tlscert = optarg; break;
+                case 'K': o->tlskey = optarg; break;
                 case 'h': usage(stdout); exit(0);
                 default: usage(stderr); return berth_failf(err, EINVAL, "invalid option");
                 }
@@ -239,7 +255,7 @@ static bool idle_expired(struct api_server *srv, long idle_s)
         return expired;
 }
 
-static int serve(struct api_server *srv, int fd, long idle_s, berth_error *err)
+static int serve(struct api_server *srv, int fd, long idle_s, const struct api_tls *tls, berth_error *err)
 {
         struct timespec tick = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
         sigset_t set;
@@ -252,11 +268,22 @@ static int serve(struct api_server *srv, int fd, long idle_s, berth_error *err)
          * this loop alone. */
         pthread_sigmask(SIG_BLOCK, &set, NULL);
         srv->last_active_ms = now_ms();
-        srv->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_UPGRADE |
-                                            MHD_USE_ERROR_LOG,
-                                    0, NULL, NULL, api_access, srv, MHD_OPTION_LISTEN_SOCKET, fd,
-                                    MHD_OPTION_NOTIFY_COMPLETED, api_request_completed, srv,
-                                    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, srv, MHD_OPTION_END);
+        if (tls != NULL)
+                /* The CA as the trust list makes libmicrohttpd ask each client for its certificate; whether it
+                 * verifies is checked per request (api_tls_client_verified). */
+                srv->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                                    MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG | MHD_USE_TLS,
+                                            0, NULL, NULL, api_access, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+                                            MHD_OPTION_NOTIFY_COMPLETED, api_request_completed, srv,
+                                            MHD_OPTION_NOTIFY_CONNECTION, notify_connection, srv,
+                                            MHD_OPTION_HTTPS_MEM_KEY, tls->key, MHD_OPTION_HTTPS_MEM_CERT, tls->cert,
+                                            MHD_OPTION_HTTPS_MEM_TRUST, tls->ca, MHD_OPTION_END);
+        else
+                srv->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                                    MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG,
+                                            0, NULL, NULL, api_access, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+                                            MHD_OPTION_NOTIFY_COMPLETED, api_request_completed, srv,
+                                            MHD_OPTION_NOTIFY_CONNECTION, notify_connection, srv, MHD_OPTION_END);
         if (srv->mhd == NULL)
                 return berth_failf(err, EIO, "start the HTTP server (libmicrohttpd) on fd %d", fd);
         for (;;) {
@@ -280,6 +307,7 @@ int main(int argc, char **argv)
         cleanup_free char *path = NULL;
         struct options o = {0};
         struct api_server srv = {.lock = PTHREAD_MUTEX_INITIALIZER};
+        struct api_tls tls = {0};
         int fd, r;
 
         umask(022);
@@ -294,21 +322,38 @@ int main(int argc, char **argv)
         srv.root = o.root;
         srv.driver = o.driver;
         fd = activation_socket();
-        if (fd < 0) {
-                if (o.uri != NULL && str_has_prefix(o.uri, "tcp://")) {
-                        berth_failf(&err, ENOTSUP, "%s: tcp:// needs TLS client certificates, which berth does not serve yet",
+        if (o.uri != NULL && str_has_prefix(o.uri, "tcp://")) {
+                /* The API is root on this host: never on a network without client certificates. */
+                if (!o.tlsverify) {
+                        berth_failf(&err, EINVAL, "%s: tcp:// needs --tlsverify with --tlscacert, --tlscert and --tlskey",
                                     o.uri);
                         goto fail;
                 }
-                if (o.uri != NULL && !str_has_prefix(o.uri, "unix://")) {
-                        berth_failf(&err, EINVAL, "%s: the URI must be unix://PATH", o.uri);
-                        goto fail;
-                }
-                path = o.uri ? xstrdup(o.uri + strlen("unix://")) : default_path();
-                if (listen_unix(path, &fd, &err) < 0)
-                        goto fail;
+        } else if (o.tlsverify) {
+                berth_failf(&err, EINVAL, "--tlsverify is for tcp://HOST:PORT");
+                goto fail;
         }
-        r = serve(&srv, fd, o.idle_s, &err);
+        if (o.tlsverify) {
+                if (api_tls_load(o.tlscacert, o.tlscert, o.tlskey, &tls, &err) < 0)
+                        goto fail;
+                srv.tls = true;
+        }
+        if (fd < 0) {
+                if (o.uri != NULL && str_has_prefix(o.uri, "tcp://")) {
+                        if (api_listen_tcp(o.uri + strlen("tcp://"), &fd, &err) < 0)
+                                goto fail;
+                } else {
+                        if (o.uri != NULL && !str_has_prefix(o.uri, "unix://")) {
+                                berth_failf(&err, EINVAL, "%s: the URI must be unix://PATH or tcp://HOST:PORT", o.uri);
+                                goto fail;
+                        }
+                        path = o.uri ? xstrdup(o.uri + strlen("unix://")) : default_path();
+                        if (listen_unix(path, &fd, &err) < 0)
+                                goto fail;
+                }
+        }
+        r = serve(&srv, fd, o.idle_s, srv.tls ? &tls : NULL, &err);
+        api_tls_clear(&tls);
         if (path != NULL)
                 unlink(path);
         close(fd);
@@ -318,6 +363,7 @@ int main(int argc, char **argv)
                 goto fail;
         return 0;
 fail:
+        api_tls_clear(&tls);
         fprintf(stderr, "Error: %s\n", berth_error_message(&err));
         return 125;
 }
