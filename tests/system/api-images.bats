@@ -153,3 +153,19 @@ teardown() {
         [ "${lines[-1]}" = 400 ]
         [ "$(b images -q x | wc -l)" = 0 ]
 }
+
+@test "a client that vanishes mid-pull: the store stays whole (complete image or none), nothing left in tmp, the service serves on" {
+        # The client reads the first progress line and goes.
+        curl -sS -N --unix-socket "$SOCK" -X POST "http://berth/v1.50/images/create?fromImage=$REG/busybox&tag=latest" | head -n 1 > "$T/first" || true
+        [ -s "$T/first" ]
+        # What the pull left: the whole image or nothing, and a store that checks.
+        wait_until sh -c "[ -z \"\$(ls -A $ROOT/tmp)\" ]"
+        sleep 1
+        b system check
+        if b image inspect "$REG/busybox" >/dev/null 2>&1; then
+                [ "$(b run --rm --network none "$REG/busybox" echo whole)" = whole ]
+        fi
+        [ "$(dk version --format '{{.Server.APIVersion}}')" = 1.50 ]
+        dk pull "$REG/busybox" >/dev/null
+        [ "$(b run --rm --network none "$REG/busybox" echo whole)" = whole ]
+}
