@@ -45,6 +45,7 @@ if [ -n "$want_tests" ]; then
         # Unit and system tests.
         need_file "$inc/cmocka.h" libcmocka-dev
         need_cmd openssl openssl  # api-tls.bats: the CA and the certificates of tcp:// with --tlsverify
+        need_cmd tmux tmux        # api-files.bats: docker run -it and exec -it on a real terminal
         need_cmd bats bats
         need_cmd jq jq
         need_cmd ip iproute2

@@ -10,6 +10,7 @@ setup() {
 }
 
 teardown() {
+        [ -S "$T/tmux.sock" ] && tmux -S "$T/tmux.sock" kill-server 2>/dev/null
         api_teardown
 }
 
@@ -155,4 +156,36 @@ EOF
         [ "$(echo "$df" | jq '[.BuildCache[] | select(.Type == "regular")] | length')" = 1 ]
         [ "$(echo "$df" | jq '.BuildCache[0].Size')" = 30000 ]
         [ "$(echo "$df" | jq '[.Images[] | .Containers] | add')" = 2 ]
+}
+
+# tm ARGS...: tmux on the test's own server (its socket in the scratch directory, no config read).
+tm() {
+        tmux -S "$T/tmux.sock" -f /dev/null "$@"
+}
+
+pane_has() {
+        tm capture-pane -p -t "$1" | grep -q -- "$2"
+}
+
+@test "docker run -it and exec -it on a real terminal (tmux): input, output, the window's size, exit codes" {
+        command -v tmux >/dev/null || skip "tmux is not installed"
+        dkcmd="DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$T/docker-config $DOCKER"
+        tm new-session -d -s run -x 132 -y 43 "$dkcmd run -it --name itc busybox sh; echo run-exited-\$?; sleep 30"
+        tm set-option -t run status off
+        wait_until sh -c "[ \"\$($BERTH_BIN --root $ROOT inspect -f '{{.State.Status}}' itc 2>/dev/null)\" = running ]"
+        size=$(tm display-message -p -t run '#{pane_height} #{pane_width}')
+        # Arithmetic the shell in the container does: what appears proves the keys went in and the output out.
+        tm send-keys -t run 'echo marker-$((40 + 2)); stty size' Enter
+        wait_until pane_has run marker-42
+        wait_until pane_has run "^$size\$"
+        # exec -it beside it, in a second window.
+        tm new-window -d -t run -n ex "$dkcmd exec -it itc sh -c 'read line; echo exec-got-\$line; exit 7'; echo exec-exited-\$?; sleep 30"
+        wait_until sh -c "$BERTH_BIN --root $ROOT top itc | grep -q 'exit 7'"
+        tm send-keys -t run:ex 'hello-there' Enter
+        wait_until pane_has run:ex exec-got-hello-there
+        wait_until pane_has run:ex exec-exited-7
+        tm send-keys -t run 'exit 5' Enter
+        wait_until pane_has run run-exited-5
+        [ "$(b inspect -f '{{.State.ExitCode}}' itc)" = 5 ]
+        tm kill-server
 }
