@@ -106,3 +106,27 @@ EOF2
         [ "$(head -n 1 "$T/again")" = tick ]
         [ "$(dk inspect -f '{{.State.Running}}' "$id")" = true ]
 }
+
+@test "the CLI and the API at once on one store: 20 containers each way, none lost, each record the same both ways" {
+        for i in $(seq 20); do
+                b run -d --name "cli$i" busybox sleep 100 > /dev/null &
+                dk run -d --name "api$i" busybox sleep 100 > /dev/null &
+        done
+        wait_until sh -c "[ \$($BERTH_BIN --root $ROOT ps -q | wc -l) -eq 40 ]"
+        # Every container is running as the kernel sees it (its init alive) and listed alike by both.
+        for id in $(b ps -q --no-trunc); do
+                pid=$(b inspect -f '{{.State.Pid}}' "$id")
+                [ -d "/proc/$pid" ]
+        done
+        b ps --no-trunc --format '{{.ID}} {{.Names}} {{.Image}} {{.State}}' | sort > "$T/cli"
+        dk ps --no-trunc --format '{{.ID}} {{.Names}} {{.Image}} {{.State}}' | sort > "$T/api"
+        diff "$T/cli" "$T/api"
+        [ "$(cut -d' ' -f2 "$T/cli" | sort -u | wc -l)" -eq 40 ]
+        # And removed both ways at once.
+        for i in $(seq 20); do
+                b rm -f "api$i" > /dev/null &
+                dk rm -f "cli$i" > /dev/null &
+        done
+        wait_until sh -c "[ -z \"\$($BERTH_BIN --root $ROOT ps -aq)\" ]"
+        [ -z "$(dk ps -aq)" ]
+}
