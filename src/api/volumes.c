@@ -13,13 +13,21 @@
 enum MHD_Result api_volume_list(struct api_request *req)
 {
         cleanup_error berth_error err = {0};
+        cleanup_strv char **filters = NULL;
         struct engine_volume *list = NULL;
         struct engine *e;
         size_t n = 0;
         json_t *vols;
 
-        if (api_engine(req, &e, &err) < 0 || engine_volume_list(e, &list, &n, &err) < 0)
+        if (api_query_filters(req, &filters, &err) < 0 || api_engine(req, &e, &err) < 0 ||
+            engine_volume_list(e, &list, &n, &err) < 0)
                 return api_reply_error(req, &err);
+        if (engine_volume_filter(e, list, &n, filters, &err) < 0) {
+                for (size_t i = 0; i < n; i++)
+                        engine_volume_clear(&list[i]);
+                free(list);
+                return api_reply_error(req, &err);
+        }
         vols = json_array();
         for (size_t i = 0; i < n; i++) {
                 json_array_append_new(vols, engine_volume_json(e, &list[i]));

@@ -141,6 +141,15 @@ int engine_container_dirfd(struct engine *e, const char *id, berth_error *err)
         return fd;
 }
 
+bool engine_labels_match(const json_t *labels, const char *want)
+{
+        const char *eq = strchr(want, '=');
+        cleanup_free char *key = eq ? xstrndup(want, (size_t) (eq - want)) : xstrdup(want);
+        json_t *v = json_object_get(labels, key);
+
+        return v != NULL && (eq == NULL || strcmp(json_string_value(v) ?: "", eq + 1) == 0);
+}
+
 int engine_tmpfile(struct engine *e, berth_error *err)
 {
         int fd = openat(e->store->rootfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);

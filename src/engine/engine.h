@@ -97,6 +97,10 @@ char *engine_container_dir(struct engine *e, const char *id);
 /* An O_DIRECTORY fd of it. */
 int engine_container_dirfd(struct engine *e, const char *id, berth_error *err);
 
+/* docker's label filter value: "KEY" (the label is there) or "KEY=VALUE" (with that value), against a
+ * Labels object (NULL: no labels). */
+bool engine_labels_match(const json_t *labels, const char *want);
+
 /* An unnamed file in the store's tmp directory (O_TMPFILE: gone when closed, whatever happens), read-write,
  * for a stream that must be kept whole before it is used (a tar checked before extraction, an upload). */
 int engine_tmpfile(struct engine *e, berth_error *err);

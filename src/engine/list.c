@@ -62,15 +62,6 @@ int engine_list_filters_check(char *const *filters, berth_error *err)
         return 0;
 }
 
-static bool label_matches(const struct engine_container *c, const char *want)
-{
-        const char *eq = strchr(want, '=');
-        cleanup_free char *k = eq ? xstrndup(want, (size_t) (eq - want)) : xstrdup(want);
-        json_t *v = json_object_get(json_object_get(c->config, "Labels"), k);
-
-        return v != NULL && (eq == NULL || strcmp(json_string_value(v) ?: "", eq + 1) == 0);
-}
-
 static bool filter_value_matches(struct engine *e, size_t key, const struct engine_container *c, const char *v)
 {
         switch (key) {
@@ -86,7 +77,7 @@ static bool filter_value_matches(struct engine *e, size_t key, const struct engi
                 return ok;
         }
         case 2:
-                return label_matches(c, v);
+                return engine_labels_match(json_object_get(c->config, "Labels"), v);
         case 3: {
                 cleanup_free char *image = NULL;
                 berth_error ignored = {0};

@@ -446,15 +446,6 @@ static bool regex_search(const char *pattern, const char *s)
         return ok;
 }
 
-static bool network_label_matches(const json_t *net, const char *want)
-{
-        const char *eq = strchr(want, '=');
-        cleanup_free char *key = eq ? xstrndup(want, (size_t) (eq - want)) : xstrdup(want);
-        json_t *v = json_object_get(json_object_get(net, "Labels"), key);
-
-        return v != NULL && (eq == NULL || strcmp(json_string_value(v) ?: "", eq + 1) == 0);
-}
-
 static bool network_value_matches(const json_t *net, size_t key, const char *v)
 {
         const char *name = json_string_value(json_object_get(net, "Name"));
@@ -462,7 +453,7 @@ static bool network_value_matches(const json_t *net, size_t key, const char *v)
         switch (key) {
         case 0: return strcmp(v, json_string_value(json_object_get(net, "Driver"))) == 0;
         case 1: return regex_search(v, json_string_value(json_object_get(net, "Id")));
-        case 2: return network_label_matches(net, v);
+        case 2: return engine_labels_match(json_object_get(net, "Labels"), v);
         case 3: return regex_search(v, name);
         case 4: return strcmp(v, "local") == 0;
         case 5: return predefined(name) == (strcmp(v, "builtin") == 0);

@@ -283,6 +283,68 @@ int engine_volume_get(struct engine *e, const char *name, struct engine_volume *
         return engine_db_volume_get(e, name, out, err);
 }
 
+static const char *const VOLUME_FILTER_KEYS[] = {"name", "label", "dangling", "driver"};
+
+static bool volume_value_matches(struct engine *e, size_t key, const struct engine_volume *v, const char *value)
+{
+        switch (key) {
+        case 0: return strstr(v->name, value) != NULL;
+        case 1: return engine_labels_match(v->labels, value);
+        case 2: {
+                cleanup_strv char **users = NULL;
+                berth_error ignored = {0};
+                bool dangling = engine_db_volume_users(e, v->name, &users, &ignored) == 0 && users[0] == NULL;
+                berth_error_clear(&ignored);
+                return dangling == (strcmp(value, "true") == 0 || strcmp(value, "1") == 0);
+        }
+        default: return strcmp(value, "local") == 0;
+        }
+}
+
+int engine_volume_filter(struct engine *e, struct engine_volume *list, size_t *n, char *const *filters, berth_error *err)
+{
+        size_t kept = 0;
+
+        for (char *const *f = filters; f && *f; f++) {
+                const char *eq = strchr(*f, '=');
+                size_t key = ARRAY_SIZE(VOLUME_FILTER_KEYS);
+                if (eq == NULL)
+                        return berth_failf(err, EINVAL, "bad format of filter (expected name=value): %s", *f);
+                for (size_t k = 0; k < ARRAY_SIZE(VOLUME_FILTER_KEYS); k++)
+                        if (strlen(VOLUME_FILTER_KEYS[k]) == (size_t) (eq - *f) && strncmp(*f, VOLUME_FILTER_KEYS[k], (size_t) (eq - *f)) == 0)
+                                key = k;
+                if (key == ARRAY_SIZE(VOLUME_FILTER_KEYS))
+                        return berth_failf(err, EINVAL, "invalid filter '%.*s'", (int) (eq - *f), *f);
+                if (key == 2 && strcmp(eq + 1, "true") != 0 && strcmp(eq + 1, "1") != 0 && strcmp(eq + 1, "false") != 0 &&
+                    strcmp(eq + 1, "0") != 0)
+                        return berth_failf(err, EINVAL, "invalid filter 'dangling=%s'", eq + 1);
+        }
+        for (size_t i = 0; i < *n; i++) {
+                bool keep = true;
+                for (size_t k = 0; k < ARRAY_SIZE(VOLUME_FILTER_KEYS) && keep; k++) {
+                        size_t klen = strlen(VOLUME_FILTER_KEYS[k]);
+                        bool seen = false, any = false, all = true;
+                        for (char *const *f = filters; f && *f; f++) {
+                                bool m;
+                                if (strncmp(*f, VOLUME_FILTER_KEYS[k], klen) != 0 || (*f)[klen] != '=')
+                                        continue;
+                                seen = true;
+                                m = volume_value_matches(e, k, &list[i], *f + klen + 1);
+                                any = any || m;
+                                all = all && m;
+                        }
+                        /* Labels: every one asked for; the other keys: any of the values. */
+                        keep = !seen || (k == 1 ? all : any);
+                }
+                if (keep)
+                        list[kept++] = list[i];
+                else
+                        engine_volume_clear(&list[i]);
+        }
+        *n = kept;
+        return 0;
+}
+
 int engine_volume_rm(struct engine *e, const char *name, bool force, berth_error *err)
 {
         cleanup_strv char **users = NULL;

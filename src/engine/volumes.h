@@ -33,6 +33,11 @@ json_t *engine_volume_json(struct engine *e, const struct engine_volume *v);
 /* volume ls / inspect. */
 int engine_volume_list(struct engine *e, struct engine_volume **out, size_t *n, berth_error *err);
 int engine_volume_get(struct engine *e, const char *name, struct engine_volume *out, berth_error *err);
+/* volume ls --filter (and the API's): keeps in list (*n shrinks) the volumes that match docker's filters,
+ * "KEY=VALUE": name (a substring of the name), label (KEY or KEY=VALUE; every one given must match), dangling
+ * (true: no container uses it; false: one does), driver (local). Values of one key are ORed, keys ANDed. An
+ * unknown key or a bad dangling value: EINVAL with docker's message, the list untouched. */
+int engine_volume_filter(struct engine *e, struct engine_volume *list, size_t *n, char *const *filters, berth_error *err);
 /* volume rm: refused while a container uses it (docker's "volume is in use" message). */
 int engine_volume_rm(struct engine *e, const char *name, bool force, berth_error *err);
 /* volume prune: unused anonymous volumes (every unused one with all, docker 23+). *names: the removed ones

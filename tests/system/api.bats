@@ -454,3 +454,30 @@ print("stuck", flush=True); time.sleep(30)' "$SOCK")
         run dk exec idle true
         [ "$status" -eq 1 ] && [[ $output == *"is not running"* ]]
 }
+
+@test "docker volume ls --filter (name, label, dangling, driver) through the API and berth's own: the same volumes" {
+        b volume create --label team=a --label tier=db alpha-data >/dev/null
+        b volume create --label team=a beta-data >/dev/null
+        b volume create gamma >/dev/null
+        b run -d --name user -v beta-data:/d busybox sleep 100 >/dev/null
+        check() {  # EXPECTED FILTER...
+                local want=$1 args=()
+                shift
+                for f in "$@"; do args+=(--filter "$f"); done
+                [ "$(dk volume ls -q "${args[@]}" | sort | tr '\n' ' ')" = "$want" ]
+                [ "$(b volume ls -q "${args[@]}" | sort | tr '\n' ' ')" = "$want" ]
+        }
+        check "alpha-data beta-data " name=data
+        check "alpha-data beta-data " label=team=a
+        check "alpha-data " label=team=a label=tier
+        check "alpha-data gamma " dangling=true
+        check "beta-data " dangling=false
+        check "alpha-data beta-data gamma " driver=local
+        check "beta-data gamma " name=gamma name=beta
+        run dk volume ls --filter color=red
+        [ "$status" -ne 0 ]
+        [[ $output == *"invalid filter 'color'"* ]]
+        run b volume ls -f dangling=maybe
+        [ "$status" -ne 0 ]
+        [[ $output == *"invalid filter 'dangling=maybe'"* ]]
+}

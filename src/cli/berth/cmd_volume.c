@@ -68,16 +68,33 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv)
 {
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
+        cleanup_strv char **filters = xzalloc(sizeof(char *));
         struct engine_volume *list = NULL;
         const char *format = NULL;
         bool quiet = false;
         size_t n = 0;
-        int r;
+        int c;
 
-        if ((r = simple_opts(cli, argc, argv, "+qf:", VOLUME_OPTIONS, NULL, &quiet, NULL, NULL, &format)) != 0)
-                return r < 0 ? 0 : r;
+        /* docker's: -f is --filter (repeatable), --format has no short form. */
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+qf:", VOLUME_OPTIONS, NULL)) != -1) {
+                switch (c) {
+                case 'q': quiet = true; break;
+                case 'f':
+                case 'x': filters = strv_append(filters, optarg); break;
+                case 'F': format = optarg; break;
+                case 'H': printf("Usage:  berth volume ls [OPTIONS]\n"); return 0;
+                default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
+                }
+        }
         if (cli_engine_open(cli, &e, &err) < 0 || engine_volume_list(e, &list, &n, &err) < 0)
                 return cli_fail(cli, &err);
+        if (engine_volume_filter(e, list, &n, filters, &err) < 0) {
+                for (size_t i = 0; i < n; i++)
+                        engine_volume_clear(&list[i]);
+                free(list);
+                return cli_fail(cli, &err);
+        }
         if (!quiet && format == NULL)
                 printf("DRIVER    VOLUME NAME\n");
         for (size_t i = 0; i < n; i++) {
