@@ -177,16 +177,20 @@ bool api_filter_bool(char *const *filters, const char *key, bool dflt)
 
 enum MHD_Result api_container_prune(struct api_request *req)
 {
-        static const char *const none[] = {NULL};
         cleanup_error berth_error err = {0};
         cleanup_strv char **filters = NULL;
         cleanup_strv char **ids = NULL;
+        struct engine_prune_filter f = {0};
         uint64_t reclaimed = 0;
         struct engine *e;
         json_t *deleted;
+        int r;
 
-        if (api_prune_filters(req, none, &filters, &err) < 0 || api_engine(req, &e, &err) < 0 ||
-            engine_container_prune(e, &ids, &reclaimed, NULL, NULL, &err) < 0)
+        if (api_query_filters(req, &filters, &err) < 0 || engine_prune_filter_parse(filters, true, &f, &err) < 0)
+                return api_reply_error(req, &err);
+        r = api_engine(req, &e, &err) < 0 ? -1 : engine_container_prune(e, &f, &ids, &reclaimed, NULL, NULL, &err);
+        engine_prune_filter_clear(&f);
+        if (r < 0)
                 return api_reply_error(req, &err);
         deleted = ids && ids[0] ? json_array() : json_null();
         for (char **id = ids; id && *id; id++)

@@ -105,15 +105,19 @@ enum MHD_Result api_network_disconnect(struct api_request *req)
 /* docker network prune: the user networks no container is on. */
 enum MHD_Result api_network_prune(struct api_request *req)
 {
-        static const char *const known[] = {NULL};
         cleanup_error berth_error err = {0};
         cleanup_strv char **filters = NULL;
         cleanup_strv char **names = NULL;
+        struct engine_prune_filter f = {0};
         struct engine *e;
         json_t *deleted;
+        int r;
 
-        if (api_prune_filters(req, known, &filters, &err) < 0 || api_engine(req, &e, &err) < 0 ||
-            engine_network_prune(e, &names, &err) < 0)
+        if (api_query_filters(req, &filters, &err) < 0 || engine_prune_filter_parse(filters, true, &f, &err) < 0)
+                return api_reply_error(req, &err);
+        r = api_engine(req, &e, &err) < 0 ? -1 : engine_network_prune(e, &f, &names, &err);
+        engine_prune_filter_clear(&f);
+        if (r < 0)
                 return api_reply_error(req, &err);
         deleted = names && names[0] ? json_array() : json_null();
         for (char **n = names; n && *n; n++)

@@ -95,19 +95,29 @@ enum MHD_Result api_volume_remove(struct api_request *req)
 /* docker volume prune: unused anonymous volumes, every unused one with all=true (`-a`). */
 enum MHD_Result api_volume_prune(struct api_request *req)
 {
-        static const char *const known[] = {"all", NULL};
         cleanup_error berth_error err = {0};
         cleanup_strv char **filters = NULL;
         cleanup_strv char **names = NULL;
+        cleanup_strv char **others = xzalloc(sizeof(char *));
+        struct engine_prune_filter f = {0};
         uint64_t reclaimed = 0;
         struct engine *e;
         bool all;
         json_t *deleted;
+        int r;
 
-        if (api_prune_filters(req, known, &filters, &err) < 0)
+        if (api_query_filters(req, &filters, &err) < 0)
                 return api_reply_error(req, &err);
         all = api_filter_bool(filters, "all", false);
-        if (api_engine(req, &e, &err) < 0 || engine_volume_prune(e, all, &names, &reclaimed, &err) < 0)
+        /* all is the volume prune's own; label and label! the prune filter's (no until, as dockerd). */
+        for (char **p = filters; p && *p; p++)
+                if (strncmp(*p, "all=", 4) != 0)
+                        others = strv_append(others, *p);
+        if (engine_prune_filter_parse(others, false, &f, &err) < 0)
+                return api_reply_error(req, &err);
+        r = api_engine(req, &e, &err) < 0 ? -1 : engine_volume_prune(e, all, &f, &names, &reclaimed, &err);
+        engine_prune_filter_clear(&f);
+        if (r < 0)
                 return api_reply_error(req, &err);
         deleted = names && names[0] ? json_array() : json_null();
         for (char **n = names; n && *n; n++)

@@ -150,6 +150,55 @@ bool engine_labels_match(const json_t *labels, const char *want)
         return v != NULL && (eq == NULL || strcmp(json_string_value(v) ?: "", eq + 1) == 0);
 }
 
+int engine_prune_filter_parse(char *const *filters, bool allow_until, struct engine_prune_filter *out, berth_error *err)
+{
+        *out = (struct engine_prune_filter){.labels = xzalloc(sizeof(char *)), .not_labels = xzalloc(sizeof(char *))};
+        for (char *const *f = filters; f && *f; f++) {
+                const char *eq = strchr(*f, '=');
+                size_t klen = eq ? (size_t) (eq - *f) : strlen(*f);
+                if (eq != NULL && klen == 5 && strncmp(*f, "until", 5) == 0 && allow_until) {
+                        if (time_parse_arg(eq + 1, &out->until) < 0) {
+                                engine_prune_filter_clear(out);
+                                return berth_failf(err, EINVAL, "failed to parse value \"%s\" of filter 'until'", eq + 1);
+                        }
+                        out->has_until = true;
+                } else if (eq != NULL && klen == 5 && strncmp(*f, "label", 5) == 0) {
+                        out->labels = strv_append(out->labels, eq + 1);
+                } else if (eq != NULL && klen == 6 && strncmp(*f, "label!", 6) == 0) {
+                        out->not_labels = strv_append(out->not_labels, eq + 1);
+                } else {
+                        engine_prune_filter_clear(out);
+                        return berth_failf(err, EINVAL, "invalid filter '%.*s'", (int) klen, *f);
+                }
+        }
+        return 0;
+}
+
+void engine_prune_filter_clear(struct engine_prune_filter *f)
+{
+        strv_free(f->labels);
+        strv_free(f->not_labels);
+        *f = (struct engine_prune_filter){0};
+}
+
+bool engine_prune_filter_match(const struct engine_prune_filter *f, const json_t *labels, const char *created)
+{
+        if (f == NULL)
+                return true;
+        if (f->has_until) {
+                int64_t t = time_parse_rfc3339(created);
+                if (t < 0 || (double) t >= f->until)
+                        return false;
+        }
+        for (char **l = f->labels; l && *l; l++)
+                if (!engine_labels_match(labels, *l))
+                        return false;
+        for (char **l = f->not_labels; l && *l; l++)
+                if (engine_labels_match(labels, *l))
+                        return false;
+        return true;
+}
+
 int engine_tmpfile(struct engine *e, berth_error *err)
 {
         int fd = openat(e->store->rootfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);

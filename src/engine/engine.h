@@ -101,6 +101,20 @@ int engine_container_dirfd(struct engine *e, const char *id, berth_error *err);
  * Labels object (NULL: no labels). */
 bool engine_labels_match(const json_t *labels, const char *want);
 
+/* docker's prune filters: until (only what was created before it: a time or a duration before now), label
+ * (KEY or KEY=VALUE: each one given must match) and label! (none of those given may match). */
+struct engine_prune_filter {
+        bool has_until;
+        double until; /* seconds since the epoch */
+        char **labels, **not_labels;
+};
+/* From "KEY=VALUE" filters (NULL: none). A key other than those (or until where !allow_until), or a time
+ * that is not one: EINVAL with docker's message. */
+int engine_prune_filter_parse(char *const *filters, bool allow_until, struct engine_prune_filter *out, berth_error *err);
+void engine_prune_filter_clear(struct engine_prune_filter *f);
+/* Whether something with these labels, created at CREATED (RFC 3339), is to be pruned (f NULL: yes). */
+bool engine_prune_filter_match(const struct engine_prune_filter *f, const json_t *labels, const char *created);
+
 /* An unnamed file in the store's tmp directory (O_TMPFILE: gone when closed, whatever happens), read-write,
  * for a stream that must be kept whole before it is used (a tar checked before extraction, an upload). */
 int engine_tmpfile(struct engine *e, berth_error *err);

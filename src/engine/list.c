@@ -170,7 +170,7 @@ int engine_container_list(struct engine *e, const struct engine_list_options *op
         return 0;
 }
 
-int engine_container_prune(struct engine *e, char ***ids, uint64_t *reclaimed,
+int engine_container_prune(struct engine *e, const struct engine_prune_filter *f, char ***ids, uint64_t *reclaimed,
                            void (*warn)(const berth_error *err, void *data), void *data, berth_error *err)
 {
         struct engine_container **list = NULL;
@@ -188,6 +188,8 @@ int engine_container_prune(struct engine *e, char ***ids, uint64_t *reclaimed,
                 struct snapshot_paths paths = {0};
                 uint64_t size = 0;
                 if (list[i]->status != ENGINE_EXITED && list[i]->status != ENGINE_DEAD && list[i]->status != ENGINE_CREATED)
+                        continue;
+                if (!engine_prune_filter_match(f, json_object_get(list[i]->config, "Labels"), list[i]->created))
                         continue;
                 /* The writable layer's bytes, measured before it goes (none: 0). */
                 if (snapshot_paths_get(e->store, list[i]->id, &paths, &e2) < 0 ||

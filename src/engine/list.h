@@ -30,9 +30,10 @@ int engine_container_list(struct engine *e, const struct engine_list_options *op
                           size_t *n, berth_error *err);
 void engine_container_list_free(struct engine_container **list, size_t n);
 
-/* container prune: removes every stopped (exited, dead) or created container. *ids: the removed ones
+/* container prune: removes every stopped (exited, dead) or created container that f lets through (its
+ * until, label and label! filters: engine_prune_filter; NULL: all). *ids: the removed ones
  * (NULL-terminated); *reclaimed: the bytes of their writable layers (the snapshots' upper directories); a
  * container that could not be removed is reported through warn (may be NULL) and skipped. docker's destroy
  * events, then its prune event (reclaimed). */
-int engine_container_prune(struct engine *e, char ***ids, uint64_t *reclaimed,
+int engine_container_prune(struct engine *e, const struct engine_prune_filter *f, char ***ids, uint64_t *reclaimed,
                            void (*warn)(const berth_error *err, void *data), void *data, berth_error *err);

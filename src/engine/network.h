@@ -72,7 +72,7 @@ int engine_network_filter(json_t *list, char *const *filters, berth_error *err);
 /* Refused while a container holds an address on it; removes its bridge and its firewall elements. */
 int engine_network_remove(struct engine *e, const char *ref, berth_error *err);
 /* Removes the user networks no container holds an address on; *removed: their names. */
-int engine_network_prune(struct engine *e, char ***removed, berth_error *err);
+int engine_network_prune(struct engine *e, const struct engine_prune_filter *f, char ***removed, berth_error *err);
 /* create/run --network NAME: the network exists (bridge always does). */
 int engine_network_check(struct engine *e, const char *mode, berth_error *err);
 

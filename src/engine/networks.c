@@ -339,7 +339,7 @@ fail:
         return r;
 }
 
-int engine_network_prune(struct engine *e, char ***removed, berth_error *err)
+int engine_network_prune(struct engine *e, const struct engine_prune_filter *f, char ***removed, berth_error *err)
 {
         cleanup_stmt sqlite3_stmt *st = NULL;
         cleanup_strv char **names = NULL;
@@ -350,12 +350,16 @@ int engine_network_prune(struct engine *e, char ***removed, berth_error *err)
         if (engine_network_reconcile(e, &ignored) < 0)
                 berth_error_clear(&ignored);
         if ((r = store_prepare(e->store,
-                               "SELECT name FROM networks n WHERE name != 'bridge' AND NOT EXISTS "
+                               "SELECT name, labels, created FROM networks n WHERE name != 'bridge' AND NOT EXISTS "
                                "(SELECT 1 FROM network_leases l WHERE l.network = n.name) ORDER BY name",
                                &st, err)) < 0)
                 return r;
-        while (sqlite3_step(st) == SQLITE_ROW)
-                names = strv_append(names, (const char *) sqlite3_column_text(st, 0));
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                const char *text = (const char *) sqlite3_column_text(st, 1);
+                cleanup_json json_t *labels = text ? json_loads(text, 0, NULL) : NULL;
+                if (engine_prune_filter_match(f, labels, (const char *) sqlite3_column_text(st, 2)))
+                        names = strv_append(names, (const char *) sqlite3_column_text(st, 0));
+        }
         sqlite3_reset(st);
         for (size_t i = 0; names && names[i]; i++) {
                 if (engine_network_remove(e, names[i], &ignored) == 0)

@@ -357,7 +357,8 @@ int engine_volume_rm(struct engine *e, const char *name, bool force, berth_error
         return engine_volume_remove(e, name, force, err);
 }
 
-int engine_volume_prune(struct engine *e, bool all, char ***names, uint64_t *reclaimed, berth_error *err)
+int engine_volume_prune(struct engine *e, bool all, const struct engine_prune_filter *f, char ***names, uint64_t *reclaimed,
+                        berth_error *err)
 {
         struct engine_volume *list = NULL;
         char **removed = xzalloc(sizeof(char *));
@@ -374,9 +375,10 @@ int engine_volume_prune(struct engine *e, bool all, char ***names, uint64_t *rec
                 cleanup_free char *dir = xasprintf("volumes/%s", list[i].name);
                 uint64_t size = 0;
                 /* docker 23+: only anonymous volumes unless all. A volume in use stays. */
-                if ((all || list[i].anonymous) && fs_tree_size_at(e->store->rootfd, dir, &size, &ignored) < 0)
+                bool candidate = (all || list[i].anonymous) && engine_prune_filter_match(f, list[i].labels, list[i].created);
+                if (candidate && fs_tree_size_at(e->store->rootfd, dir, &size, &ignored) < 0)
                         berth_error_clear(&ignored);
-                if ((all || list[i].anonymous) && engine_volume_rm(e, list[i].name, false, &ignored) == 0) {
+                if (candidate && engine_volume_rm(e, list[i].name, false, &ignored) == 0) {
                         removed = strv_append(removed, list[i].name);
                         *reclaimed += size;
                 }

@@ -40,7 +40,9 @@ int engine_volume_get(struct engine *e, const char *name, struct engine_volume *
 int engine_volume_filter(struct engine *e, struct engine_volume *list, size_t *n, char *const *filters, berth_error *err);
 /* volume rm: refused while a container uses it (docker's "volume is in use" message). */
 int engine_volume_rm(struct engine *e, const char *name, bool force, berth_error *err);
-/* volume prune: unused anonymous volumes (every unused one with all, docker 23+). *names: the removed ones
+/* volume prune: unused anonymous volumes (every unused one with all, docker 23+) that f lets through (label
+ * and label!; NULL: all). *names: the removed ones
  * (NULL-terminated); *reclaimed: the bytes their files held. A destroy event per volume, then docker's prune
  * event (reclaimed). */
-int engine_volume_prune(struct engine *e, bool all, char ***names, uint64_t *reclaimed, berth_error *err);
+int engine_volume_prune(struct engine *e, bool all, const struct engine_prune_filter *f, char ***names, uint64_t *reclaimed,
+                        berth_error *err);

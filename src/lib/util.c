@@ -499,3 +499,68 @@ void human_duration(int64_t seconds, char *buf, size_t size)
         else
                 snprintf(buf, size, "%lld years", (long long) (hours / 24 / 365));
 }
+
+int64_t time_parse_rfc3339(const char *s)
+{
+        struct tm tm = {0};
+        const char *p;
+        int64_t t;
+
+        if (s == NULL || *s == '\0')
+                return -1;
+        p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (p == NULL)
+                return -1;
+        t = (int64_t) timegm(&tm);
+        if (*p == '.')
+                while (isdigit((unsigned char) *++p))
+                        ;
+        if (*p == '+' || *p == '-') {
+                int hh = 0, mm = 0;
+                if (sscanf(p + 1, "%d:%d", &hh, &mm) == 2)
+                        t -= (*p == '+' ? 1 : -1) * (hh * 3600 + mm * 60);
+        }
+        return t;
+}
+
+int time_parse_arg(const char *s, double *out)
+{
+        char *end = NULL;
+        double v = strtod(s, &end);
+        int64_t t;
+
+        if (end != s && *end == '\0') {
+                *out = v;
+                return 0;
+        }
+        if (end != s && isalpha((unsigned char) *end)) {
+                double total = 0;
+                const char *p = s;
+                while (*p) {
+                        double n = strtod(p, &end);
+                        if (end == p)
+                                return -EINVAL;
+                        switch (*end) {
+                        case 's': total += n; break;
+                        case 'm': total += n * 60; break;
+                        case 'h': total += n * 3600; break;
+                        default: return -EINVAL;
+                        }
+                        p = end + 1;
+                }
+                struct timespec now;
+                clock_gettime(CLOCK_REALTIME, &now);
+                *out = (double) now.tv_sec + now.tv_nsec / 1e9 - total;
+                return 0;
+        }
+        t = time_parse_rfc3339(s);
+        if (t < 0)
+                return -EINVAL;
+        *out = (double) t;
+        {
+                const char *dot = strchr(s, '.');
+                if (dot != NULL)
+                        *out += strtod(dot, NULL);
+        }
+        return 0;
+}

@@ -76,3 +76,9 @@ const char *signal_name(int sig);
 int process_start_time(pid_t pid, uint64_t *out);
 /* The same, with the state letter (field 3: R, S, Z, ...). */
 int process_stat_info(pid_t pid, char *state, uint64_t *start_time);
+
+/* Seconds since the epoch of an RFC 3339 time ("2024-01-01T00:00:00Z"); -1 if unparseable. */
+int64_t time_parse_rfc3339(const char *s);
+/* docker's time arguments (--since/--until of logs and events, prune's until filter): RFC 3339, a unix time
+ * (with fraction), or a duration before now ("10m", "1h30m") -> seconds since the epoch; -EINVAL otherwise. */
+int time_parse_arg(const char *s, double *out);

@@ -364,12 +364,12 @@ print("stuck", flush=True); time.sleep(30)' "$SOCK")
         [[ "$output" == *spare* ]]
         [ ! -e "$ROOT/volumes/spare" ]
         [ -d "$ROOT/volumes/used" ]
-        # A filter berth's prune does not take: 400 naming it, nothing removed.
+        # A filter no prune takes: 400 naming it, nothing removed.
         dk create --name stopped2 busybox true >/dev/null
-        run api POST '/v1.50/containers/prune?filters=%7B%22until%22%3A%5B%221h%22%5D%7D'
+        run api POST '/v1.50/containers/prune?filters=%7B%22color%22%3A%5B%22red%22%5D%7D'
         echo "$output"
         [ "${lines[-1]}" = 400 ]
-        [[ "${lines[0]}" == *"invalid filter 'until'"* ]]
+        [[ "${lines[0]}" == *"invalid filter 'color'"* ]]
         b inspect stopped2 >/dev/null
         dk rm -f keep user stopped2 >/dev/null
 }
@@ -480,4 +480,33 @@ print("stuck", flush=True); time.sleep(30)' "$SOCK")
         run b volume ls -f dangling=maybe
         [ "$status" -ne 0 ]
         [[ $output == *"invalid filter 'dangling=maybe'"* ]]
+}
+
+@test "prune filters (until, label, label!) through the API and berth's own: what matches goes, the rest stays" {
+        old=$(dk create --label team=a busybox true)
+        keep=$(dk create --label team=b busybox true)
+        plain=$(dk create busybox true)
+        # until: only what was created before it; a minute ago is before all three.
+        run dk container prune -f --filter until=1m
+        [ "$(dk ps -aq | wc -l)" -eq 3 ]
+        run dk container prune -f --filter label=team=a
+        [[ $output == *"$old"* ]]
+        [ "$(dk ps -aq --no-trunc | sort | tr '\n' ' ')" = "$(printf '%s\n' "$keep" "$plain" | sort | tr '\n' ' ')" ]
+        run b container prune -f --filter 'label!=team'
+        [[ $output == *"$plain"* ]]
+        [ "$(b ps -aq --no-trunc)" = "$keep" ]
+        run dk container prune -f --filter color=red
+        [ "$status" -ne 0 ]
+        [[ $output == *"invalid filter 'color'"* ]]
+        [ "$(b ps -aq --no-trunc)" = "$keep" ]
+        # Volumes: label and label! (no until, as dockerd), -a for named ones.
+        b volume create --label tier=db v-db >/dev/null
+        b volume create v-plain >/dev/null
+        dk volume prune -f -a --filter label=tier=db >/dev/null
+        [ "$(b volume ls -q)" = v-plain ]
+        run dk volume prune -f --filter until=1m
+        [ "$status" -ne 0 ]
+        [[ $output == *"invalid filter 'until'"* ]]
+        b volume prune -f -a --filter 'label!=tier' >/dev/null
+        [ -z "$(b volume ls -q)" ]
 }

@@ -679,7 +679,7 @@ prune   "
         [ "${lines[-1]}" = 400 ]
         run api POST /v1.50/networks/one/connect -H 'Content-Type: application/json' -d '{"Container":"nosuch"}'
         [ "${lines[-1]}" = 404 ]
-        run api POST '/v1.50/networks/prune?filters=%7B%22until%22%3A%5B%2224h%22%5D%7D'
+        run api POST '/v1.50/networks/prune?filters=%7B%22color%22%3A%5B%22red%22%5D%7D'
         [ "${lines[-1]}" = 400 ]
         run b network inspect -f "{{len .Containers}}" one
         [ "$output" = 0 ]

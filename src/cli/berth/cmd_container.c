@@ -371,12 +371,10 @@ static void prune_warn(const berth_error *err, void *data)
 
 static int prune_handle(int c, const char *arg, void *data)
 {
-        (void) arg;
-        (void) data;
-        if (c == 'F') {
-                fprintf(stderr, "Error: --filter is not supported by container prune\n");
-                return -1;
-        }
+        char ***filters = data;
+
+        if (c == 'F')
+                *filters = strv_append(*filters, arg);
         return 0;
 }
 
@@ -389,13 +387,19 @@ int cmd_container_prune(struct berth_cli *cli, int argc, char **argv)
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
         cleanup_strv char **ids = NULL;
+        cleanup_strv char **filters = xzalloc(sizeof(char *));
+        struct engine_prune_filter f = {0};
         uint64_t reclaimed = 0;
         char size[32];
         int r;
 
-        if ((r = usage_simple(cli, "container prune [OPTIONS]", argc, argv, "+f", options, prune_handle, NULL)) != 0)
+        if ((r = usage_simple(cli, "container prune [OPTIONS]", argc, argv, "+f", options, prune_handle, &filters)) != 0)
                 return r == 1 ? 0 : r;
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_container_prune(e, &ids, &reclaimed, prune_warn, NULL, &err) < 0)
+        if (engine_prune_filter_parse(filters, true, &f, &err) < 0)
+                return cli_fail(cli, &err);
+        r = cli_engine_open(cli, &e, &err) < 0 ? -1 : engine_container_prune(e, &f, &ids, &reclaimed, prune_warn, NULL, &err);
+        engine_prune_filter_clear(&f);
+        if (r < 0)
                 return cli_fail(cli, &err);
         if (ids[0] != NULL)
                 printf("Deleted Containers:\n");

@@ -131,7 +131,7 @@ int cmd_events(struct berth_cli *cli, int argc, char **argv)
                 case 'f': filters = strv_append(filters, optarg); break;
                 case 'S':
                 case 'U':
-                        if (format_parse_time_arg(optarg, &t) < 0)
+                        if (time_parse_arg(optarg, &t) < 0)
                                 return cli_flag_error(cli, "invalid value for \"%s\": failed to parse value as time or duration: \"%s\"",
                                                       ch == 'S' ? "since" : "until", optarg);
                         if (ch == 'S')

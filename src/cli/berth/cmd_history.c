@@ -80,7 +80,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv)
                 table_add_line(&t, "IMAGE\tCREATED\tCREATED BY\tSIZE\tCOMMENT");
         for (size_t i = 0; i < n && r == 0; i++) {
                 const struct engine_history_entry *h = &entries[i];
-                int64_t when = format_parse_rfc3339(h->created);
+                int64_t when = time_parse_rfc3339(h->created);
                 char size_s[32], since[64];
                 cleanup_free char *rowid = strcmp(h->id, "<missing>") == 0 ? xstrdup(h->id) : cli_short_id(h->id, no_trunc);
                 cleanup_free char *by1 = one_line(h->created_by);

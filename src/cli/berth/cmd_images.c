@@ -62,7 +62,7 @@ static int parse_filters(struct image_store *s, char **filters, struct filter_ct
                         int r;
                         if ((r = imagedb_resolve(s, value, &id, NULL, err)) < 0 || (r = imagedb_get(s, id, &rec, err)) < 0)
                                 return r;
-                        int64_t t = format_parse_rfc3339(rec.created);
+                        int64_t t = time_parse_rfc3339(rec.created);
                         if (key[0] == 'b')
                                 f->before = t;
                         else
@@ -138,7 +138,7 @@ static bool argument_matches(const char *match, const char *stored)
 static json_t *image_row(const struct image_record *rec, const char *repo, const char *tag, bool no_trunc)
 {
         char size[32], since[64], at[64];
-        int64_t created = format_parse_rfc3339(rec->created);
+        int64_t created = time_parse_rfc3339(rec->created);
         cleanup_free char *id = cli_short_id(rec->id, no_trunc);
         bool has_digest = repo[0] != '<' && rec->manifest_digest[0] != '\0';
 
@@ -159,7 +159,7 @@ static json_t *image_row(const struct image_record *rec, const char *repo, const
 
 static bool image_selected(struct image_store *s, const struct image_record *rec, const struct filter_ctx *f)
 {
-        int64_t created = format_parse_rfc3339(rec->created);
+        int64_t created = time_parse_rfc3339(rec->created);
         bool dangling = rec->names[0] == NULL;
 
         if (f->dangling >= 0 && dangling != (f->dangling == 1))

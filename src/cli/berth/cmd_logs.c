@@ -64,11 +64,11 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv)
                                 return cli_flag_error(cli, "invalid argument \"%s\" for \"-n, --tail\" flag", optarg);
                         break;
                 case 'S':
-                        if (format_parse_time_arg(optarg, &o.since) < 0)
+                        if (time_parse_arg(optarg, &o.since) < 0)
                                 return cli_flag_error(cli, "invalid value for \"since\": failed to parse value as time or duration: \"%s\"", optarg);
                         break;
                 case 'U':
-                        if (format_parse_time_arg(optarg, &o.until) < 0)
+                        if (time_parse_arg(optarg, &o.until) < 0)
                                 return cli_flag_error(cli, "invalid value for \"until\": failed to parse value as time or duration: \"%s\"", optarg);
                         break;
                 case 'D': out.details = true; break;

@@ -211,18 +211,24 @@ int cmd_network_prune(struct berth_cli *cli, int argc, char **argv)
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
         cleanup_strv char **removed = NULL;
-        int c;
+        cleanup_strv char **filters = xzalloc(sizeof(char *));
+        struct engine_prune_filter f = {0};
+        int c, r;
 
         opterr = 0;
         while ((c = getopt_long(argc, argv, "f", OPTIONS, NULL)) != -1) {
                 switch (c) {
-                case 'f':
-                case 'F': break;
-                case OPT_HELP: printf("Usage:  berth network prune [-f]\n"); return 0;
+                case 'f': break;
+                case OPT_FILTER: filters = strv_append(filters, optarg); break;
+                case OPT_HELP: printf("Usage:  berth network prune [-f] [--filter until=|label=|label!=]\n"); return 0;
                 default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
                 }
         }
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_network_prune(e, &removed, &err) < 0)
+        if (engine_prune_filter_parse(filters, true, &f, &err) < 0)
+                return cli_fail(cli, &err);
+        r = cli_engine_open(cli, &e, &err) < 0 ? -1 : engine_network_prune(e, &f, &removed, &err);
+        engine_prune_filter_clear(&f);
+        if (r < 0)
                 return cli_fail(cli, &err);
         if (removed != NULL) {
                 printf("Deleted Networks:\n");

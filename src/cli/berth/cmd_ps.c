@@ -54,7 +54,7 @@ static char *quoted_command(const struct engine_container *c, bool trunc)
 
 static char *ago(const char *rfc3339)
 {
-        int64_t t = format_parse_rfc3339(rfc3339);
+        int64_t t = time_parse_rfc3339(rfc3339);
         char buf[64];
 
         if (t < 0)
@@ -88,7 +88,7 @@ static json_t *row_object(struct engine *e, const struct engine_container *c, bo
         const char *net = json_string_value(json_object_get(c->host_config, "NetworkMode"));
         char created[64];
 
-        format_go_time(format_parse_rfc3339(c->created), created, sizeof(created));
+        format_go_time(time_parse_rfc3339(c->created), created, sizeof(created));
         return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Command", cmd, "CreatedAt", created, "ID", id,
                          "Image", c->image_ref, "Labels", labels, "LocalVolumes", "0", "Mounts", "", "Names", c->name,
                          "Networks", net ? net : "none", "Ports", ports, "RunningFor", running, "State",

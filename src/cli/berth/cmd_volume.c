@@ -185,14 +185,34 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv)
         cleanup_error berth_error err = {0};
         cleanup_engine struct engine *e = NULL;
         cleanup_strv char **names = NULL;
+        cleanup_strv char **filters = xzalloc(sizeof(char *));
+        struct engine_prune_filter f = {0};
         bool all = false;
         uint64_t reclaimed = 0;
         char size[32];
-        int r;
+        int c, r;
 
-        if ((r = simple_opts(cli, argc, argv, "+fa", VOLUME_OPTIONS, NULL, NULL, &all, NULL, NULL)) != 0)
-                return r < 0 ? 0 : r;
-        if (cli_engine_open(cli, &e, &err) < 0 || engine_volume_prune(e, all, &names, &reclaimed, &err) < 0)
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+fa", VOLUME_OPTIONS, NULL)) != -1) {
+                switch (c) {
+                case 'f': break;
+                case 'a': all = true; break;
+                case 'x':
+                        /* docker's all=true filter is -a; the others are the prune filter's. */
+                        if (strcmp(optarg, "all=true") == 0 || strcmp(optarg, "all=1") == 0)
+                                all = true;
+                        else
+                                filters = strv_append(filters, optarg);
+                        break;
+                case 'H': printf("Usage:  berth volume prune [OPTIONS]\n"); return 0;
+                default: return cli_flag_error(cli, "unknown flag: %s", cli_bad_option(argv, optind));
+                }
+        }
+        if (engine_prune_filter_parse(filters, false, &f, &err) < 0)
+                return cli_fail(cli, &err);
+        r = cli_engine_open(cli, &e, &err) < 0 ? -1 : engine_volume_prune(e, all, &f, &names, &reclaimed, &err);
+        engine_prune_filter_clear(&f);
+        if (r < 0)
                 return cli_fail(cli, &err);
         if (names[0] != NULL)
                 printf("Deleted Volumes:\n");

@@ -16,11 +16,6 @@ void format_human_size_precision(double bytes, int digits, char *buf, size_t siz
 void format_human_size(double bytes, char *buf, size_t size);
 /* "2 years", "About an hour" (units.HumanDuration). */
 void format_human_duration(int64_t seconds, char *buf, size_t size);
-/* Seconds since the epoch of an RFC 3339 time ("2024-01-01T00:00:00Z"); -1 if unparseable. */
-int64_t format_parse_rfc3339(const char *s);
-/* --since/--until of logs and events: RFC 3339, a unix time (with fraction), or a duration before now ("10m",
- * "1h30m") -> seconds since the epoch. */
-int format_parse_time_arg(const char *s, double *out);
 /* "2024-01-01 00:00:00 +0000 UTC" (Go's time.Time.String(), docker's CreatedAt). */
 void format_go_time(int64_t t, char *buf, size_t size);
 
