@@ -37,6 +37,7 @@
 #include "lib/json.h"
 #include "engine/launch.h"
 #include "engine/reconcile.h"
+#include "engine/volumes.h"
 #include "lib/size.h"
 #include "engine/monitor/monitor.h"
 #include "engine/network.h"
@@ -411,8 +412,11 @@ int engine_container_start(struct engine *e, const char *id, const struct engine
         c->error = xstrdup("");
         free(c->started_at);
         c->started_at = engine_now_rfc3339();
-        if ((r = engine_db_update_state(e, c, err)) == 0)
+        if ((r = engine_db_update_state(e, c, err)) == 0) {
+                /* docker: the volumes' mount events, then the container's start. */
+                engine_volume_events(e, c, "mount");
                 engine_event_container(e, c, "start", NULL);
+        }
         if (rebuilt) {
                 /* `nft flush ruleset` (or a firewall reload) took berth's table: berth-net rebuilt it with this
                  * container's elements; the other networks and published ports come back too. */

@@ -3,6 +3,7 @@
  * OOM count. Every operation reads a container through engine_container_load; nothing here starts, stops
  * or removes anything (lifecycle.c and launch.c do, on top of this). */
 #include "engine/reconcile.h"
+#include "engine/volumes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,6 +79,7 @@ static void record_die_event(struct engine *e, struct engine_container *c)
                 engine_event_container(e, c, "oom", NULL);
         snprintf(code, sizeof(code), "%d", c->exit_code);
         engine_event_container(e, c, "die", json_pack("{s:s}", "exitCode", code));
+        engine_volume_events(e, c, "unmount");
 }
 
 /* The record's fields for the end of a run; whether it was running (and so owes a die event). */

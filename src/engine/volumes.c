@@ -46,6 +46,29 @@ static void volume_event(struct engine *e, const char *name, const char *action)
         json_decref(attrs);
 }
 
+void engine_volume_events(struct engine *e, const struct engine_container *c, const char *action)
+{
+        size_t i;
+        json_t *m;
+
+        json_array_foreach(c->mounts, i, m) {
+                const char *name = json_string_value(json_object_get(m, "Name"));
+                json_t *attrs;
+                if (strcmp(json_string_value(json_object_get(m, "Type")) ?: "", "volume") != 0 || name == NULL)
+                        continue;
+                if (strcmp(action, "mount") == 0)
+                        attrs = json_pack("{s:s,s:s,s:s,s:s,s:s}", "container", c->id, "destination",
+                                          json_string_value(json_object_get(m, "Destination")) ?: "", "driver", "local",
+                                          "propagation", json_string_value(json_object_get(m, "Propagation")) ?: "",
+                                          "read/write", json_is_false(json_object_get(m, "RW")) ? "false" : "true");
+                else
+                        attrs = json_pack("{s:s,s:s}", "container", c->id, "driver", "local");
+                /* As the container's own events: a journal that cannot be written does not fail the run. */
+                (void) engine_event_append(e->store->root, "volume", action, name, NULL, attrs, NULL);
+                json_decref(attrs);
+        }
+}
+
 int engine_volume_create(struct engine *e, const char *name, json_t *labels, bool anonymous, berth_error *err)
 {
         cleanup_free char *dir = xasprintf("volumes/%s", name), *data = xasprintf("volumes/%s/_data", name);

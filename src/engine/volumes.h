@@ -26,6 +26,10 @@ int engine_volume_remove(struct engine *e, const char *name, bool force, berth_e
 char *engine_volume_path(struct engine *e, const char *name);
 bool engine_volume_name_is_valid(const char *name);
 
+/* docker's volume events of a container's run: "mount" for each volume it has at its start (container,
+ * destination, driver, propagation, read/write), "unmount" for each at its end (container, driver). */
+void engine_volume_events(struct engine *e, const struct engine_container *c, const char *action);
+
 /* docker's volume object (volume inspect, the API's /volumes): CreatedAt, Driver, Labels, Mountpoint, Name,
  * Options, Scope. */
 json_t *engine_volume_json(struct engine *e, const struct engine_volume *v);

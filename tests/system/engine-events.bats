@@ -275,6 +275,25 @@ die 137"* ]]
         [ "$(journal --filter event=load --format '{{.Actor.Attributes.name}}')" = localhost/busybox:latest ]
 }
 
+@test "volume mount and unmount events: each volume at the container's start (before start) and end (after die)" {
+        b volume create data >/dev/null
+        id=$(b run -d --name vm -v data:/data -v data2:/ro:ro busybox sh -c 'sleep 0.3')
+        b wait vm >/dev/null
+        run sh -c "$BERTH_BIN --root $ROOT events --since 0 --until \$(date +%s.%N) --filter type=volume --filter event=mount --format '{{json .Actor}}' |
+                jq -r '[.ID, .Attributes.container, .Attributes.destination, .Attributes[\"read/write\"], .Attributes.driver] | join(\" \")'"
+        echo "$output"
+        [ "$(echo "$output" | sort)" = "$(printf 'data %s /data true local
+data2 %s /ro false local' "$id" "$id")" ]
+        unmounts() { [ "$(journal --filter type=volume --filter event=unmount | wc -l)" -eq 2 ]; }
+        wait_until unmounts
+        [ "$(journal --filter type=volume --filter event=unmount --format '{{.Actor.ID}} {{.Actor.Attributes.container}}' | sort)" = \
+          "$(printf 'data %s\ndata2 %s' "$id" "$id")" ]
+        # docker's order: the mounts before the start, the unmounts after the die.
+        journal --format '{{.Type}} {{.Action}}' | grep -E '^(volume (mount|unmount)|container (start|die))' | uniq > "$T/order"
+        cat "$T/order"
+        [ "$(cat "$T/order")" = "$(printf 'volume mount\ncontainer start\ncontainer die\nvolume unmount')" ]
+}
+
 @test "image save and prune events: untag and delete per image, then prune with what it reclaimed" {
         id=$(b inspect -f '{{.Id}}' busybox)
         "${BERTH_BIN}-full" --root "$ROOT" save -o "$T/bb.tar" busybox localhost/busybox
