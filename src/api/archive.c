@@ -75,22 +75,35 @@ static bool archive_target(struct api_request *req, struct engine **e, char **id
         return true;
 }
 
-enum MHD_Result api_container_archive_stat(struct api_request *req)
+/* archive_target, then the path's stat as the header: what HEAD answers and GET sends before the stream (a
+ * missing path is a 404 before any of it). */
+static bool archive_stat(struct api_request *req, struct engine **e, char **id, const char **path, char **header,
+                         enum MHD_Result *reply)
 {
         cleanup_error berth_error err = {0};
-        cleanup_free char *id = NULL, *header = NULL;
         struct engine_path_stat st = {0};
+
+        if (!archive_target(req, e, id, path, reply))
+                return false;
+        if (engine_copy_stat(*e, *id, *path, &st, &err) < 0) {
+                *reply = api_reply_error(req, &err);
+                return false;
+        }
+        *header = path_stat_header(&st);
+        engine_path_stat_clear(&st);
+        return true;
+}
+
+enum MHD_Result api_container_archive_stat(struct api_request *req)
+{
+        cleanup_free char *id = NULL, *header = NULL;
         struct MHD_Response *resp;
         enum MHD_Result r;
         const char *path;
         struct engine *e;
 
-        if (!archive_target(req, &e, &id, &path, &r))
+        if (!archive_stat(req, &e, &id, &path, &header, &r))
                 return r;
-        if (engine_copy_stat(e, id, path, &st, &err) < 0)
-                return api_reply_error(req, &err);
-        header = path_stat_header(&st);
-        engine_path_stat_clear(&st);
         resp = MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT);
         if (resp == NULL)
                 return MHD_NO;
@@ -129,21 +142,14 @@ static void archive_done(void *data)
 
 enum MHD_Result api_container_archive_get(struct api_request *req)
 {
-        cleanup_error berth_error err = {0};
         cleanup_free char *id = NULL, *header = NULL;
-        struct engine_path_stat st = {0};
         struct archive_job *j;
         enum MHD_Result r;
         const char *path;
         struct engine *e;
 
-        if (!archive_target(req, &e, &id, &path, &r))
+        if (!archive_stat(req, &e, &id, &path, &header, &r))
                 return r;
-        /* What is missing is a 404 before any of the stream: the stat first. */
-        if (engine_copy_stat(e, id, path, &st, &err) < 0)
-                return api_reply_error(req, &err);
-        header = path_stat_header(&st);
-        engine_path_stat_clear(&st);
         j = xzalloc(sizeof(*j));
         j->id = steal_pointer(&id);
         j->path = xstrdup(path);

@@ -135,85 +135,92 @@ static void split_source(const char *src, char **parent, char **base, char **tar
         *tarname = xstrdup(contents ? "." : *base);
 }
 
-int engine_copy_tar_from_container(struct engine *e, const char *id, const char *src, int out_fd, berth_error *err)
-{
-        __attribute__((cleanup(write_archive_free))) struct archive *a = NULL;
-        cleanup_free char *parent = NULL, *base = NULL, *tarname = NULL;
-        cleanup_close int rootfd = -1, pfd = -1;
-        bool mounted = false;
+/* A source path of the container opened for a copy or a stat: its root mounted when stopped, the parent
+ * directory open (pfd), the path's own stat; source_close undoes it all. ENOENT names the path. */
+struct copy_source {
+        char *parent, *base, *tarname;
+        int rootfd, pfd;
+        bool mounted;
         struct stat st;
+};
+
+static void source_close(struct engine *e, const char *id, struct copy_source *src)
+{
+        /* Nothing of the root stays open: the unmount must not find it busy. */
+        if (src->pfd >= 0)
+                close(src->pfd);
+        if (src->rootfd >= 0) {
+                close(src->rootfd);
+                engine_copy_unmount_root(e, id, src->mounted);
+        }
+        free(src->parent);
+        free(src->base);
+        free(src->tarname);
+        *src = (struct copy_source){.rootfd = -1, .pfd = -1};
+}
+
+static int source_open(struct engine *e, const char *id, const char *path, struct copy_source *src, berth_error *err)
+{
         int r;
 
-        split_source(src, &parent, &base, &tarname);
-        if ((r = engine_copy_mount_root(e, id, &mounted, &rootfd, err)) < 0)
+        *src = (struct copy_source){.rootfd = -1, .pfd = -1};
+        split_source(path, &src->parent, &src->base, &src->tarname);
+        if ((r = engine_copy_mount_root(e, id, &src->mounted, &src->rootfd, err)) < 0) {
+                source_close(e, id, src);
                 return r;
-        pfd = path_open_in_root(rootfd, parent, O_RDONLY | O_DIRECTORY, 0, err);
-        if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                berth_error_clear(err);
-                r = berth_failf(err, ENOENT, "Could not find the file %s in container %s", src, id);
-                goto out;
         }
+        src->pfd = path_open_in_root(src->rootfd, src->parent, O_RDONLY | O_DIRECTORY, 0, err);
+        if (src->pfd < 0 || fstatat(src->pfd, src->base, &src->st, AT_SYMLINK_NOFOLLOW) < 0) {
+                berth_error_clear(err);
+                source_close(e, id, src);
+                return berth_failf(err, ENOENT, "Could not find the file %s in container %s", path, id);
+        }
+        return 0;
+}
+
+int engine_copy_tar_from_container(struct engine *e, const char *id, const char *path, int out_fd, berth_error *err)
+{
+        __attribute__((cleanup(write_archive_free))) struct archive *a = NULL;
+        struct copy_source src;
+        int r;
+
+        if ((r = source_open(e, id, path, &src, err)) < 0)
+                return r;
         a = archive_write_new();
         if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-            archive_write_open_fd(a, out_fd) != ARCHIVE_OK) {
+            archive_write_open_fd(a, out_fd) != ARCHIVE_OK)
                 r = tar_fail(a, err, "write tar stream");
-                goto out;
-        }
-        if ((r = write_entry(a, pfd, base, tarname, err)) < 0)
-                goto out;
-        if (archive_write_close(a) != ARCHIVE_OK)
+        else if ((r = write_entry(a, src.pfd, src.base, src.tarname, err)) == 0 && archive_write_close(a) != ARCHIVE_OK)
                 r = tar_fail(a, err, "write tar stream");
-out:
-        /* Nothing of the root stays open: the unmount must not find it busy. */
-        close_fd(&pfd);
-        pfd = -1;
-        close_fd(&rootfd);
-        rootfd = -1;
-        engine_copy_unmount_root(e, id, mounted);
+        source_close(e, id, &src);
         return r;
 }
 
 int engine_copy_stat(struct engine *e, const char *id, const char *path, struct engine_path_stat *out, berth_error *err)
 {
-        cleanup_free char *parent = NULL, *base = NULL, *tarname = NULL;
-        cleanup_close int rootfd = -1, pfd = -1;
-        bool mounted = false;
-        struct stat st;
-        int r = 0;
+        struct copy_source src;
+        int r;
 
         *out = (struct engine_path_stat){0};
-        split_source(path, &parent, &base, &tarname);
-        if ((r = engine_copy_mount_root(e, id, &mounted, &rootfd, err)) < 0)
+        if ((r = source_open(e, id, path, &src, err)) < 0)
                 return r;
-        pfd = path_open_in_root(rootfd, parent, O_RDONLY | O_DIRECTORY, 0, err);
-        if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                berth_error_clear(err);
-                r = berth_failf(err, ENOENT, "Could not find the file %s in container %s", path, id);
-                goto out;
-        }
-        out->name = xstrdup(strcmp(base, ".") == 0 && strcmp(parent, "/") == 0 ? "/" : base);
-        out->size = (long long) st.st_size;
-        out->mode = st.st_mode;
-        out->mtime = st.st_mtim;
-        if (S_ISLNK(st.st_mode)) {
+        out->name = xstrdup(strcmp(src.base, ".") == 0 && strcmp(src.parent, "/") == 0 ? "/" : src.base);
+        out->size = (long long) src.st.st_size;
+        out->mode = src.st.st_mode;
+        out->mtime = src.st.st_mtim;
+        if (S_ISLNK(src.st.st_mode)) {
                 char target[PATH_MAX];
-                ssize_t n = readlinkat(pfd, base, target, sizeof(target) - 1);
+                ssize_t n = readlinkat(src.pfd, src.base, target, sizeof(target) - 1);
                 if (n < 0) {
                         r = berth_fail(err, errno, "readlink %s", path);
-                        goto out;
+                        engine_path_stat_clear(out);
+                } else {
+                        target[n] = '\0';
+                        cleanup_free char *joined = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", src.parent, target);
+                        out->link_target = path_clean(joined);
                 }
-                target[n] = '\0';
-                cleanup_free char *joined = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", parent, target);
-                out->link_target = path_clean(joined);
         }
-out:
-        close_fd(&pfd);
-        pfd = -1;
-        close_fd(&rootfd);
-        rootfd = -1;
-        engine_copy_unmount_root(e, id, mounted);
-        if (r < 0)
-                engine_path_stat_clear(out);
+        source_close(e, id, &src);
         return r;
 }
 
