@@ -263,6 +263,23 @@ static void test_invalid_utf8(void **state)
                 free(out);
                 json_decref(obj);
         }
+        /* index: a map by a quoted key (dots inside), a slice by number; a missing key "", bad uses refused. */
+        {
+                json_t *obj = json_pack("{s:{s:s},s:[s,s]}", "Labels", "a.b", "x", "Cmd", "sh", "-c");
+                char *out = NULL;
+                assert_int_equal(template_render("{{index .Labels \"a.b\"}}|{{index .Cmd 1}}|{{index .Labels \"no\"}}|", obj,
+                                                 &out, &err), 0);
+                assert_string_equal(out, "x|-c||");
+                free(out);
+                assert_true(template_render("{{index .Cmd 9}}", obj, &out, &err) < 0);
+                assert_non_null(strstr(berth_error_message(&err), "index out of range"));
+                berth_error_clear(&err);
+                assert_true(template_render("{{index .Labels}}", obj, &out, &err) < 0);
+                berth_error_clear(&err);
+                assert_true(template_render("{{index .Cmd \"x\"}}", obj, &out, &err) < 0);
+                berth_error_clear(&err);
+                json_decref(obj);
+        }
 }
 
 static void test_nul_bytes(void **state)

@@ -272,6 +272,43 @@ int template_render(const char *tmpl, json_t *obj, char **out, berth_error *err)
                         }
                         cleanup_free char *j = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
                         append(&buf, &len, &cap, j ? j : "null", strlen(j ? j : "null"));
+                } else if (str_has_prefix(a, "index ")) {
+                        /* Go's index: a map's value by a quoted key ({{index .Config.Labels "a.b"}}: keys with dots or
+                         * slashes), a slice's element by its number. */
+                        char *arg = a + 6, *key;
+                        cleanup_free char *path = NULL, *k = NULL, *t = NULL;
+                        json_t *item = NULL;
+                        while (*arg == ' ')
+                                arg++;
+                        key = strchr(arg, ' ');
+                        if (key == NULL) {
+                                free(buf);
+                                return berth_failf(err, EINVAL, "template: %s: wrong number of args for index", a);
+                        }
+                        path = xstrndup(arg, (size_t) (key - arg));
+                        while (*key == ' ')
+                                key++;
+                        if ((r = lookup(obj, path, a, &v, err)) < 0) {
+                                free(buf);
+                                return r;
+                        }
+                        if (key[0] == '"' && strlen(key) >= 2 && key[strlen(key) - 1] == '"' && json_is_object(v)) {
+                                k = xstrndup(key + 1, strlen(key) - 2);
+                                item = json_object_get(v, k);
+                        } else if (json_is_array(v) && isdigit((unsigned char) key[0])) {
+                                item = json_array_get(v, (size_t) strtoul(key, NULL, 10));
+                                if (item == NULL) {
+                                        free(buf);
+                                        return berth_failf(err, EINVAL, "template: %s: error calling index: index out of range: %s", a, key);
+                                }
+                        } else {
+                                free(buf);
+                                return berth_failf(err, EINVAL, "template: %s: error calling index: cannot index %s with %s", a,
+                                                   path, key);
+                        }
+                        /* A missing key of a map of strings (Labels, Attributes) is Go's zero value: "". */
+                        t = item != NULL ? value_text(item) : xstrdup("");
+                        append(&buf, &len, &cap, t, strlen(t));
                 } else if (str_has_prefix(a, "len ")) {
                         /* Go's len: of a map, a slice or a string; anything else is a template error. */
                         char *arg = a + 4;
