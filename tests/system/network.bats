@@ -642,10 +642,15 @@ prune   "
         [ "$status" -ne 0 ]
         run b network inspect apinet
         [ "$status" -ne 0 ]
-        # prune takes the unused user networks, never the pre-defined ones
+        # prune takes the unused user networks, never the pre-defined ones; its filters choose among them
         dk network create spare >/dev/null
-        run dk network prune -f
-        [[ $output == *spare* ]]
+        dk network create --label keep=yes kept >/dev/null
+        run dk network prune -f --filter 'label!=keep'
+        [[ $output == *spare* && $output != *kept* ]]
+        run dk network prune -f --filter until=1h
+        [[ $output != *kept* ]]
+        run dk network prune -f --filter label=keep=yes
+        [[ $output == *kept* ]]
         [ "$(b network ls --format '{{.Name}}' | tr '\n' ' ')" = "bridge host none " ]
         run dk network rm bridge
         [ "$status" -ne 0 ] && [[ $output == *"pre-defined network"* ]]
