@@ -52,6 +52,10 @@ struct api_request {
         char **parts;        /* the path after the version, split on '/' */
         size_t n_parts;
         char *name;          /* what a route's "**" matched (an image name with its slashes) */
+        int route;           /* the route table's entry, matched once at the request's start; -1: none */
+        bool path_known;     /* some route has this path (another method: 405) */
+        const char *rest;    /* the path after the version, in url */
+        berth_error version_err; /* a version prefix refused (400 once the body is in) */
         char *body;
         size_t body_len;
         int body_fd;         /* a spooled route's body (an unnamed file in the store's tmp), else -1 */
@@ -176,6 +180,18 @@ void api_monitor_started(struct api_server *srv, pid_t pid);
  * frees data. The client going away makes fd's writes fail (EPIPE). */
 enum MHD_Result api_reply_stream(struct api_request *req, const char *content_type,
                                  void (*produce)(int fd, void *data), void (*done)(void *data), void *data);
+/* A tar streamed from the engine (export, cp's GET, save): the request's engine, taken over for the stream's
+ * thread, and what its produce callback needs (a container, a path in it, image names). api_tar_job_done,
+ * the stream's done callback, closes and frees it all. */
+struct api_tar_job {
+        struct engine *e;
+        char *id;
+        char *path;
+        char **refs;
+};
+struct api_tar_job *api_tar_job_new(struct api_request *req);
+void api_tar_job_done(void *data);
+
 /* The same with one more header (header NULL: none). */
 enum MHD_Result api_reply_stream_header(struct api_request *req, const char *content_type, const char *header,
                                         const char *value, void (*produce)(int fd, void *data), void (*done)(void *data),

@@ -114,15 +114,9 @@ enum MHD_Result api_container_archive_stat(struct api_request *req)
         return r;
 }
 
-struct archive_job {
-        struct engine *e;
-        char *id;
-        char *path;
-};
-
 static void archive_produce(int fd, void *data)
 {
-        struct archive_job *j = data;
+        struct api_tar_job *j = data;
         berth_error err = {0};
 
         /* A failure midway ends the stream early: the client sees a truncated tar, as with dockerd. */
@@ -130,32 +124,21 @@ static void archive_produce(int fd, void *data)
         berth_error_clear(&err);
 }
 
-static void archive_done(void *data)
-{
-        struct archive_job *j = data;
-
-        engine_close(j->e);
-        free(j->id);
-        free(j->path);
-        free(j);
-}
-
 enum MHD_Result api_container_archive_get(struct api_request *req)
 {
         cleanup_free char *id = NULL, *header = NULL;
-        struct archive_job *j;
+        struct api_tar_job *j;
         enum MHD_Result r;
         const char *path;
         struct engine *e;
 
         if (!archive_stat(req, &e, &id, &path, &header, &r))
                 return r;
-        j = xzalloc(sizeof(*j));
+        j = api_tar_job_new(req);
         j->id = steal_pointer(&id);
         j->path = xstrdup(path);
-        j->e = steal_pointer(&req->engine);
         return api_reply_stream_header(req, "application/x-tar", "X-Docker-Container-Path-Stat", header,
-                                       archive_produce, archive_done, j);
+                                       archive_produce, api_tar_job_done, j);
 }
 
 enum MHD_Result api_container_archive_put(struct api_request *req)

@@ -94,14 +94,9 @@ enum MHD_Result api_container_changes(struct api_request *req)
 
 /* ---- export: the root filesystem as a tar stream ---- */
 
-struct export_job {
-        struct engine *e;
-        char *id;
-};
-
 static void export_produce(int fd, void *data)
 {
-        struct export_job *j = data;
+        struct api_tar_job *j = data;
         berth_error err = {0};
 
         /* A failure midway ends the stream early: the client sees a truncated tar, as with dockerd. */
@@ -109,28 +104,18 @@ static void export_produce(int fd, void *data)
         berth_error_clear(&err);
 }
 
-static void export_done(void *data)
-{
-        struct export_job *j = data;
-
-        engine_close(j->e);
-        free(j->id);
-        free(j);
-}
-
 enum MHD_Result api_container_export(struct api_request *req)
 {
         cleanup_error berth_error err = {0};
         cleanup_free char *id = NULL;
-        struct export_job *j;
+        struct api_tar_job *j;
         struct engine *e;
 
         if (api_engine(req, &e, &err) < 0 || engine_container_resolve(e, req->parts[1], &id, &err) < 0)
                 return api_reply_error(req, &err);
-        j = xzalloc(sizeof(*j));
+        j = api_tar_job_new(req);
         j->id = steal_pointer(&id);
-        j->e = steal_pointer(&req->engine);
-        return api_reply_stream(req, "application/x-tar", export_produce, export_done, j);
+        return api_reply_stream(req, "application/x-tar", export_produce, api_tar_job_done, j);
 }
 
 /* ---- prune ---- */

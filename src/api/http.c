@@ -243,41 +243,26 @@ int api_route_find(const char *method, char *const *parts, size_t n_parts, char 
         return -1;
 }
 
-/* Whether the request's route spools its body (the same match dispatch makes once the body is in). */
-static bool route_spools(const char *method, const char *url)
+/* The version, the path and the route, once, when the request starts: whether its body is spooled is the
+ * route's to say before any of the body comes; dispatch uses the same match. */
+static void route_request(struct api_request *req)
 {
-        cleanup_error berth_error ignored = {0};
-        cleanup_free char *name = NULL;
-        const char *rest = "";
-        unsigned minor;
-        size_t n_parts = 0;
-        char **parts;
-        bool known;
-        int route;
-
-        if (api_parse_version(url, &minor, &rest, &ignored) < 0)
-                return false;
-        parts = api_split_path(rest, &n_parts);
-        route = api_route_find(method, parts, n_parts, &name, &known);
-        strv_free(parts);
-        return route >= 0 && ROUTES[route].spool;
+        req->route = -1;
+        req->rest = "";
+        if (api_parse_version(req->url, &req->minor, &req->rest, &req->version_err) < 0)
+                return;
+        req->parts = api_split_path(req->rest, &req->n_parts);
+        req->route = api_route_find(req->method, req->parts, req->n_parts, &req->name, &req->path_known);
 }
 
 static enum MHD_Result dispatch(struct api_request *req)
 {
-        cleanup_error berth_error err = {0};
-        const char *rest = "";
-        bool path_known = false;
-        int route;
-
-        if (api_parse_version(req->url, &req->minor, &rest, &err) < 0)
-                return api_reply_error(req, &err);
-        req->parts = api_split_path(rest, &req->n_parts);
-        route = api_route_find(req->method, req->parts, req->n_parts, &req->name, &path_known);
-        if (route >= 0)
-                return ROUTES[route].handler(req);
-        if (path_known)
-                return api_reply_message(req, 405, "method %s not allowed on %s", req->method, rest);
+        if (req->version_err.code != 0)
+                return api_reply_error(req, &req->version_err);
+        if (req->route >= 0)
+                return ROUTES[req->route].handler(req);
+        if (req->path_known)
+                return api_reply_message(req, 405, "method %s not allowed on %s", req->method, req->rest);
         return api_reply_message(req, 404, "page not found");
 }
 
@@ -302,7 +287,8 @@ enum MHD_Result api_access(void *cls, struct MHD_Connection *conn, const char *u
                         req->refused = true;
                         return api_reply_message(req, 403, "a client certificate signed by the service's CA is required");
                 }
-                if (route_spools(method, url)) {
+                route_request(req);
+                if (req->route >= 0 && ROUTES[req->route].spool) {
                         cleanup_error berth_error err = {0};
                         struct engine *e;
                         if (api_engine(req, &e, &err) < 0 || (req->body_fd = engine_tmpfile(e, &err)) < 0) {
@@ -357,6 +343,7 @@ void api_request_completed(void *cls, struct MHD_Connection *conn, void **con_cl
         if (req == NULL)
                 return;
         engine_close(req->engine);
+        berth_error_clear(&req->version_err);
         if (req->body_fd >= 0)
                 close(req->body_fd);
         strv_free(req->parts);

@@ -17,28 +17,14 @@
 #include "engine/list.h"
 #include "image/load.h"
 
-struct save_job {
-        struct engine *e;
-        char **refs;
-};
-
 static void save_produce(int fd, void *data)
 {
-        struct save_job *j = data;
+        struct api_tar_job *j = data;
         berth_error err = {0};
 
         /* A failure midway ends the stream early: the client sees a truncated tar, as with dockerd. */
         engine_image_save(j->e, j->refs, strv_length(j->refs), SAVE_DOCKER_ARCHIVE, fd, &err);
         berth_error_clear(&err);
-}
-
-static void save_done(void *data)
-{
-        struct save_job *j = data;
-
-        engine_close(j->e);
-        strv_free(j->refs);
-        free(j);
 }
 
 static enum MHD_Result collect_name(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -55,7 +41,7 @@ enum MHD_Result api_image_get(struct api_request *req)
 {
         cleanup_error berth_error err = {0};
         cleanup_strv char **refs = xzalloc(sizeof(char *));
-        struct save_job *j;
+        struct api_tar_job *j;
         struct engine *e;
 
         /* GET /images/NAME/get names one image; GET /images/get takes names=... repeated. */
@@ -74,10 +60,9 @@ enum MHD_Result api_image_get(struct api_request *req)
                         return api_reply_error(req, &err);
                 json_decref(doc);
         }
-        j = xzalloc(sizeof(*j));
+        j = api_tar_job_new(req);
         j->refs = steal_pointer(&refs);
-        j->e = steal_pointer(&req->engine);
-        return api_reply_stream(req, "application/x-tar", save_produce, save_done, j);
+        return api_reply_stream(req, "application/x-tar", save_produce, api_tar_job_done, j);
 }
 
 enum MHD_Result api_image_load(struct api_request *req)

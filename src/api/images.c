@@ -311,60 +311,56 @@ static bool loopback_registry(const char *ref)
         return loopback;
 }
 
-enum MHD_Result api_image_create(struct api_request *req)
+/* A pull or push of REF (stolen) streamed with docker's progress; the credentials from X-Registry-Auth, plain
+ * HTTP for the loopback registries. */
+static enum MHD_Result registry_stream(struct api_request *req, char *ref, const char *platform, bool push)
 {
         cleanup_error berth_error err = {0};
-        const char *from = api_query(req, "fromImage"), *tag = api_query(req, "tag"), *platform = api_query(req, "platform");
+        cleanup_free char *owned = ref, *creds = NULL;
         struct pull_job *j;
         struct engine *e;
 
-        if (api_query(req, "fromSrc") != NULL)
-                return api_reply_message(req, 501, "import through the API (fromSrc) is not supported yet");
-        cleanup_free char *creds = NULL;
-
-        if (from == NULL || *from == '\0')
-                return api_reply_message(req, 400, "fromImage must be given");
         if (registry_auth(req, &creds, &err) < 0 || api_engine(req, &e, &err) < 0)
                 return api_reply_error(req, &err);
+        if (push) {
+                /* A name the store lacks is a 404 before the stream starts. */
+                json_t *doc = NULL;
+                if (engine_image_inspect(e, ref, &doc, &err) < 0)
+                        return api_reply_error(req, &err);
+                json_decref(doc);
+        }
         j = xzalloc(sizeof(*j));
+        j->ref = steal_pointer(&owned);
         j->creds = steal_pointer(&creds);
-        /* tag: a tag or a digest ("sha256:..."), appended as docker's client splits them. */
-        if (tag != NULL && *tag != '\0')
-                j->ref = xasprintf("%s%s%s", from, strchr(tag, ':') ? "@" : ":", tag);
-        else
-                j->ref = xstrdup(from);
         j->platform = platform != NULL && *platform != '\0' ? xstrdup(platform) : NULL;
+        j->push = push;
         j->insecure = loopback_registry(j->ref);
         j->e = steal_pointer(&req->engine);
         return api_reply_stream(req, "application/json", pull_produce, pull_done, j);
 }
 
+enum MHD_Result api_image_create(struct api_request *req)
+{
+        const char *from = api_query(req, "fromImage"), *tag = api_query(req, "tag");
+
+        if (api_query(req, "fromSrc") != NULL)
+                return api_reply_message(req, 501, "import through the API (fromSrc) is not supported yet");
+        if (from == NULL || *from == '\0')
+                return api_reply_message(req, 400, "fromImage must be given");
+        /* tag: a tag or a digest ("sha256:..."), appended as docker's client splits them. */
+        return registry_stream(req,
+                               tag != NULL && *tag != '\0' ? xasprintf("%s%s%s", from, strchr(tag, ':') ? "@" : ":", tag)
+                                                           : xstrdup(from),
+                               api_query(req, "platform"), false);
+}
+
 /* docker push: POST /images/NAME/push?tag=TAG, the progress streamed, the digest last. */
 enum MHD_Result api_image_push(struct api_request *req)
 {
-        cleanup_error berth_error err = {0};
-        cleanup_free char *creds = NULL;
         const char *tag = api_query(req, "tag");
-        struct pull_job *j;
-        struct engine *e;
-        json_t *doc = NULL;
 
-        if (registry_auth(req, &creds, &err) < 0 || api_engine(req, &e, &err) < 0)
-                return api_reply_error(req, &err);
-        j = xzalloc(sizeof(*j));
-        j->ref = tag != NULL && *tag != '\0' ? xasprintf("%s:%s", req->name, tag) : xstrdup(req->name);
-        /* A name the store lacks is a 404 before the stream starts. */
-        if (engine_image_inspect(e, j->ref, &doc, &err) < 0) {
-                free(j->ref);
-                free(j);
-                return api_reply_error(req, &err);
-        }
-        json_decref(doc);
-        j->creds = steal_pointer(&creds);
-        j->push = true;
-        j->insecure = loopback_registry(j->ref);
-        j->e = steal_pointer(&req->engine);
-        return api_reply_stream(req, "application/json", pull_produce, pull_done, j);
+        return registry_stream(req, tag != NULL && *tag != '\0' ? xasprintf("%s:%s", req->name, tag) : xstrdup(req->name),
+                               NULL, true);
 }
 
 /* docker login's POST /auth: the credentials verified against the registry, as registry_login does; what it

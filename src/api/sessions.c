@@ -301,3 +301,22 @@ int api_write_json_line(int fd, const json_t *doc, const char *eol)
         line = xasprintf("%s%s", text, eol);
         return write_all(fd, line, strlen(line));
 }
+
+struct api_tar_job *api_tar_job_new(struct api_request *req)
+{
+        struct api_tar_job *j = xzalloc(sizeof(*j));
+
+        j->e = steal_pointer(&req->engine);
+        return j;
+}
+
+void api_tar_job_done(void *data)
+{
+        struct api_tar_job *j = data;
+
+        engine_close(j->e);
+        free(j->id);
+        free(j->path);
+        strv_free(j->refs);
+        free(j);
+}
